@@ -1,0 +1,66 @@
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "report/alerts.hpp"
+#include "store/queries.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::cli {
+namespace {
+
+struct AlertsOptions {
+  std::string db;
+  std::string format;
+  std::string state = "all";
+  std::vector<std::string> priorities;
+  std::vector<std::string> projects;
+  std::vector<std::string> keys;
+};
+
+int run_alerts(const AlertsOptions& o) {
+  store::AlertFilter filter;
+  if (o.state != "all") filter.state = rules::parse_state(o.state);
+  for (const auto& p : o.priorities) filter.priorities.push_back(level_or_throw(p, "--priority"));
+  filter.projects = o.projects;
+  filter.keys = o.keys;
+
+  store::Store store(o.db, store::Access::read);
+  std::vector<store::AlertView> alerts;
+  store::for_each_alert(store.db(), filter, [&](const store::AlertView& a) { alerts.push_back(a); });
+  report::Output out(stdout);
+  report::print_alerts(out, *report::parse_format(o.format), alerts);
+  return 0;
+}
+
+}  // namespace
+
+Command setup_alerts(CLI::App& parent) {
+  auto o = std::make_shared<AlertsOptions>();
+  CLI::App* app = parent.add_subcommand("alerts", "List alerts from the state file");
+  add_db_option(*app, o->db);
+  add_format_option(*app, o->format, {"text", "jsonl", "csv"});
+  app->add_option("--state", o->state, "open, resolved or all (default: all)")
+      ->check(CLI::IsMember({"open", "resolved", "all"}))
+      ->type_name("STATE");
+  app->add_option("--priority", o->priorities, "Only alerts at this level (repeatable)")
+      ->type_name("LEVEL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("--project", o->projects, "Only alerts of this Jira project key (repeatable)")
+      ->type_name("KEY")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("--key", o->keys, "Only the alert with this issue key or alias (repeatable)")
+      ->type_name("KEY")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->footer(R"(Examples:
+  jira-alerts alerts --state open
+  jira-alerts alerts --priority CRITICAL --priority HIGH --format csv > alerts.csv
+  jira-alerts alerts --key KAN-12 --format jsonl)");
+  return {app, [o] { return run_alerts(*o); }};
+}
+
+}  // namespace jira_alerts::cli

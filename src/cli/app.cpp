@@ -1,0 +1,41 @@
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"jira-alerts: replay recorded Jira webhook payloads into alert state", "jira-alerts"};
+  app.set_version_flag("--version", "jira-alerts " JIRA_ALERTS_VERSION);
+  app.require_subcommand(1);
+  app.footer(R"(Examples:
+  jira-alerts replay fixtures/history && jira-alerts alerts --state open
+  jira-alerts replay --quiet --db incidents.db captures/*.json.gz
+
+Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for the rules.)");
+  const std::vector<Command> commands{setup_replay(app), setup_alerts(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(Exit::usage);
+  }
+  try {
+    for (const auto& command : commands)
+      if (command.app->parsed()) return command.run();
+  } catch (const Error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "jira-alerts: %s\n", e.what());
+    return static_cast<int>(e.status());
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "jira-alerts: internal error: %s\n", e.what());
+    return static_cast<int>(Exit::usage);
+  }
+  return static_cast<int>(Exit::usage);
+}
+
+}  // namespace jira_alerts::cli

@@ -1,0 +1,74 @@
+#include "cli/command.hpp"
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::cli {
+
+void add_db_option(CLI::App& app, std::string& path) {
+  path = default_db;
+  app.add_option("--db", path, "State file (default: jira-alerts.db; env JIRA_ALERTS_DB)")
+      ->envname("JIRA_ALERTS_DB")
+      ->type_name("PATH");
+}
+
+void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& allowed) {
+  format = "text";
+  std::string names;
+  for (const auto& name : allowed) names += (names.empty() ? "" : "|") + name;
+  app.add_option("--format", format, "Output format: " + names + " (default: text)")
+      ->check(CLI::IsMember(allowed))
+      ->type_name("FORMAT");
+}
+
+void add_mapping_options(CLI::App& app, MappingOptions& o) {
+  app.add_option("--config", o.config_file, "TOML file with the mapping settings (env JIRA_ALERTS_CONFIG)")
+      ->envname("JIRA_ALERTS_CONFIG")
+      ->type_name("FILE");
+  app.add_option("--resolve-status", o.resolve_statuses,
+                 "Also resolve on this status name (repeatable; default list: Done, Closed, Resolved)")
+      ->type_name("NAME")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--no-category", o.no_category,
+               "Do not resolve on status category 'done'; only resolve-status names resolve");
+  app.add_option("--priority", o.priorities,
+                 "Map a Jira priority name to CRITICAL, HIGH, MEDIUM or LOW (repeatable)")
+      ->type_name("NAME=LEVEL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--default-priority", o.default_priority,
+                 "Level of an absent or unmapped priority (default: MEDIUM)")
+      ->type_name("LEVEL");
+}
+
+rules::Level level_or_throw(const std::string& name, const std::string& what) {
+  if (const auto level = rules::parse_level(name)) return *level;
+  std::string message = what + ": unknown priority level '" + name + "'";
+  const std::string suggestion = util::closest(name, rules::level_names());
+  if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+  else message += " (levels: CRITICAL, HIGH, MEDIUM, LOW)";
+  throw Error(message);
+}
+
+rules::Mapping build_mapping(const MappingOptions& o) {
+  rules::Mapping mapping;
+  if (!o.config_file.empty()) load_config(o.config_file, mapping);
+  for (const auto& name : o.resolve_statuses) {
+    if (util::trim(name).empty()) throw Error("--resolve-status: the status name is empty");
+    mapping.add_resolve_status(name);
+  }
+  if (o.no_category) mapping.set_use_category(false);
+  for (const auto& entry : o.priorities) {
+    const auto eq = entry.rfind('=');
+    if (eq == std::string::npos || eq == 0 || util::trim(entry.substr(0, eq)).empty())
+      throw Error("--priority '" + entry + "': expected NAME=LEVEL, e.g. --priority 'P1=CRITICAL'");
+    mapping.set_priority(entry.substr(0, eq),
+                         level_or_throw(entry.substr(eq + 1), "--priority '" + entry + "'"));
+  }
+  if (!o.default_priority.empty())
+    mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
+  return mapping;
+}
+
+}  // namespace jira_alerts::cli

@@ -1,0 +1,53 @@
+#pragma once
+// What every subcommand shares: its registration, the state-file option, formats
+// and the mapping settings.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "report/format.hpp"
+#include "rules/mapping.hpp"
+
+namespace jira_alerts::cli {
+
+// A registered subcommand and the work it does once the command line is parsed.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;  // returns the exit status
+};
+
+// The default state file in the current directory.
+inline constexpr const char* default_db = "jira-alerts.db";
+
+// Adds --db (and the JIRA_ALERTS_DB environment variable) bound to PATH.
+void add_db_option(CLI::App& app, std::string& path);
+
+// Adds --format with the ALLOWED names, bound to FORMAT.
+void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& allowed);
+
+// The mapping settings as given on the command line.
+struct MappingOptions {
+  std::string config_file;
+  std::vector<std::string> resolve_statuses;
+  bool no_category = false;
+  std::vector<std::string> priorities;  // NAME=LEVEL
+  std::string default_priority;
+};
+
+// Adds --config, --resolve-status, --no-category, --priority and --default-priority.
+void add_mapping_options(CLI::App& app, MappingOptions& options);
+
+// Builds the mapping: the defaults, then the config file, then the flags.
+// Throws Error (exit 2) for an unreadable or invalid config file or flag.
+rules::Mapping build_mapping(const MappingOptions& options);
+
+// Reads a TOML config file into MAPPING (see the CONFIGURATION section of the man page).
+void load_config(const std::string& path, rules::Mapping& mapping);
+
+// Parses a level name or throws a usage Error that says what WHAT was and suggests a name.
+rules::Level level_or_throw(const std::string& name, const std::string& what);
+
+}  // namespace jira_alerts::cli

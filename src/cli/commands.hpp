@@ -1,0 +1,14 @@
+#pragma once
+// The subcommands; each lives in its own file.
+
+#include "cli/command.hpp"
+
+namespace jira_alerts::cli {
+
+Command setup_replay(CLI::App& parent);
+Command setup_alerts(CLI::App& parent);
+
+// Parses the command line, runs the chosen command, and returns the exit status.
+int run(int argc, char** argv);
+
+}  // namespace jira_alerts::cli

@@ -1,0 +1,147 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "read/input.hpp"
+#include "replay/replayer.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::cli {
+namespace {
+
+struct ReplayOptions {
+  std::vector<std::string> inputs;
+  std::string db;
+  std::string format;
+  bool quiet = false;
+  bool dry_run = false;
+  bool strict = false;
+  MappingOptions mapping;
+  std::string command_line;
+};
+
+std::string human_bytes(std::uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (1u << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
+  return buf;
+}
+
+void print_summary(const replay::Counts& c, double seconds, bool dry_run) {
+  using rules::Action;
+  std::string line = "jira-alerts: replayed " + std::to_string(c.payloads) + " payload" +
+                     (c.payloads == 1 ? "" : "s") + " (" + human_bytes(c.bytes) + ")";
+  char timing[96];
+  std::snprintf(timing, sizeof timing, " in %.2f s (%.0f payloads/s): ", seconds,
+                seconds > 0 ? static_cast<double>(c.payloads) / seconds : 0.0);
+  line += timing;
+  bool first = true;
+  for (const Action a : {Action::open, Action::update, Action::resolve, Action::reopen,
+                         Action::ignore, Action::duplicate, Action::stale, Action::reject}) {
+    if (!first) line += ", ";
+    first = false;
+    line += std::to_string(c.of(a)) + " " + std::string(rules::action_name(a));
+  }
+  if (dry_run) line += " (dry run: state file unchanged)";
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+int run_replay(const ReplayOptions& o) {
+  std::vector<std::string> operands = o.inputs;
+  if (operands.empty()) {
+    if (isatty(STDIN_FILENO))
+      throw Error("no input: give files or directories, or pipe payloads into standard input "
+                  "(see 'jira-alerts replay --help')");
+    operands.push_back(read::stdin_name);
+  }
+  const std::vector<std::string> files = read::expand_operands(operands);
+  const rules::Mapping mapping = build_mapping(o.mapping);
+  const auto started = std::chrono::steady_clock::now();
+
+  store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  std::unique_ptr<report::DecisionWriter> writer;
+  if (!o.quiet)
+    writer = std::make_unique<report::DecisionWriter>(
+        stdout, *report::parse_format(o.format));
+  replay::Replayer replayer(store, mapping, writer.get(),
+                            o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
+
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  auto last_progress = started;
+  if (progress) {
+    replayer.on_progress = [&](const replay::Counts& c) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress < std::chrono::milliseconds(250)) return;
+      last_progress = now;
+      std::fprintf(stderr, "\r\033[Kjira-alerts: %llu payloads, %s",
+                   static_cast<unsigned long long>(c.payloads), human_bytes(c.bytes).c_str());
+    };
+  }
+
+  store.begin_batch();
+  store.begin_run(o.command_line);
+  bool completed = true;
+  for (const auto& file : files) {
+    if (!replayer.replay(file)) {
+      completed = false;
+      break;
+    }
+  }
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  if (!completed) {
+    store.rollback_batch();
+    if (writer) writer->flush();
+    std::fprintf(stderr,
+                 "jira-alerts: stopped at the first rejected payload (--strict): nothing from "
+                 "this run was committed\n");
+    return static_cast<int>(Exit::failed);
+  }
+  store.finish_run(replayer.counts().payloads, replayer.counts().of(rules::Action::reject));
+  replayer.finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_summary(replayer.counts(), seconds, o.dry_run);
+  return static_cast<int>(replayer.counts().of(rules::Action::reject) > 0 ? Exit::failed : Exit::ok);
+}
+
+}  // namespace
+
+Command setup_replay(CLI::App& parent) {
+  auto o = std::make_shared<ReplayOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "replay", "Apply recorded Jira webhook payloads to the state file, one decision per payload");
+  app->add_option("inputs", o->inputs,
+                  "Files, directories (walked recursively) or - for standard input; with none, "
+                  "standard input is read")
+      ->type_name("INPUT");
+  add_db_option(*app, o->db);
+  add_format_option(*app, o->format, {"text", "jsonl"});
+  app->add_flag("-q,--quiet", o->quiet, "Print no decision per payload, only the summary");
+  app->add_flag("-n,--dry-run", o->dry_run,
+                "Decide against the current state but leave the state file unchanged");
+  app->add_flag("--strict", o->strict,
+                "Stop at the first rejected payload and commit nothing from this run");
+  add_mapping_options(*app, o->mapping);
+  app->footer(R"(Examples:
+  jira-alerts replay captures/                   replay a directory of saved payloads
+  jira-alerts replay history.ndjson.gz --quiet   only the summary line
+  curl -s ... | jira-alerts replay --format jsonl
+  jira-alerts replay --dry-run new.json          what would happen, without changing state
+  jira-alerts replay --priority P1=CRITICAL --resolve-status Mitigated history.ndjson
+
+Exit status: 0 all applied, 1 some payloads were rejected (every valid one still
+applied), 2 usage error, unreadable input or unusable state file.)");
+  return {app, [o, &parent] {
+            o->command_line = "replay";
+            for (const auto& arg : parent.remaining()) o->command_line += " " + arg;
+            return run_replay(*o);
+          }};
+}
+
+}  // namespace jira_alerts::cli

@@ -1,0 +1,480 @@
+#include "parse/extract.hpp"
+
+#include <rapidjson/error/error.h>
+#include <rapidjson/reader.h>
+
+#include <array>
+#include <cstring>
+
+#include "util/text.hpp"
+
+namespace jira_alerts::parse {
+namespace {
+
+// The objects on the path to a field the rules read; everything else is `other`.
+enum class Node : std::uint8_t {
+  other, root, issue, fields, status, category, priority, project, changelog, items, item,
+  transition, user,
+};
+
+// The members the rules read. Each has one bit in the "seen" mask of its object.
+enum class Slot : std::uint8_t {
+  none,
+  webhook_event, timestamp, issue, changelog, transition, user,           // root
+  key, id, fields,                                                         // issue
+  status, priority, summary, project,                                      // issue.fields
+  status_name, category,                                                   // status
+  category_key,                                                            // statusCategory
+  priority_name,                                                           // priority
+  project_key,                                                             // project
+  changelog_id, items,                                                     // changelog
+  item_field_id, item_field, item_from, item_to,                           // changelog.items[]
+  to_status,                                                               // transition
+  display_name,                                                            // user
+};
+
+struct Member {
+  Node parent;
+  std::string_view name;
+  Slot slot;
+  const char* path;  // how messages name the field
+};
+
+constexpr std::array members{
+    Member{Node::root, "webhookEvent", Slot::webhook_event, "webhookEvent"},
+    Member{Node::root, "timestamp", Slot::timestamp, "timestamp"},
+    Member{Node::root, "issue", Slot::issue, "issue"},
+    Member{Node::root, "changelog", Slot::changelog, "changelog"},
+    Member{Node::root, "transition", Slot::transition, "transition"},
+    Member{Node::root, "user", Slot::user, "user"},
+    Member{Node::issue, "key", Slot::key, "issue.key"},
+    Member{Node::issue, "id", Slot::id, "issue.id"},
+    Member{Node::issue, "fields", Slot::fields, "issue.fields"},
+    Member{Node::fields, "status", Slot::status, "issue.fields.status"},
+    Member{Node::fields, "priority", Slot::priority, "issue.fields.priority"},
+    Member{Node::fields, "summary", Slot::summary, "issue.fields.summary"},
+    Member{Node::fields, "project", Slot::project, "issue.fields.project"},
+    Member{Node::status, "name", Slot::status_name, "issue.fields.status.name"},
+    Member{Node::status, "statusCategory", Slot::category, "issue.fields.status.statusCategory"},
+    Member{Node::category, "key", Slot::category_key, "issue.fields.status.statusCategory.key"},
+    Member{Node::priority, "name", Slot::priority_name, "issue.fields.priority.name"},
+    Member{Node::project, "key", Slot::project_key, "issue.fields.project.key"},
+    Member{Node::changelog, "id", Slot::changelog_id, "changelog.id"},
+    Member{Node::changelog, "items", Slot::items, "changelog.items"},
+    Member{Node::item, "fieldId", Slot::item_field_id, "changelog.items[].fieldId"},
+    Member{Node::item, "field", Slot::item_field, "changelog.items[].field"},
+    Member{Node::item, "fromString", Slot::item_from, "changelog.items[].fromString"},
+    Member{Node::item, "toString", Slot::item_to, "changelog.items[].toString"},
+    Member{Node::transition, "to_status", Slot::to_status, "transition.to_status"},
+    Member{Node::user, "displayName", Slot::display_name, "user.displayName"},
+};
+
+const Member& member_of(Slot slot) {
+  for (const auto& m : members)
+    if (m.slot == slot) return m;
+  return members[0];
+}
+
+Slot find_slot(Node parent, std::string_view name) {
+  for (const auto& m : members)
+    if (m.parent == parent && m.name == name) return m.slot;
+  return Slot::none;
+}
+
+// The object node a slot opens, or `other` when the slot does not hold an object.
+Node object_node(Slot slot) {
+  switch (slot) {
+    case Slot::issue: return Node::issue;
+    case Slot::fields: return Node::fields;
+    case Slot::status: return Node::status;
+    case Slot::category: return Node::category;
+    case Slot::priority: return Node::priority;
+    case Slot::project: return Node::project;
+    case Slot::changelog: return Node::changelog;
+    case Slot::transition: return Node::transition;
+    case Slot::user: return Node::user;
+    default: return Node::other;
+  }
+}
+
+// What a slot accepts, in words, for type errors.
+const char* expected(Slot slot) {
+  switch (slot) {
+    case Slot::timestamp: return "integer milliseconds or an ISO-8601 string";
+    case Slot::id:
+    case Slot::changelog_id: return "a string or an integer";
+    case Slot::priority: return "an object or a string";
+    case Slot::items: return "an array";
+    default: return object_node(slot) != Node::other ? "an object" : "a string";
+  }
+}
+
+std::uint64_t bit(Slot slot) { return std::uint64_t{1} << static_cast<unsigned>(slot); }
+
+class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+ public:
+  Handler(Payload& payload, const char* base, rapidjson::InsituStringStream& stream)
+      : p_(payload), base_(base), stream_(stream) {}
+
+  std::string error;
+  std::uint64_t error_offset = 0;
+  // Offsets kept so that a rejection after parsing can point at the field.
+  std::uint64_t issue_offset = 0;
+  std::uint64_t key_offset = 0;
+  bool transition_seen = false;
+
+  bool StartObject() {
+    const std::uint64_t at = tell() - 1;
+    if (depth_ == 0) {
+      push(Node::root);
+      return true;
+    }
+    Node node = Node::other;
+    if (top() == Node::items) {
+      node = Node::item;
+      item_ = {};
+      item_seen_ = 0;
+    } else if (pending_ != Slot::none) {
+      node = object_node(pending_);
+      if (node == Node::other) return type_error(at, "an object");
+      if (pending_ == Slot::issue) {
+        p_.has_issue = true;
+        issue_offset = at;
+      }
+      if (pending_ == Slot::transition) transition_seen = true;
+    }
+    pending_ = Slot::none;
+    return push(node);
+  }
+
+  bool EndObject(rapidjson::SizeType) {
+    if (top() == Node::item) finish_item();
+    --depth_;
+    return true;
+  }
+
+  bool StartArray() {
+    const std::uint64_t at = tell() - 1;
+    if (depth_ == 0) return fail(at, "not an object: the payload is a JSON array");
+    Node node = Node::other;
+    if (pending_ == Slot::items)
+      node = Node::items;
+    else if (pending_ != Slot::none)
+      return type_error(at, "an array");
+    pending_ = Slot::none;
+    return push(node);
+  }
+
+  bool EndArray(rapidjson::SizeType) {
+    --depth_;
+    return true;
+  }
+
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    pending_ = Slot::none;
+    const Node parent = top();
+    if (parent == Node::other || parent == Node::items) return true;
+    const Slot slot = find_slot(parent, std::string_view(s, n));
+    if (slot == Slot::none) return true;
+    std::uint64_t& seen = parent == Node::item ? item_seen_ : seen_[depth_];
+    if (seen & bit(slot)) {
+      return fail(static_cast<std::uint64_t>(s - base_) - 1,
+                  std::string("field '") + member_of(slot).path + "' appears more than once");
+    }
+    seen |= bit(slot);
+    pending_ = slot;
+    return true;
+  }
+
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    const std::string_view v(s, n);
+    const std::uint64_t at = static_cast<std::uint64_t>(s - base_) - 1;
+    if (depth_ == 0) return fail(at, "not an object: the payload is a JSON string");
+    const Slot slot = take();
+    switch (slot) {
+      case Slot::none: return true;
+      case Slot::webhook_event: p_.event.set(v); return true;
+      case Slot::timestamp: {
+        const auto ms = util::parse_iso8601(v);
+        if (!ms) {
+          return fail(at, "field 'timestamp' is neither integer milliseconds nor an ISO-8601 time: '" +
+                              std::string(v.substr(0, 64)) + "'");
+        }
+        p_.timestamp = *ms;
+        return true;
+      }
+      case Slot::key: p_.key.set(v); key_offset = at; return true;
+      case Slot::id: p_.issue_id.set(v); return true;
+      case Slot::priority:
+        p_.priority_form = PriorityForm::named;
+        p_.priority = v;
+        return true;
+      case Slot::summary: p_.summary.set(v); return true;
+      case Slot::status_name: fields_status_.set(v); return true;
+      case Slot::category_key: p_.category.set(v); return true;
+      case Slot::priority_name:
+        p_.priority_form = PriorityForm::named;
+        p_.priority = v;
+        return true;
+      case Slot::project_key: p_.project.set(v); return true;
+      case Slot::changelog_id: p_.changelog_id.set(v); return true;
+      case Slot::item_field_id: item_.field_id.set(v); return true;
+      case Slot::item_field: item_.field.set(v); return true;
+      case Slot::item_from: item_.from.set(v); return true;
+      case Slot::item_to: item_.to.set(v); return true;
+      case Slot::to_status: transition_status_.set(v); return true;
+      case Slot::display_name: p_.user.set(v); return true;
+      default: return type_error(at, "a string");
+    }
+  }
+
+  bool Null() {
+    if (depth_ == 0) return fail(tell() - 4, "not an object: the payload is null");
+    const Slot slot = take();
+    // null spells "absent" for every field the rules read, but the event type.
+    if (slot == Slot::webhook_event) return type_error(tell() - 4, "null");
+    return true;
+  }
+
+  bool Bool(bool) { return scalar("a boolean"); }
+  bool Int(int i) { return integer(i); }
+  bool Uint(unsigned u) { return integer(u); }
+  bool Int64(std::int64_t i) { return integer(i); }
+  bool Uint64(std::uint64_t u) {
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return scalar("a number out of range");
+    return integer(static_cast<std::int64_t>(u));
+  }
+  bool Double(double) { return scalar("a fractional number"); }
+
+  // Picks the status by preference once the whole payload has been read.
+  void finish() {
+    if (fields_status_.present) {
+      p_.status = fields_status_;
+      p_.status_source = StatusSource::fields;
+    } else if (changelog_status_.present) {
+      p_.status = changelog_status_;
+      p_.status_source = StatusSource::changelog;
+      p_.category = {};
+    } else if (transition_status_.present) {
+      p_.status = transition_status_;
+      p_.status_source = StatusSource::transition;
+      p_.category = {};
+    }
+    if (!p_.status.present) p_.category = {};
+  }
+
+ private:
+  struct Item {
+    Text field_id, field, from, to;
+  };
+
+  std::uint64_t tell() const { return static_cast<std::uint64_t>(stream_.Tell()); }
+
+  Node top() const { return depth_ > 0 && depth_ <= max_tracked ? nodes_[depth_ - 1] : Node::other; }
+
+  bool push(Node node) {
+    if (depth_ >= Extractor::max_depth) {
+      return fail(tell() - 1, "nesting deeper than " + std::to_string(Extractor::max_depth) +
+                                  " levels");
+    }
+    ++depth_;
+    if (depth_ <= max_tracked) {
+      nodes_[depth_ - 1] = node;
+      seen_[depth_] = 0;
+    }
+    return true;
+  }
+
+  Slot take() {
+    last_slot_ = pending_;
+    pending_ = Slot::none;
+    return last_slot_;
+  }
+
+  bool integer(std::int64_t value) {
+    if (depth_ == 0) return fail(0, "not an object: the payload is a JSON number");
+    const Slot slot = take();
+    switch (slot) {
+      case Slot::none: return true;
+      case Slot::timestamp: p_.timestamp = value; return true;
+      case Slot::id:
+      case Slot::changelog_id: {
+        // Keep the digits as they were written: they sit just before the stream position.
+        const char* end = base_ + tell();
+        const char* begin = end;
+        while (begin > base_ && (begin[-1] == '-' || (begin[-1] >= '0' && begin[-1] <= '9'))) --begin;
+        (slot == Slot::id ? p_.issue_id : p_.changelog_id).set(std::string_view(begin, end - begin));
+        return true;
+      }
+      default: return slot == Slot::none || type_error(tell(), "a number");
+    }
+  }
+
+  bool scalar(const char* what) {
+    if (depth_ == 0) return fail(0, std::string("not an object: the payload is ") + what);
+    const Slot slot = take();
+    if (slot == Slot::none) return true;
+    return type_error(tell(), what);
+  }
+
+  bool type_error(std::uint64_t at, const std::string& found) {
+    const Slot slot = pending_ != Slot::none ? pending_ : last_slot_;
+    return fail(at, std::string("field '") + member_of(slot).path + "' must be " + expected(slot) +
+                        ", not " + found);
+  }
+
+  void finish_item() {
+    const std::string_view id = item_.field_id.present ? item_.field_id.value : item_.field.value;
+    const bool by_id = item_.field_id.present;
+    if (id == "status" || (!by_id && util::to_lower(id) == "status")) {
+      if (item_.to.present) changelog_status_ = item_.to;
+    } else if ((by_id && (id == "issuekey" || id == "key")) || (!by_id && util::to_lower(id) == "key")) {
+      if (item_.from.present) p_.moved_from = item_.from;
+      if (item_.to.present) p_.moved_to = item_.to;
+    }
+  }
+
+  bool fail(std::uint64_t at, std::string reason) {
+    error = std::move(reason);
+    error_offset = at;
+    return false;
+  }
+
+  static constexpr int max_tracked = 16;  // the rules read nothing deeper
+
+  Payload& p_;
+  const char* base_;
+  rapidjson::InsituStringStream& stream_;
+  int depth_ = 0;
+  std::array<Node, max_tracked> nodes_{};
+  std::array<std::uint64_t, max_tracked + 1> seen_{};
+  std::uint64_t item_seen_ = 0;
+  Slot pending_ = Slot::none;
+  Slot last_slot_ = Slot::none;
+  Item item_;
+  Text fields_status_, changelog_status_, transition_status_;
+};
+
+std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view bytes,
+                             std::uint64_t offset) {
+  using namespace rapidjson;
+  const bool at_end = offset >= bytes.size() || bytes.find_first_not_of(" \t\r\n", offset) ==
+                                                    std::string_view::npos;
+  switch (code) {
+    case kParseErrorDocumentEmpty: return "invalid JSON: the payload is empty";
+    case kParseErrorDocumentRootNotSingular:
+      return "invalid JSON: unexpected text after the end of the payload";
+    case kParseErrorValueInvalid:
+      return at_end ? "invalid JSON: the payload ends early (truncated?)"
+                    : "invalid JSON: not a valid JSON value";
+    case kParseErrorObjectMissName:
+      return at_end ? "invalid JSON: the payload ends early (truncated?)"
+                    : "invalid JSON: expected a member name in double quotes";
+    case kParseErrorObjectMissColon:
+      return at_end ? "invalid JSON: the payload ends early (truncated?)"
+                    : "invalid JSON: missing ':' after a member name";
+    case kParseErrorObjectMissCommaOrCurlyBracket:
+      return at_end ? "invalid JSON: the payload ends early (truncated?)"
+                    : "invalid JSON: missing ',' or '}' after an object member";
+    case kParseErrorArrayMissCommaOrSquareBracket:
+      return at_end ? "invalid JSON: the payload ends early (truncated?)"
+                    : "invalid JSON: missing ',' or ']' after an array element";
+    case kParseErrorStringUnicodeEscapeInvalidHex:
+      return "invalid JSON: a \\u escape needs four hex digits";
+    case kParseErrorStringUnicodeSurrogateInvalid:
+      return "invalid JSON: a \\u escape holds an unpaired UTF-16 surrogate";
+    case kParseErrorStringEscapeInvalid: return "invalid JSON: unknown escape sequence in a string";
+    case kParseErrorStringMissQuotationMark:
+      return "invalid JSON: a string is not closed (truncated?)";
+    case kParseErrorStringInvalidEncoding:
+      if (offset < bytes.size() && static_cast<unsigned char>(bytes[offset]) < 0x20)
+        return "invalid JSON: control character in a string (escape it as \\u00XX)";
+      return "invalid UTF-8 in a string";
+    case kParseErrorNumberTooBig: return "invalid JSON: number too big to be stored in a double";
+    case kParseErrorNumberMissFraction: return "invalid JSON: missing digits after the decimal point";
+    case kParseErrorNumberMissExponent: return "invalid JSON: missing digits in the exponent";
+    default: return "invalid JSON: syntax error";
+  }
+}
+
+}  // namespace
+
+bool is_issue_event(std::string_view event) {
+  return event == "jira:issue_created" || event == "jira:issue_updated" ||
+         event == "jira:issue_deleted";
+}
+
+bool is_usable_key(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c <= 0x20 || c == 0x7f) return false;
+    // U+0080..U+00A0: C1 controls and the no-break space.
+    if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0xA0) return false;
+  }
+  return true;
+}
+
+Position position_of(std::string_view bytes, std::uint64_t offset, std::uint64_t line,
+                     std::uint64_t column) {
+  offset = std::min<std::uint64_t>(offset, bytes.size());
+  const auto head = bytes.substr(0, offset);
+  const auto last_newline = head.rfind('\n');
+  if (last_newline == std::string_view::npos) return {line, column + offset};
+  std::uint64_t lines = 0;
+  for (const char c : head) lines += c == '\n';
+  return {line + lines, offset - last_newline};
+}
+
+bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rejection) {
+  payload = Payload{};
+  if (const void* nul = std::memchr(bytes.data(), '\0', bytes.size())) {
+    rejection = {static_cast<std::uint64_t>(static_cast<const char*>(nul) - bytes.data()),
+                 "invalid JSON: NUL byte in the payload"};
+    return false;
+  }
+  buffer_.assign(bytes.begin(), bytes.end());
+  buffer_.push_back('\0');
+  rapidjson::InsituStringStream stream(buffer_.data());
+  Handler handler(payload, buffer_.data(), stream);
+  rapidjson::Reader reader;
+  constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+                             rapidjson::kParseIterativeFlag;
+  const auto result = reader.Parse<flags>(stream, handler);
+  if (result.IsError()) {
+    if (result.Code() == rapidjson::kParseErrorTermination)
+      rejection = {handler.error_offset, handler.error};
+    else
+      rejection = {result.Offset(), parse_error_text(result.Code(), bytes, result.Offset())};
+    return false;
+  }
+  handler.finish();
+
+  if (!payload.event.present) {
+    if (payload.has_issue && handler.transition_seen) {
+      payload.workflow_body = true;
+    } else {
+      rejection = {0, "no 'webhookEvent': not a Jira webhook payload"};
+      return false;
+    }
+  }
+  if (is_issue_event(payload.effective_event())) {
+    if (!payload.has_issue) {
+      rejection = {0, "issue event without an 'issue' object"};
+      return false;
+    }
+    if (!payload.key.present) {
+      rejection = {handler.issue_offset, "issue event without 'issue.key'"};
+      return false;
+    }
+    if (!is_usable_key(payload.key.value)) {
+      rejection = {handler.key_offset,
+                   "unusable 'issue.key': it must be 1 to 255 bytes with no white space or "
+                   "control characters"};
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace jira_alerts::parse

@@ -1,0 +1,45 @@
+#pragma once
+// Extraction: one framed payload's bytes to the fields the rules read, or a rejection.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/payload.hpp"
+
+namespace jira_alerts::parse {
+
+// Why a payload was rejected, and where: OFFSET counts bytes from the payload's start.
+struct Rejection {
+  std::uint64_t offset = 0;
+  std::string reason;
+};
+
+// Parses payloads with RapidJSON's SAX reader in situ, into a buffer it reuses,
+// so reading a payload allocates nothing once the buffer has grown.
+class Extractor {
+ public:
+  // Deeper nesting than this is rejected (the rules never read below depth 6).
+  static constexpr int max_depth = 512;
+
+  // Reads BYTES into PAYLOAD; false with REJECTION filled when the payload is
+  // unusable (SPEC §4). PAYLOAD's views stay valid until the next call.
+  bool extract(std::string_view bytes, Payload& payload, Rejection& rejection);
+
+ private:
+  std::vector<char> buffer_;
+};
+
+// Line and column (1-based) of OFFSET in BYTES, which start at LINE:COLUMN.
+struct Position {
+  std::uint64_t line;
+  std::uint64_t column;
+};
+Position position_of(std::string_view bytes, std::uint64_t offset, std::uint64_t line,
+                     std::uint64_t column);
+
+// Is KEY usable as a fingerprint: 1 to 255 bytes, no white space or control characters?
+bool is_usable_key(std::string_view key);
+
+}  // namespace jira_alerts::parse

@@ -1,0 +1,71 @@
+#pragma once
+// Framing: splits a byte stream into payloads, whatever the file's shape.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "read/input.hpp"
+
+namespace jira_alerts::read {
+
+// What went wrong with a frame before any JSON was parsed.
+enum class FrameProblem : std::uint8_t {
+  none,       // a candidate payload: the parser decides
+  too_large,  // longer than the payload limit: only a prefix was kept
+  empty,      // the input held no payload at all
+};
+
+// One candidate payload and where it starts.
+struct Frame {
+  std::string_view bytes;   // the raw bytes (a prefix when too_large); valid until next()
+  std::uint64_t line = 1;   // 1-based line of the first byte
+  std::uint64_t column = 1; // 1-based byte column of the first byte
+  std::uint64_t size = 0;   // the full size in bytes, also when only a prefix is kept
+  FrameProblem problem = FrameProblem::none;
+};
+
+// Finds payload boundaries without parsing: one object, an array of objects,
+// NDJSON or concatenated (pretty-printed) objects, with a BOM and CRLF allowed.
+// After a broken payload it resumes at the next line that starts with '{'.
+// Memory is bounded by the largest payload (at most MAX_PAYLOAD bytes are held).
+class Framer {
+ public:
+  static constexpr std::size_t default_max_payload = 64u << 20;
+  static constexpr std::size_t kept_prefix = 64u << 10;
+
+  explicit Framer(ByteStream& in, std::size_t max_payload = default_max_payload);
+
+  // Fills FRAME with the next payload; false at the end of the input.
+  bool next(Frame& frame);
+
+ private:
+  bool fill();
+  void newline();
+  void emit(Frame& frame, FrameProblem problem);
+  void scan_container();
+  void scan_scalar();
+  std::uint64_t absolute(std::size_t index) const { return base_ + index; }
+
+  ByteStream& in_;
+  std::size_t max_payload_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0;
+  std::size_t pos_ = 0;    // next byte to scan
+  std::size_t end_ = 0;    // end of the bytes read
+  std::size_t begin_ = 0;  // first byte of the frame being scanned
+  std::uint64_t base_ = 0; // absolute offset of buf_[0]
+  std::uint64_t line_ = 1;
+  std::uint64_t line_begin_ = 0;  // absolute offset of the current line's first byte
+  std::uint64_t frame_begin_ = 0; // absolute offset of the frame's first byte
+  bool eof_ = false;
+  bool in_array_ = false;  // inside a top-level array: its elements are the payloads
+  bool skipping_ = false;  // the frame outgrew the limit: bytes are dropped, not kept
+  bool seen_payload_ = false;
+  bool reported_empty_ = false;
+  std::string prefix_;     // kept prefix of a frame being skipped
+};
+
+}  // namespace jira_alerts::read

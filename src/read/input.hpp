@@ -1,0 +1,40 @@
+#pragma once
+// Inputs: operands expanded to files, and one owner per open byte stream.
+
+#include <zlib.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace jira_alerts::read {
+
+// The name standard input goes by, as an operand and in source positions.
+inline constexpr const char* stdin_name = "-";
+
+// Expands OPERANDS in the order given: a directory becomes its regular files,
+// walked recursively in byte order of their paths (hidden entries skipped).
+// Throws Error (exit 2) for an operand that does not exist.
+std::vector<std::string> expand_operands(const std::vector<std::string>& operands);
+
+// A readable byte stream over a file or standard input; gzip is undone transparently.
+class ByteStream {
+ public:
+  // Opens PATH ("-" for standard input); throws Error when it cannot be opened.
+  explicit ByteStream(const std::string& path);
+  ~ByteStream();
+  ByteStream(const ByteStream&) = delete;
+  ByteStream& operator=(const ByteStream&) = delete;
+
+  // Reads up to SIZE bytes into BUFFER; 0 at the end. Throws Error on a read error.
+  std::size_t read(char* buffer, std::size_t size);
+
+  // The path as given, for messages.
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  gzFile file_ = nullptr;
+};
+
+}  // namespace jira_alerts::read

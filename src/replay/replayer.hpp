@@ -1,0 +1,75 @@
+#pragma once
+// The replay: frames → extracted payloads → decisions → state file → decision records,
+// one payload at a time, in input order.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "parse/extract.hpp"
+#include "read/framer.hpp"
+#include "report/decisions.hpp"
+#include "rules/mapping.hpp"
+#include "store/store.hpp"
+
+namespace jira_alerts::replay {
+
+// Whether the first rejected payload ends the run (--strict).
+enum class OnReject : std::uint8_t { keep_going, stop };
+
+// Counts of each action over a run.
+struct Counts {
+  std::array<std::uint64_t, 8> by_action{};
+  std::uint64_t payloads = 0;
+  std::uint64_t bytes = 0;
+
+  std::uint64_t of(rules::Action a) const { return by_action[static_cast<std::size_t>(a)]; }
+};
+
+// Applies payloads to a store and reports each decision.
+class Replayer {
+ public:
+  // Payloads per write transaction: a kill loses at most this many, never correctness.
+  static constexpr std::uint64_t batch_size = 10'000;
+
+  Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionWriter* writer,
+           OnReject on_reject);
+
+  // Replays every payload of the input at PATH ("-" for standard input).
+  // False when a rejection stopped the run (OnReject::stop).
+  bool replay(const std::string& path);
+
+  // Commits the last batch.
+  void finish();
+
+  const Counts& counts() const { return counts_; }
+
+  // Called with the byte count read so far, for a progress line.
+  std::function<void(const Counts&)> on_progress;
+
+ private:
+  bool process(const read::Frame& frame, std::string_view path, std::int64_t source_id);
+  void reject(const read::Frame& frame, std::string_view path, std::int64_t source_id,
+              std::uint64_t offset, const std::string& reason);
+  void apply(const parse::Payload& payload, const read::Frame& frame, std::string_view path,
+             std::int64_t source_id);
+  void count(rules::Action action);
+
+  store::Store& store_;
+  const rules::Mapping& mapping_;
+  report::DecisionWriter* writer_;
+  OnReject on_reject_;
+  parse::Extractor extractor_;
+  parse::Payload payload_;
+  store::Alert alert_;
+  std::vector<std::string> warnings_;
+  std::string reason_;
+  std::unordered_set<std::string> warned_priorities_;
+  Counts counts_;
+  std::uint64_t in_batch_ = 0;
+};
+
+}  // namespace jira_alerts::replay

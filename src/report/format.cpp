@@ -1,0 +1,58 @@
+#include "report/format.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "util/text.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::report {
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "text") return Format::text;
+  if (name == "jsonl") return Format::jsonl;
+  if (name == "csv") return Format::csv;
+  return std::nullopt;
+}
+
+bool use_colour(std::FILE* stream) {
+  const char* no_colour = std::getenv("NO_COLOR");
+  if (no_colour != nullptr && no_colour[0] != '\0') return false;
+  return isatty(fileno(stream)) != 0;
+}
+
+void Output::flush() {
+  if (!buffer_.empty()) {
+    std::fwrite(buffer_.data(), 1, buffer_.size(), stream_);
+    buffer_.clear();
+  }
+  std::fflush(stream_);
+}
+
+void append_json_time(std::string& out, std::optional<std::int64_t> ms) {
+  if (!ms) {
+    out += "null";
+    return;
+  }
+  out.push_back('"');
+  util::append_iso8601(out, *ms);
+  out.push_back('"');
+}
+
+void append_json_optional(std::string& out, std::optional<std::string_view> text) {
+  if (text)
+    util::append_json_string(out, *text);
+  else
+    out += "null";
+}
+
+void append_padded(std::string& out, std::string_view text, std::size_t width) {
+  out += text;
+  std::size_t chars = 0;
+  for (const char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (chars < width) out.append(width - chars, ' ');
+  out.push_back(' ');
+}
+
+}  // namespace jira_alerts::report

@@ -1,0 +1,49 @@
+#pragma once
+// Output formats and the buffered writer every command prints through.
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jira_alerts::report {
+
+// How records are printed.
+enum class Format : std::uint8_t { text, jsonl, csv };
+
+std::optional<Format> parse_format(std::string_view name);
+
+// Should text output be coloured on STREAM (a terminal, and NO_COLOR unset)?
+bool use_colour(std::FILE* stream);
+
+// Buffers output and writes it in large blocks; flushes when destroyed.
+class Output {
+ public:
+  explicit Output(std::FILE* stream) : stream_(stream) {}
+  ~Output() { flush(); }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  // The buffer to append one record to; call done() after each record.
+  std::string& buffer() { return buffer_; }
+  void done() {
+    if (buffer_.size() >= (1u << 16)) flush();
+  }
+  void flush();
+
+ private:
+  std::FILE* stream_;
+  std::string buffer_;
+};
+
+// Appends an ISO-8601 time or null in JSON; "-" or "" in text and CSV.
+void append_json_time(std::string& out, std::optional<std::int64_t> ms);
+
+// Appends a JSON string or null.
+void append_json_optional(std::string& out, std::optional<std::string_view> text);
+
+// Appends TEXT padded with spaces to WIDTH bytes (UTF-8 aware), then one space.
+void append_padded(std::string& out, std::string_view text, std::size_t width);
+
+}  // namespace jira_alerts::report

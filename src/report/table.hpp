@@ -1,0 +1,27 @@
+#pragma once
+// Aligned text tables: collect rows, then print with each column as wide as its widest cell.
+
+#include <string>
+#include <vector>
+
+#include "report/format.hpp"
+
+namespace jira_alerts::report {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  bool empty() const { return rows_.empty(); }
+  // Prints the header and rows; the last column is not padded.
+  void print(Output& out) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// The width of TEXT on a terminal, counting UTF-8 code points.
+std::size_t display_width(const std::string& text);
+
+}  // namespace jira_alerts::report

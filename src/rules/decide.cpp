@@ -1,0 +1,131 @@
+#include "rules/decide.hpp"
+
+#include "util/text.hpp"
+
+namespace jira_alerts::rules {
+
+std::string_view action_name(Action action) {
+  switch (action) {
+    case Action::open: return "open";
+    case Action::update: return "update";
+    case Action::resolve: return "resolve";
+    case Action::reopen: return "reopen";
+    case Action::ignore: return "ignore";
+    case Action::duplicate: return "duplicate";
+    case Action::stale: return "stale";
+    case Action::reject: return "reject";
+  }
+  return "reject";
+}
+
+std::optional<Action> parse_action(std::string_view name) {
+  for (const Action a : {Action::open, Action::update, Action::resolve, Action::reopen,
+                         Action::ignore, Action::duplicate, Action::stale, Action::reject})
+    if (action_name(a) == name) return a;
+  return std::nullopt;
+}
+
+std::string_view state_name(State state) { return state == State::open ? "open" : "resolved"; }
+
+std::optional<State> parse_state(std::string_view name) {
+  if (name == "open") return State::open;
+  if (name == "resolved") return State::resolved;
+  return std::nullopt;
+}
+
+Rule status_rule(std::string_view status, std::string_view category, bool has_category,
+                 const Mapping& mapping) {
+  if (mapping.is_resolve_status(status)) return Rule::resolve_status;
+  if (mapping.use_category() && has_category && util::trim(category) == "done")
+    return Rule::done_category;
+  return Rule::active_status;
+}
+
+Decision decide(const parse::Payload& p, const Current* alert, bool already_applied,
+                const Mapping& mapping) {
+  const PriorityMapping pm = p.priority_form == parse::PriorityForm::named
+                                 ? mapping.priority(p.priority)
+                                 : PriorityMapping{mapping.default_priority(), true};
+  Decision d{Action::ignore, Rule::ignored_event, alert ? alert->state : State::open, pm.level,
+             pm.mapped};
+  const std::string_view event = p.effective_event();
+  if (!parse::is_issue_event(event)) return d;
+
+  if (event == "jira:issue_deleted")
+    d.rule = Rule::deleted;
+  else if (p.status_source == parse::StatusSource::none)
+    d.rule = Rule::no_status;
+  else
+    d.rule = status_rule(p.status.value, p.category.value, p.category.present, mapping);
+
+  const bool resolves = d.rule == Rule::deleted || d.rule == Rule::resolve_status ||
+                        d.rule == Rule::done_category;
+  if (!alert) {
+    d.action = resolves ? Action::resolve : Action::open;
+    d.state = resolves ? State::resolved : State::open;
+  } else if (d.rule == Rule::no_status) {
+    d.action = Action::update;
+    d.state = alert->state;
+  } else if (resolves) {
+    d.action = alert->state == State::open ? Action::resolve : Action::update;
+    d.state = State::resolved;
+  } else {
+    d.action = alert->state == State::open ? Action::update : Action::reopen;
+    d.state = State::open;
+  }
+
+  // A payload that is not applied keeps what it would have set in STATE and
+  // PRIORITY: the event log records it, the alert does not change.
+  if (alert && already_applied) {
+    d.action = Action::duplicate;
+    d.rule = Rule::duplicate;
+  } else if (alert && p.timestamp && alert->updated_at && *p.timestamp < *alert->updated_at) {
+    d.action = Action::stale;
+    d.rule = Rule::stale;
+  }
+  return d;
+}
+
+std::string reason_text(Rule rule, Action action, std::string_view status, std::string_view event,
+                        bool has_timestamp) {
+  std::string why;
+  switch (rule) {
+    case Rule::ignored_event:
+      return "event '" + std::string(event) + "' does not change alerts: ignored";
+    case Rule::duplicate:
+      return has_timestamp
+                 ? "already applied to this alert (same event, key, timestamp and changelog id): "
+                   "skipped"
+                 : "already applied to this alert (identical payload bytes): skipped";
+    case Rule::stale:
+      return "older than the alert's newest applied payload: recorded, state unchanged";
+    case Rule::rejected: return "unusable payload: rejected";
+    case Rule::deleted: why = "issue deleted"; break;
+    case Rule::resolve_status: why = "status '" + std::string(status) + "' is a resolve status"; break;
+    case Rule::done_category:
+      why = "status '" + std::string(status) + "' is in category done";
+      break;
+    case Rule::active_status: why = "status '" + std::string(status) + "' is active"; break;
+    case Rule::no_status: why = "no status in the payload"; break;
+  }
+  const bool resolving = rule == Rule::deleted || rule == Rule::resolve_status || rule == Rule::done_category;
+  if (action == Action::update && resolving) return why + ": already resolved, update";
+  if (action == Action::update && rule == Rule::no_status) return why + ": state unchanged, update";
+  return why + ": " + std::string(action_name(action));
+}
+
+std::uint64_t identity(const parse::Payload& p, std::string_view bytes) {
+  if (!p.timestamp) return util::hash64(bytes);
+  std::uint64_t h = util::hash64(p.effective_event());
+  h = util::hash64(std::string_view("\x1f", 1), h);
+  h = util::hash64(p.key.value, h);
+  const auto ts = static_cast<std::uint64_t>(*p.timestamp);
+  for (int i = 0; i < 8; ++i) {
+    h ^= (ts >> (8 * i)) & 0xff;
+    h *= 0x100000001b3ULL;
+  }
+  h = util::hash64(std::string_view(p.changelog_id.present ? "\x1e" : "\x1d", 1), h);
+  return util::hash64(p.changelog_id.value, h);
+}
+
+}  // namespace jira_alerts::rules

@@ -1,0 +1,81 @@
+#pragma once
+// The rules of SPEC §1 as a pure function: a payload and the alert as it stands in,
+// a decision out. No file, clock or database is touched here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "parse/payload.hpp"
+#include "rules/mapping.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::rules {
+
+// What a payload does to its alert.
+enum class Action : std::uint8_t { open, update, resolve, reopen, ignore, duplicate, stale, reject };
+
+// "open", "update", ... as in decision records.
+std::string_view action_name(Action action);
+std::optional<Action> parse_action(std::string_view name);
+
+// Does the action change the alert (and count as applied)?
+constexpr bool is_applied(Action action) {
+  return action == Action::open || action == Action::update || action == Action::resolve ||
+         action == Action::reopen;
+}
+
+// An alert's state.
+enum class State : std::uint8_t { open, resolved };
+
+std::string_view state_name(State state);
+std::optional<State> parse_state(std::string_view name);
+
+// Which rule fired; the reason in words is derived from it.
+enum class Rule : std::uint8_t {
+  ignored_event,   // not an issue event
+  duplicate,       // its identity was already applied to the alert
+  stale,           // older than the alert's newest applied payload
+  deleted,         // jira:issue_deleted
+  resolve_status,  // the status name is a resolve status
+  done_category,   // the status category is "done"
+  active_status,   // any other status
+  no_status,       // no status anywhere in the payload
+  rejected,        // unusable payload (SPEC §4)
+};
+
+// The alert a payload belongs to, as it stands before the payload.
+struct Current {
+  State state;
+  std::optional<util::Millis> updated_at;  // newest applied payload's timestamp
+};
+
+// The outcome for one payload.
+struct Decision {
+  Action action;
+  Rule rule;
+  State state;              // the state the payload sets (would set, when not applied)
+  Level priority;           // the priority the payload sets (would set, when not applied)
+  bool priority_mapped;     // false: an unknown Jira priority fell back to the default
+};
+
+// Decides what PAYLOAD does to ALERT (null when no alert exists for its key).
+// ALREADY_APPLIED tells whether the payload's identity was applied to ALERT before.
+Decision decide(const parse::Payload& payload, const Current* alert, bool already_applied,
+                const Mapping& mapping);
+
+// Does the status (name, category) resolve under MAPPING?
+Rule status_rule(std::string_view status, std::string_view category, bool has_category,
+                 const Mapping& mapping);
+
+// The reason in words: which rule fired and what it did, e.g.
+// "status 'Won't Do' is in category done: resolve".
+std::string reason_text(Rule rule, Action action, std::string_view status, std::string_view event,
+                        bool has_timestamp);
+
+// Duplicate identity (SPEC §1.5): event, key, timestamp and changelog id when the
+// payload has a timestamp; otherwise a hash of its bytes.
+std::uint64_t identity(const parse::Payload& payload, std::string_view bytes);
+
+}  // namespace jira_alerts::rules

@@ -1,0 +1,97 @@
+#include "rules/mapping.hpp"
+
+#include <algorithm>
+
+#include "util/text.hpp"
+
+namespace jira_alerts::rules {
+namespace {
+
+// Case-insensitive equality of ASCII text without allocating.
+bool iequals(std::string_view a, std::string_view lowered) {
+  if (a.size() != lowered.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lowered[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view level_name(Level level) {
+  switch (level) {
+    case Level::critical: return "CRITICAL";
+    case Level::high: return "HIGH";
+    case Level::medium: return "MEDIUM";
+    case Level::low: return "LOW";
+  }
+  return "MEDIUM";
+}
+
+const std::vector<std::string>& level_names() {
+  static const std::vector<std::string> names{"CRITICAL", "HIGH", "MEDIUM", "LOW"};
+  return names;
+}
+
+std::optional<Level> parse_level(std::string_view name) {
+  const std::string upper = [&] {
+    std::string s(util::trim(name));
+    for (char& c : s)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return s;
+  }();
+  for (const Level level : {Level::critical, Level::high, Level::medium, Level::low})
+    if (level_name(level) == upper) return level;
+  return std::nullopt;
+}
+
+Mapping::Mapping() {
+  set_resolve_statuses({"Done", "Closed", "Resolved"});
+  for (const char* name : {"Critical", "Highest", "Blocker"}) set_priority(name, Level::critical);
+  for (const char* name : {"High", "Major"}) set_priority(name, Level::high);
+  set_priority("Medium", Level::medium);
+  for (const char* name : {"Low", "Lowest", "Minor", "Trivial"}) set_priority(name, Level::low);
+}
+
+void Mapping::set_resolve_statuses(const std::vector<std::string>& names) {
+  resolve_names_.clear();
+  resolve_lowered_.clear();
+  for (const auto& name : names) add_resolve_status(name);
+}
+
+void Mapping::add_resolve_status(std::string_view name) {
+  std::string lowered = util::to_lower(util::trim(name));
+  if (std::find(resolve_lowered_.begin(), resolve_lowered_.end(), lowered) != resolve_lowered_.end())
+    return;
+  resolve_names_.emplace_back(util::trim(name));
+  resolve_lowered_.push_back(std::move(lowered));
+}
+
+void Mapping::set_priority(std::string_view name, Level level) {
+  priorities_[util::to_lower(util::trim(name))] = level;
+}
+
+bool Mapping::is_resolve_status(std::string_view name) const {
+  const std::string_view trimmed = util::trim(name);
+  return std::any_of(resolve_lowered_.begin(), resolve_lowered_.end(),
+                     [&](const std::string& r) { return iequals(trimmed, r); });
+}
+
+PriorityMapping Mapping::priority(std::string_view jira_name) const {
+  // Names are short: a stack copy keeps the lookup free of allocations.
+  char lowered[64];
+  const std::string_view trimmed = util::trim(jira_name);
+  if (trimmed.size() <= sizeof lowered) {
+    for (std::size_t i = 0; i < trimmed.size(); ++i) {
+      char c = trimmed[i];
+      lowered[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    const auto it = priorities_.find(std::string(lowered, trimmed.size()));
+    if (it != priorities_.end()) return {it->second, true};
+  }
+  return {default_priority_, false};
+}
+
+}  // namespace jira_alerts::rules

@@ -1,0 +1,88 @@
+#include "store/queries.hpp"
+
+#include <string_view>
+
+namespace jira_alerts::store {
+namespace {
+
+std::optional<std::string> optional_string(const Statement& s, int column) {
+  if (const auto t = s.optional_text(column)) return std::string(*t);
+  return std::nullopt;
+}
+
+// "?N, ?N+1, ..." for COUNT parameters starting at FIRST.
+std::string placeholders(int first, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += '?' + std::to_string(first + static_cast<int>(i));
+  }
+  return out;
+}
+
+}  // namespace
+
+void for_each_alert(Database& db, const AlertFilter& filter,
+                    const std::function<void(const AlertView&)>& visit) {
+  std::string sql = R"sql(
+    SELECT a.fingerprint, a.issue_id, a.project, a.jira_priority, a.status, a.summary, a.state,
+           a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
+           (SELECT count(*) FROM episodes WHERE alert_id = a.id),
+           (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key))
+    FROM alerts a WHERE 1)sql";
+  int next = 1;
+  if (filter.state) sql += " AND a.state = ?" + std::to_string(next++);
+  if (!filter.priorities.empty()) {
+    sql += " AND a.priority IN (" + placeholders(next, filter.priorities.size()) + ")";
+    next += static_cast<int>(filter.priorities.size());
+  }
+  if (!filter.projects.empty()) {
+    sql += " AND a.project IN (" + placeholders(next, filter.projects.size()) + ")";
+    next += static_cast<int>(filter.projects.size());
+  }
+  if (!filter.keys.empty()) {
+    const std::string list = placeholders(next, filter.keys.size());
+    sql += " AND (a.fingerprint IN (" + list + ") OR a.id IN (SELECT alert_id FROM aliases WHERE key IN (" +
+           list + ")))";
+  }
+  // Natural order of issue keys: KAN-2 before KAN-10.
+  sql += R"sql(
+    ORDER BY a.project,
+             CAST(substr(a.fingerprint, length(rtrim(a.fingerprint, '0123456789')) + 1) AS INTEGER),
+             a.fingerprint)sql";
+
+  Statement s(db, sql.c_str());
+  int at = 1;
+  if (filter.state) s.bind(at++, rules::state_name(*filter.state));
+  for (const auto level : filter.priorities) s.bind(at++, rules::level_name(level));
+  for (const auto& project : filter.projects) s.bind(at++, std::string_view(project));
+  for (const auto& key : filter.keys) s.bind(at++, std::string_view(key));
+
+  AlertView v;
+  while (s.step()) {
+    v.fingerprint = s.text(0);
+    v.issue_id = optional_string(s, 1);
+    v.project = optional_string(s, 2);
+    v.jira_priority = optional_string(s, 3);
+    v.status = optional_string(s, 4);
+    v.summary = optional_string(s, 5);
+    v.state = rules::parse_state(s.text(6)).value_or(rules::State::open);
+    v.priority = rules::parse_level(s.text(7)).value_or(rules::Level::medium);
+    v.opened_at = s.optional_int64(8);
+    v.resolved_at = s.optional_int64(9);
+    v.updated_at = s.optional_int64(10);
+    v.events = s.int64(11);
+    v.reopens = s.int64(12);
+    v.episodes = s.int64(13);
+    v.aliases.clear();
+    const std::string_view aliases = s.text(14);
+    for (std::size_t from = 0; from < aliases.size();) {
+      const auto space = std::min(aliases.find(' ', from), aliases.size());
+      v.aliases.emplace_back(aliases.substr(from, space - from));
+      from = space + 1;
+    }
+    visit(v);
+  }
+}
+
+}  // namespace jira_alerts::store

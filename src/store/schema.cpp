@@ -1,0 +1,107 @@
+#include "store/schema.hpp"
+
+namespace jira_alerts::store {
+
+// Keep in step with the SCHEMA section of man/jira-alerts.1.
+const char* const create_schema_sql = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE sources (
+  id   INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  command     TEXT NOT NULL,
+  payloads    INTEGER NOT NULL DEFAULT 0,
+  rejected    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE alerts (
+  id            INTEGER PRIMARY KEY,
+  fingerprint   TEXT NOT NULL UNIQUE,
+  issue_id      TEXT,
+  project       TEXT,
+  state         TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+  priority      TEXT NOT NULL,
+  jira_priority TEXT,
+  status        TEXT,
+  summary       TEXT,
+  opened_at     INTEGER,
+  resolved_at   INTEGER,
+  updated_at    INTEGER,
+  events        INTEGER NOT NULL DEFAULT 0,
+  reopens       INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE aliases (
+  key      TEXT PRIMARY KEY,
+  alert_id INTEGER NOT NULL REFERENCES alerts (id)
+) WITHOUT ROWID;
+
+CREATE TABLE episodes (
+  alert_id    INTEGER NOT NULL REFERENCES alerts (id),
+  seq         INTEGER NOT NULL,
+  opened_at   INTEGER,
+  resolved_at INTEGER,
+  priority    TEXT NOT NULL,
+  PRIMARY KEY (alert_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  id               INTEGER PRIMARY KEY,
+  run_id           INTEGER NOT NULL REFERENCES runs (id),
+  source_id        INTEGER NOT NULL REFERENCES sources (id),
+  line             INTEGER NOT NULL,
+  alert_id         INTEGER REFERENCES alerts (id),
+  issue_key        TEXT,
+  event_id         INTEGER REFERENCES names (id),
+  timestamp        INTEGER,
+  action           TEXT NOT NULL,
+  rule             TEXT NOT NULL,
+  state            TEXT,
+  priority         TEXT,
+  jira_priority_id INTEGER REFERENCES names (id),
+  status_id        INTEGER REFERENCES names (id),
+  summary          TEXT,
+  identity         INTEGER,
+  warnings         TEXT
+);
+CREATE INDEX events_by_alert ON events (alert_id, identity) WHERE alert_id IS NOT NULL;
+
+CREATE TABLE rejects (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs (id),
+  source_id   INTEGER NOT NULL REFERENCES sources (id),
+  line        INTEGER NOT NULL,
+  column      INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  size        INTEGER NOT NULL,
+  raw         BLOB NOT NULL,
+  rejected_at INTEGER NOT NULL
+);
+
+CREATE VIEW event_log AS
+SELECT e.id, e.run_id, s.path AS path, e.line, s.path || ':' || e.line AS source,
+       e.alert_id, a.fingerprint, e.issue_key, ev.name AS event, e.timestamp, e.action, e.rule,
+       e.state, e.priority, jp.name AS jira_priority, st.name AS status, e.summary, e.warnings
+FROM events e
+JOIN sources s ON s.id = e.source_id
+LEFT JOIN alerts a ON a.id = e.alert_id
+LEFT JOIN names ev ON ev.id = e.event_id
+LEFT JOIN names jp ON jp.id = e.jira_priority_id
+LEFT JOIN names st ON st.id = e.status_id;
+)sql";
+
+}  // namespace jira_alerts::store

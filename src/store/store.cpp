@@ -1,0 +1,362 @@
+#include "store/store.hpp"
+
+#include <sys/stat.h>
+
+#include "store/schema.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::store {
+namespace {
+
+constexpr int busy_timeout_ms = 60'000;
+
+int user_version(Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+bool has_tables(Database& db) {
+  Statement s(db, "SELECT count(*) FROM sqlite_schema");
+  s.step();
+  return s.int64(0) > 0;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Refuses files this program cannot use, before anything is written to them.
+void check_version(Database& db, const std::string& path) {
+  int version = 0;
+  try {
+    version = user_version(db);
+  } catch (const Error& e) {
+    throw Error("state file '" + path + "' is not a SQLite database (" + e.what() + ")");
+  }
+  if (version > schema_version) {
+    throw Error("state file '" + path + "' has schema version " + std::to_string(version) +
+                ", newer than this program's version " + std::to_string(schema_version) +
+                "; use a newer jira-alerts (the file was not changed)");
+  }
+  if (version == 0 && has_tables(db))
+    throw Error("'" + path + "' is a SQLite database but not a jira-alerts state file");
+}
+
+void create_or_migrate(Database& db, const std::string& path) {
+  Transaction tx(db, Transaction::Kind::immediate);
+  check_version(db, path);  // again, now that no other writer can change it
+  if (user_version(db) == 0) {
+    db.exec(create_schema_sql);
+    db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    Statement meta(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
+    meta.bind(1, std::string_view("created_by")).bind(2, std::string_view("jira-alerts " JIRA_ALERTS_VERSION)).run();
+    meta.bind(1, std::string_view("created_at")).bind(2, util::format_iso8601(util::now_millis())).run();
+  }
+  tx.commit();
+}
+
+
+}  // namespace
+
+std::string_view rule_name(rules::Rule rule) {
+  switch (rule) {
+    case rules::Rule::ignored_event: return "ignored_event";
+    case rules::Rule::duplicate: return "duplicate";
+    case rules::Rule::stale: return "stale";
+    case rules::Rule::deleted: return "deleted";
+    case rules::Rule::resolve_status: return "resolve_status";
+    case rules::Rule::done_category: return "done_category";
+    case rules::Rule::active_status: return "active_status";
+    case rules::Rule::no_status: return "no_status";
+    case rules::Rule::rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::optional<rules::Rule> parse_rule(std::string_view name) {
+  using rules::Rule;
+  for (const Rule r : {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted,
+                       Rule::resolve_status, Rule::done_category, Rule::active_status,
+                       Rule::no_status, Rule::rejected})
+    if (rule_name(r) == name) return r;
+  return std::nullopt;
+}
+
+namespace {
+Database open_database(const std::string& path, Access access) {
+  switch (access) {
+    case Access::write: return Database(path, OpenMode::read_write_create);
+    case Access::read:
+      if (!file_exists(path))
+        throw Error("no state file '" + path + "' (run 'jira-alerts replay' to create it)");
+      return Database(path, OpenMode::read_only);
+    case Access::dry_run: return Database(":memory:", OpenMode::read_write_create);
+  }
+  throw Error("unknown access mode");
+}
+}  // namespace
+
+Store::Store(const std::string& path, Access access) : db_(open_database(path, access)) {
+  check(db_.handle(), sqlite3_busy_timeout(db_.handle(), busy_timeout_ms), "state file");
+  switch (access) {
+    case Access::write:
+      check_version(db_, path);
+      db_.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+      create_or_migrate(db_, path);
+      break;
+    case Access::read:
+      check_version(db_, path);
+      if (user_version(db_) == 0) throw Error("state file '" + path + "' is empty");
+      break;
+    case Access::dry_run:
+      if (file_exists(path)) {
+        Database source(path, OpenMode::read_only);
+        check(source.handle(), sqlite3_busy_timeout(source.handle(), busy_timeout_ms), "state file");
+        check_version(source, path);
+        sqlite3_backup* backup = sqlite3_backup_init(db_.handle(), "main", source.handle(), "main");
+        if (backup == nullptr) check(db_.handle(), sqlite3_errcode(db_.handle()), "copying the state file");
+        const int code = sqlite3_backup_step(backup, -1);
+        sqlite3_backup_finish(backup);
+        if (code != SQLITE_DONE) check(db_.handle(), code, "copying the state file");
+      }
+      create_or_migrate(db_, path);
+      break;
+  }
+}
+
+Store::~Store() {
+  if (batch_open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Statement& Store::statement(std::unique_ptr<Statement>& slot, const char* sql) {
+  if (!slot) slot = std::make_unique<Statement>(db_, sql);
+  return *slot;
+}
+
+void Store::begin_batch() {
+  db_.exec("BEGIN IMMEDIATE");
+  batch_open_ = true;
+}
+
+void Store::commit_batch() {
+  db_.exec("COMMIT");
+  batch_open_ = false;
+}
+
+void Store::rollback_batch() {
+  if (batch_open_) db_.exec("ROLLBACK");
+  batch_open_ = false;
+  // Interned ids may belong to rows that were rolled back.
+  names_.clear();
+  sources_.clear();
+}
+
+void Store::begin_run(std::string_view command) {
+  Statement s(db_, "INSERT INTO runs (started_at, command) VALUES (?1, ?2)");
+  s.bind(1, util::now_millis()).bind(2, command).run();
+  run_id_ = db_.last_insert_rowid();
+}
+
+void Store::finish_run(std::uint64_t payloads, std::uint64_t rejected) {
+  Statement s(db_, "UPDATE runs SET finished_at = ?1, payloads = payloads + ?2, rejected = rejected + ?3 WHERE id = ?4");
+  s.bind(1, util::now_millis())
+      .bind(2, static_cast<std::int64_t>(payloads))
+      .bind(3, static_cast<std::int64_t>(rejected))
+      .bind(4, run_id_)
+      .run();
+}
+
+bool Store::find(std::string_view key, Alert& alert) {
+  auto& s = statement(find_, R"sql(
+    SELECT a.id, a.fingerprint, a.issue_id, a.project, a.state, a.priority, a.jira_priority,
+           a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
+           (SELECT max(seq) FROM episodes WHERE alert_id = a.id)
+    FROM alerts a
+    WHERE a.id = coalesce((SELECT id FROM alerts WHERE fingerprint = ?1),
+                          (SELECT alert_id FROM aliases WHERE key = ?1)))sql");
+  s.bind(1, key);
+  const bool found = s.step();
+  if (found) {
+    auto text = [&](int column) -> std::optional<std::string> {
+      if (const auto t = s.optional_text(column)) return std::string(*t);
+      return std::nullopt;
+    };
+    alert.id = s.int64(0);
+    alert.fingerprint = s.text(1);
+    alert.issue_id = text(2);
+    alert.project = text(3);
+    alert.state = rules::parse_state(s.text(4)).value_or(rules::State::open);
+    alert.priority = rules::parse_level(s.text(5)).value_or(rules::Level::medium);
+    alert.jira_priority = text(6);
+    alert.status = text(7);
+    alert.summary = text(8);
+    alert.opened_at = s.optional_int64(9);
+    alert.resolved_at = s.optional_int64(10);
+    alert.updated_at = s.optional_int64(11);
+    alert.events = s.int64(12);
+    alert.reopens = s.int64(13);
+    alert.episode = s.optional_int64(14).value_or(0);
+  }
+  s.reset();
+  return found;
+}
+
+bool Store::applied(std::int64_t alert_id, std::uint64_t identity) {
+  auto& s = statement(applied_,
+                      "SELECT 1 FROM events WHERE alert_id = ?1 AND identity = ?2 LIMIT 1");
+  s.bind(1, alert_id).bind(2, static_cast<std::int64_t>(identity));
+  const bool found = s.step();
+  s.reset();
+  return found;
+}
+
+namespace {
+template <typename T>
+std::optional<std::string_view> view(const std::optional<T>& value) {
+  if (value) return std::string_view(*value);
+  return std::nullopt;
+}
+}  // namespace
+
+void Store::insert_alert(Alert& a) {
+  auto& s = statement(insert_alert_, R"sql(
+    INSERT INTO alerts (fingerprint, issue_id, project, state, priority, jira_priority, status,
+                        summary, opened_at, resolved_at, updated_at, events, reopens)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
+  s.bind(1, std::string_view(a.fingerprint))
+      .bind(2, view(a.issue_id))
+      .bind(3, view(a.project))
+      .bind(4, rules::state_name(a.state))
+      .bind(5, rules::level_name(a.priority))
+      .bind(6, view(a.jira_priority))
+      .bind(7, view(a.status))
+      .bind(8, view(a.summary))
+      .bind(9, a.opened_at)
+      .bind(10, a.resolved_at)
+      .bind(11, a.updated_at)
+      .bind(12, a.events)
+      .bind(13, a.reopens)
+      .run();
+  a.id = db_.last_insert_rowid();
+}
+
+void Store::update_alert(const Alert& a) {
+  auto& s = statement(update_alert_, R"sql(
+    UPDATE alerts SET fingerprint = ?1, issue_id = ?2, project = ?3, state = ?4, priority = ?5,
+                      jira_priority = ?6, status = ?7, summary = ?8, opened_at = ?9,
+                      resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13
+    WHERE id = ?14)sql");
+  s.bind(1, std::string_view(a.fingerprint))
+      .bind(2, view(a.issue_id))
+      .bind(3, view(a.project))
+      .bind(4, rules::state_name(a.state))
+      .bind(5, rules::level_name(a.priority))
+      .bind(6, view(a.jira_priority))
+      .bind(7, view(a.status))
+      .bind(8, view(a.summary))
+      .bind(9, a.opened_at)
+      .bind(10, a.resolved_at)
+      .bind(11, a.updated_at)
+      .bind(12, a.events)
+      .bind(13, a.reopens)
+      .bind(14, a.id)
+      .run();
+}
+
+void Store::add_alias(std::string_view key, std::int64_t alert_id) {
+  auto& s = statement(insert_alias_,
+                      "INSERT INTO aliases (key, alert_id) VALUES (?1, ?2) "
+                      "ON CONFLICT (key) DO UPDATE SET alert_id = excluded.alert_id");
+  s.bind(1, key).bind(2, alert_id).run();
+}
+
+void Store::open_episode(std::int64_t alert_id, std::int64_t seq,
+                         std::optional<util::Millis> opened_at, rules::Level priority) {
+  auto& s = statement(open_episode_,
+                      "INSERT INTO episodes (alert_id, seq, opened_at, resolved_at, priority) "
+                      "VALUES (?1, ?2, ?3, NULL, ?4)");
+  s.bind(1, alert_id).bind(2, seq).bind(3, opened_at).bind(4, rules::level_name(priority)).run();
+}
+
+void Store::close_episode(std::int64_t alert_id, std::int64_t seq,
+                          std::optional<util::Millis> resolved_at, rules::Level priority) {
+  auto& s = statement(close_episode_,
+                      "UPDATE episodes SET resolved_at = ?3, priority = ?4 "
+                      "WHERE alert_id = ?1 AND seq = ?2");
+  s.bind(1, alert_id).bind(2, seq).bind(3, resolved_at).bind(4, rules::level_name(priority)).run();
+}
+
+std::int64_t Store::source_id(std::string_view path) {
+  const std::string key(path);
+  if (const auto it = sources_.find(key); it != sources_.end()) return it->second;
+  auto& insert = statement(insert_source_, "INSERT INTO sources (path) VALUES (?1) ON CONFLICT DO NOTHING");
+  insert.bind(1, path).run();
+  auto& select = statement(select_source_, "SELECT id FROM sources WHERE path = ?1");
+  select.bind(1, path);
+  select.step();
+  const std::int64_t id = select.int64(0);
+  select.reset();
+  sources_.emplace(key, id);
+  return id;
+}
+
+std::optional<std::int64_t> Store::name_id(std::optional<std::string_view> name) {
+  if (!name) return std::nullopt;
+  // A hostile input could bring endless distinct names: keep the cache bounded.
+  if (names_.size() > 100'000) names_.clear();
+  const std::string key(*name);
+  if (const auto it = names_.find(key); it != names_.end()) return it->second;
+  auto& insert = statement(insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING");
+  insert.bind(1, *name).run();
+  auto& select = statement(select_name_, "SELECT id FROM names WHERE name = ?1");
+  select.bind(1, *name);
+  select.step();
+  const std::int64_t id = select.int64(0);
+  select.reset();
+  names_.emplace(key, id);
+  return id;
+}
+
+void Store::log_event(const EventRow& r) {
+  auto& s = statement(insert_event_, R"sql(
+    INSERT INTO events (run_id, source_id, line, alert_id, issue_key, event_id, timestamp, action,
+                        rule, state, priority, jira_priority_id, status_id, summary, identity,
+                        warnings)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16))sql");
+  const auto event_id = name_id(r.event);
+  const auto jira_priority_id = name_id(r.jira_priority);
+  const auto status_id = name_id(r.status);
+  s.bind(1, run_id_)
+      .bind(2, r.source_id)
+      .bind(3, static_cast<std::int64_t>(r.line))
+      .bind(4, r.alert_id)
+      .bind(5, r.issue_key)
+      .bind(6, event_id)
+      .bind(7, r.timestamp)
+      .bind(8, rules::action_name(r.action))
+      .bind(9, rule_name(r.rule));
+  if (r.state) s.bind(10, rules::state_name(*r.state));
+  if (r.priority) s.bind(11, rules::level_name(*r.priority));
+  s.bind(12, jira_priority_id).bind(13, status_id).bind(14, r.summary);
+  if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
+  s.bind(16, r.warnings).run();
+}
+
+void Store::log_reject(const RejectRow& r) {
+  auto& s = statement(insert_reject_, R"sql(
+    INSERT INTO rejects (run_id, source_id, line, column, reason, size, raw, rejected_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql");
+  s.bind(1, run_id_)
+      .bind(2, r.source_id)
+      .bind(3, static_cast<std::int64_t>(r.line))
+      .bind(4, static_cast<std::int64_t>(r.column))
+      .bind(5, r.reason)
+      .bind(6, static_cast<std::int64_t>(r.size))
+      .bind_blob(7, r.raw)
+      .bind(8, util::now_millis())
+      .run();
+}
+
+}  // namespace jira_alerts::store

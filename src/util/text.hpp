@@ -1,0 +1,29 @@
+#pragma once
+// Small string helpers shared by every layer.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jira_alerts::util {
+
+// TEXT without leading and trailing ASCII white space.
+std::string_view trim(std::string_view text);
+
+// ASCII lower-case copy (Jira's status and priority names compare case-insensitively).
+std::string to_lower(std::string_view text);
+
+// Appends TEXT as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view text);
+
+// Appends TEXT as one CSV field, quoted when it must be.
+void append_csv_field(std::string& out, std::string_view text);
+
+// 64-bit FNV-1a, the hash behind duplicate identities.
+std::uint64_t hash64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
+
+// The candidate closest to WORD by edit distance, or "" when none is close.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace jira_alerts::util
