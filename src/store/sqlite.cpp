@@ -1,6 +1,9 @@
 #include "store/sqlite.hpp"
 
+#include <unistd.h>
+
 #include <climits>
+#include <cstdio>
 
 #include "util/error.hpp"
 
@@ -14,14 +17,46 @@ int check(sqlite3* db, int code, std::string_view what) {
   throw Error(message);
 }
 
+namespace {
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+// PATH as a URI file name with the characters URIs reserve escaped.
+std::string file_uri(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, OpenMode mode) {
   int flags = SQLITE_OPEN_NOMUTEX;
+  std::string name = path;
+  if (mode == OpenMode::read_only_untouched) {
+    // A read-only connection to a WAL file would leave empty -wal and -shm files behind.
+    // With neither there, the main file holds everything and can be read as immutable.
+    if (!exists(path + "-wal") && !exists(path + "-shm")) {
+      name = file_uri(path, "immutable=1");
+      flags |= SQLITE_OPEN_URI;
+    }
+    mode = OpenMode::read_only;
+  }
   switch (mode) {
     case OpenMode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
     case OpenMode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
-    case OpenMode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case OpenMode::read_only:
+    case OpenMode::read_only_untouched: flags |= SQLITE_OPEN_READONLY; break;
   }
-  const int code = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  const int code = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (code != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     sqlite3_close_v2(db_);

@@ -11,7 +11,14 @@
 namespace jira_alerts::store {
 
 // How a database is opened.
-enum class OpenMode : std::uint8_t { read_write_create, read_write, read_only };
+enum class OpenMode : std::uint8_t {
+  read_write_create,
+  read_write,
+  read_only,
+  // Read-only without creating -wal or -shm files: for a file no other process has
+  // open in WAL mode; falls back to read_only when such files exist.
+  read_only_untouched,
+};
 
 // Throws Error with sqlite3_errmsg and the extended code unless CODE is OK, ROW or DONE.
 int check(sqlite3* db, int code, std::string_view what);

@@ -91,7 +91,7 @@ Database open_database(const std::string& path, Access access) {
     case Access::read:
       if (!file_exists(path))
         throw Error("no state file '" + path + "' (run 'jira-alerts replay' to create it)");
-      return Database(path, OpenMode::read_only);
+      return Database(path, OpenMode::read_only_untouched);
     case Access::dry_run: return Database(":memory:", OpenMode::read_write_create);
   }
   throw Error("unknown access mode");
@@ -112,7 +112,7 @@ Store::Store(const std::string& path, Access access) : db_(open_database(path, a
       break;
     case Access::dry_run:
       if (file_exists(path)) {
-        Database source(path, OpenMode::read_only);
+        Database source(path, OpenMode::read_only_untouched);
         check(source.handle(), sqlite3_busy_timeout(source.handle(), busy_timeout_ms), "state file");
         check_version(source, path);
         sqlite3_backup* backup = sqlite3_backup_init(db_.handle(), "main", source.handle(), "main");
