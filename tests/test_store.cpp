@@ -1,1 +1,306 @@
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "replay/replayer.hpp"
+#include "store/queries.hpp"
+#include "store/schema.hpp"
+#include "store/store.hpp"
+#include "testutil.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts {
+namespace {
+
+using rules::Level;
+using rules::State;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::int64_t count(store::Store& st, const char* sql) {
+  store::Statement s(st.db(), sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+std::string payload(const std::string& event, const std::string& key, long long ts,
+                    const std::string& status, const std::string& category,
+                    const std::string& priority = "High", const std::string& extra = "") {
+  return R"({"webhookEvent":")" + event + R"(","timestamp":)" + std::to_string(ts) +
+         R"(,"issue":{"id":"1","key":")" + key + R"(","fields":{"summary":"Checkout down )" +
+         std::to_string(ts) + R"(","project":{"key":"OPS"},"priority":{"name":")" + priority +
+         R"("},"status":{"name":")" + status + R"(","statusCategory":{"key":")" + category +
+         R"("}}}})" + extra + "}\n";
+}
+
+std::vector<store::AlertView> alerts(store::Store& st) {
+  std::vector<store::AlertView> out;
+  store::for_each_alert(st.db(), {}, [&](const store::AlertView& a) { out.push_back(a); });
+  return out;
+}
+
+// Replays CONTENT (written to a file) into the store and returns the counts.
+replay::Counts replay_text(store::Store& st, const test::TempDir& dir, const std::string& name,
+                           const std::string& content) {
+  const rules::Mapping mapping;
+  replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::keep_going);
+  st.begin_batch();
+  st.begin_run("test");
+  replayer.replay(dir.write(name, content));
+  replayer.finish();
+  return replayer.counts();
+}
+
+}  // namespace
+
+TEST_SUITE("store.schema") {
+  TEST_CASE("a new file gets every table and the schema version") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    CHECK(count(st, "PRAGMA user_version") == store::schema_version);
+    for (const char* table : {"meta", "names", "sources", "runs", "alerts", "aliases", "episodes",
+                              "events", "rejects"}) {
+      store::Statement s(st.db(), "SELECT count(*) FROM sqlite_schema WHERE name = ?1");
+      s.bind(1, table);
+      REQUIRE(s.step());
+      CHECK_MESSAGE(s.int64(0) == 1, table);
+    }
+    store::Statement mode(st.db(), "PRAGMA journal_mode");
+    REQUIRE(mode.step());
+    CHECK(mode.text(0) == "wal");
+  }
+
+  TEST_CASE("a file with a newer schema is refused and left untouched") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Database db(path, store::OpenMode::read_write_create);
+      db.exec("CREATE TABLE t (x); PRAGMA user_version = 99");
+    }
+    const std::string before = read_file(path);
+    try {
+      store::Store st(path, store::Access::write);
+      FAIL("a newer file was opened");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()) ==
+            "state file '" + path + "' has schema version 99, newer than this program's version " +
+                std::to_string(store::schema_version) +
+                "; use a newer jira-alerts (the file was not changed)");
+      CHECK(e.status() == Exit::usage);
+    }
+    CHECK(read_file(path) == before);
+  }
+
+  TEST_CASE("a SQLite file of another program is refused") {
+    test::TempDir dir;
+    const std::string path = dir.file("other.db");
+    {
+      store::Database db(path, store::OpenMode::read_write_create);
+      db.exec("CREATE TABLE notes (text)");
+    }
+    CHECK_THROWS_WITH_AS(store::Store(path, store::Access::write),
+                         ("'" + path + "' is a SQLite database but not a jira-alerts state file").c_str(),
+                         Error);
+  }
+
+  TEST_CASE("a file that is not a database is refused") {
+    test::TempDir dir;
+    const std::string path = dir.write("notes.txt", std::string(4096, 'x'));
+    CHECK_THROWS_AS(store::Store(path, store::Access::write), Error);
+    CHECK(read_file(path) == std::string(4096, 'x'));
+  }
+
+  TEST_CASE("reading a missing file neither creates it nor succeeds") {
+    test::TempDir dir;
+    CHECK_THROWS_AS(store::Store(dir.file("missing.db"), store::Access::read), Error);
+    CHECK_FALSE(std::filesystem::exists(dir.file("missing.db")));
+  }
+}
+
+TEST_SUITE("store.replay") {
+  TEST_CASE("open, update, resolve and reopen keep one alert with its episodes") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const auto counts = replay_text(
+        st, dir, "h.ndjson",
+        payload("jira:issue_created", "OPS-1", 1000, "Open", "new", "Medium") +
+            payload("jira:issue_updated", "OPS-1", 2000, "In Progress", "indeterminate", "Highest") +
+            payload("jira:issue_updated", "OPS-1", 3000, "Done", "done", "High") +
+            payload("jira:issue_updated", "OPS-1", 4000, "Reopened", "new", "Low"));
+    CHECK(counts.of(rules::Action::open) == 1);
+    CHECK(counts.of(rules::Action::update) == 1);
+    CHECK(counts.of(rules::Action::resolve) == 1);
+    CHECK(counts.of(rules::Action::reopen) == 1);
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    const auto& a = all[0];
+    CHECK(a.fingerprint == "OPS-1");
+    CHECK(a.state == State::open);
+    CHECK(a.priority == Level::low);
+    CHECK(a.status == "Reopened");
+    CHECK(a.summary == "Checkout down 4000");
+    CHECK(a.project == "OPS");
+    CHECK(a.opened_at == 4000);
+    CHECK_FALSE(a.resolved_at.has_value());
+    CHECK(a.updated_at == 4000);
+    CHECK(a.events == 4);
+    CHECK(a.reopens == 1);
+    CHECK(a.episodes == 2);
+
+    store::Statement e(st.db(),
+                       "SELECT seq, opened_at, resolved_at, priority FROM episodes ORDER BY seq");
+    REQUIRE(e.step());
+    CHECK(e.int64(0) == 1);
+    CHECK(e.int64(1) == 1000);
+    CHECK(e.int64(2) == 3000);
+    CHECK(e.text(3) == "HIGH");  // the priority the alert had when it resolved
+    REQUIRE(e.step());
+    CHECK(e.int64(0) == 2);
+    CHECK(e.int64(1) == 4000);
+    CHECK(e.is_null(2));
+    CHECK_FALSE(e.step());
+  }
+
+  TEST_CASE("an alert first seen resolved keeps an episode with no opening time") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    replay_text(st, dir, "h.ndjson", payload("jira:issue_updated", "KAN-4", 500, "Done", "done"));
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].state == State::resolved);
+    CHECK_FALSE(all[0].opened_at.has_value());
+    CHECK(all[0].resolved_at == 500);
+    CHECK(count(st, "SELECT count(*) FROM episodes WHERE opened_at IS NULL AND resolved_at = 500") == 1);
+  }
+
+  TEST_CASE("a moved issue keeps its alert under the new key with the old key as alias") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const std::string move =
+        R"(,"changelog":{"id":"77","items":[{"field":"Key","fieldtype":"jira","from":null,)"
+        R"("fromString":"KAN-12","to":null,"toString":"OPS-140"}]})";
+    const auto counts = replay_text(
+        st, dir, "h.ndjson",
+        payload("jira:issue_created", "KAN-12", 1000, "To Do", "new") +
+            payload("jira:issue_updated", "OPS-140", 2000, "To Do", "new", "High", move) +
+            payload("jira:issue_updated", "KAN-12", 1500, "In Progress", "indeterminate") +
+            payload("jira:issue_updated", "OPS-140", 3000, "Done", "done"));
+    CHECK(counts.of(rules::Action::open) == 1);
+    CHECK(counts.of(rules::Action::stale) == 1);  // late, under the old key: same alert
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].fingerprint == "OPS-140");
+    CHECK(all[0].aliases == std::vector<std::string>{"KAN-12"});
+    CHECK(all[0].state == State::resolved);
+
+    store::AlertFilter by_old_key;
+    by_old_key.keys = {"KAN-12"};
+    int found = 0;
+    store::for_each_alert(st.db(), by_old_key, [&](const store::AlertView& a) {
+      CHECK(a.fingerprint == "OPS-140");
+      ++found;
+    });
+    CHECK(found == 1);
+  }
+
+  TEST_CASE("duplicates and stale payloads are logged but change nothing") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const std::string created = payload("jira:issue_created", "OPS-2", 1000, "Open", "new");
+    const std::string resolved = payload("jira:issue_updated", "OPS-2", 3000, "Done", "done");
+    const auto counts = replay_text(
+        st, dir, "h.ndjson",
+        created + resolved + created + payload("jira:issue_updated", "OPS-2", 2000, "Open", "new"));
+    CHECK(counts.of(rules::Action::duplicate) == 1);
+    CHECK(counts.of(rules::Action::stale) == 1);
+    CHECK(count(st, "SELECT count(*) FROM events") == 4);
+    CHECK(count(st, "SELECT count(*) FROM events WHERE identity IS NOT NULL") == 2);
+    CHECK(alerts(st)[0].state == State::resolved);
+    CHECK(alerts(st)[0].events == 2);
+  }
+
+  TEST_CASE("rejected payloads are kept with their raw bytes and position") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const std::string bad = R"({"webhookEvent": "jira:issue_updated", "issue": 42})";
+    const auto counts = replay_text(st, dir, "h.ndjson",
+                                    payload("jira:issue_created", "OPS-3", 1000, "Open", "new") +
+                                        bad + "\n" +
+                                        payload("jira:issue_updated", "OPS-3", 2000, "Done", "done"));
+    CHECK(counts.of(rules::Action::reject) == 1);
+    CHECK(counts.of(rules::Action::resolve) == 1);  // the payload after the bad one still counts
+    store::Statement s(st.db(),
+                       "SELECT line, error_line, error_column, reason, size, raw FROM rejects");
+    REQUIRE(s.step());
+    CHECK(s.int64(0) == 2);
+    CHECK(s.int64(1) == 2);
+    CHECK(s.int64(2) == 49);  // the 42
+    CHECK(s.text(3) == "field 'issue' must be an object, not a number");
+    CHECK(s.int64(4) == static_cast<std::int64_t>(bad.size()));
+    CHECK(s.text(5) == bad);
+  }
+
+  TEST_CASE("the event log view names sources, events, statuses and priorities") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    replay_text(st, dir, "h.ndjson", payload("jira:issue_created", "OPS-5", 1000, "Open", "new", "P1"));
+    store::Statement s(st.db(),
+                       "SELECT source, fingerprint, event, action, rule, state, priority, "
+                       "jira_priority, status, warnings FROM event_log");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == dir.file("h.ndjson") + ":1");
+    CHECK(s.text(1) == "OPS-5");
+    CHECK(s.text(2) == "jira:issue_created");
+    CHECK(s.text(3) == "open");
+    CHECK(s.text(4) == "active_status");
+    CHECK(s.text(5) == "open");
+    CHECK(s.text(6) == "MEDIUM");
+    CHECK(s.text(7) == "P1");
+    CHECK(s.text(8) == "Open");
+    CHECK(s.text(9) == "unmapped priority 'P1'");
+  }
+}
+
+TEST_SUITE("store.dry_run") {
+  TEST_CASE("a dry run works on a private copy and leaves the file byte for byte") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Store st(path, store::Access::write);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-9", 1000, "Open", "new"));
+    }
+    const std::string before = read_file(path);
+    {
+      store::Store st(path, store::Access::dry_run);
+      const auto counts =
+          replay_text(st, dir, "b.ndjson", payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
+      CHECK(counts.of(rules::Action::resolve) == 1);  // decided against the file's state
+      CHECK(alerts(st)[0].state == State::resolved);
+    }
+    CHECK(read_file(path) == before);
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+    store::Store reader(path, store::Access::read);
+    CHECK(alerts(reader)[0].state == State::open);
+  }
+
+  TEST_CASE("a dry run without a file creates none") {
+    test::TempDir dir;
+    {
+      store::Store st(dir.file("new.db"), store::Access::dry_run);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-9", 1000, "Open", "new"));
+      CHECK(alerts(st).size() == 1);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir.file("new.db")));
+  }
+}
+
+}  // namespace jira_alerts

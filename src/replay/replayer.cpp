@@ -67,7 +67,7 @@ void Replayer::reject(const read::Frame& frame, std::string_view path, std::int6
                       std::uint64_t offset, const std::string& reason) {
   const auto at = parse::position_of(frame.bytes, offset, frame.line, frame.column);
   count(Action::reject);
-  store_.log_reject({source_id, frame.line, frame.column, reason, frame.size, frame.bytes});
+  store_.log_reject({source_id, frame.line, at.line, at.column, reason, frame.size, frame.bytes});
   std::fprintf(stderr, "jira-alerts: %.*s:%llu:%llu: %s\n", static_cast<int>(path.size()),
                path.data(), static_cast<unsigned long long>(at.line),
                static_cast<unsigned long long>(at.column), reason.c_str());

@@ -346,16 +346,18 @@ void Store::log_event(const EventRow& r) {
 
 void Store::log_reject(const RejectRow& r) {
   auto& s = statement(insert_reject_, R"sql(
-    INSERT INTO rejects (run_id, source_id, line, column, reason, size, raw, rejected_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql");
+    INSERT INTO rejects (run_id, source_id, line, error_line, error_column, reason, size, raw,
+                         rejected_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql");
   s.bind(1, run_id_)
       .bind(2, r.source_id)
       .bind(3, static_cast<std::int64_t>(r.line))
-      .bind(4, static_cast<std::int64_t>(r.column))
-      .bind(5, r.reason)
-      .bind(6, static_cast<std::int64_t>(r.size))
-      .bind_blob(7, r.raw)
-      .bind(8, util::now_millis())
+      .bind(4, static_cast<std::int64_t>(r.error_line))
+      .bind(5, static_cast<std::int64_t>(r.error_column))
+      .bind(6, r.reason)
+      .bind(7, static_cast<std::int64_t>(r.size))
+      .bind_blob(8, r.raw)
+      .bind(9, util::now_millis())
       .run();
 }
 

@@ -54,7 +54,8 @@ struct EventRow {
 // One rejected payload.
 struct RejectRow {
   std::int64_t source_id;
-  std::uint64_t line, column;
+  std::uint64_t line;                       // where the payload starts
+  std::uint64_t error_line, error_column;   // where it went wrong
   std::string_view reason;
   std::uint64_t size;
   std::string_view raw;
