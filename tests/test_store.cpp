@@ -54,7 +54,7 @@ replay::Counts replay_text(store::Store& st, const test::TempDir& dir, const std
   replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::keep_going);
   st.begin_batch();
   st.begin_run("test");
-  replayer.replay(dir.write(name, content));
+  replayer.replay({dir.write(name, content)});
   replayer.finish();
   return replayer.counts();
 }

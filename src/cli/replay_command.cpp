@@ -86,13 +86,7 @@ int run_replay(const ReplayOptions& o) {
 
   store.begin_batch();
   store.begin_run(o.command_line);
-  bool completed = true;
-  for (const auto& file : files) {
-    if (!replayer.replay(file)) {
-      completed = false;
-      break;
-    }
-  }
+  const bool completed = replayer.replay(files);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!completed) {
     store.rollback_batch();

@@ -2,8 +2,10 @@
 
 #include <rapidjson/error/error.h>
 #include <rapidjson/reader.h>
+#include <simdjson.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 #include "util/text.hpp"
@@ -111,17 +113,70 @@ const char* expected(Slot slot) {
 
 std::uint64_t bit(Slot slot) { return std::uint64_t{1} << static_cast<unsigned>(slot); }
 
+// ASCII case-insensitive comparison with a lower-case literal.
+bool equals_lower(std::string_view text, std::string_view lowered) {
+  if (text.size() != lowered.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lowered[i]) return false;
+  }
+  return true;
+}
+
+// What both parsers gather while reading: the payload's fields, and the
+// candidates for its status until the whole payload has been read.
+struct Collector {
+  struct Item {
+    Text field_id, field, from, to;
+  };
+
+  explicit Collector(Payload& payload) : p(payload) {}
+
+  Payload& p;
+  Text fields_status, changelog_status, transition_status;
+  bool transition_seen = false;
+  Item item;
+
+  // A changelog item is identified by fieldId when present, else by its (localised) field.
+  void finish_item() {
+    const bool by_id = item.field_id.present;
+    const std::string_view id = by_id ? item.field_id.value : item.field.value;
+    if (by_id ? id == "status" : equals_lower(id, "status")) {
+      if (item.to.present) changelog_status = item.to;
+    } else if (by_id ? (id == "issuekey" || id == "key") : equals_lower(id, "key")) {
+      if (item.from.present) p.moved_from = item.from;
+      if (item.to.present) p.moved_to = item.to;
+    }
+  }
+
+  // Picks the status by preference once the whole payload has been read.
+  void finish() {
+    if (fields_status.present) {
+      p.status = fields_status;
+      p.status_source = StatusSource::fields;
+    } else if (changelog_status.present) {
+      p.status = changelog_status;
+      p.status_source = StatusSource::changelog;
+    } else if (transition_status.present) {
+      p.status = transition_status;
+      p.status_source = StatusSource::transition;
+    }
+    // The category belongs to issue.fields.status only.
+    if (p.status_source != StatusSource::fields) p.category = {};
+  }
+};
+
 class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
-  Handler(Payload& payload, const char* base, rapidjson::InsituStringStream& stream)
-      : p_(payload), base_(base), stream_(stream) {}
+  Handler(Collector& collector, const char* base, rapidjson::InsituStringStream& stream)
+      : c_(collector), p_(collector.p), base_(base), stream_(stream) {}
 
   std::string error;
   std::uint64_t error_offset = 0;
   // Offsets kept so that a rejection after parsing can point at the field.
   std::uint64_t issue_offset = 0;
   std::uint64_t key_offset = 0;
-  bool transition_seen = false;
 
   bool StartObject() {
     const std::uint64_t at = tell() - 1;
@@ -132,7 +187,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     Node node = Node::other;
     if (top() == Node::items) {
       node = Node::item;
-      item_ = {};
+      c_.item = {};
       item_seen_ = 0;
     } else if (pending_ != Slot::none) {
       node = object_node(pending_);
@@ -141,14 +196,14 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         p_.has_issue = true;
         issue_offset = at;
       }
-      if (pending_ == Slot::transition) transition_seen = true;
+      if (pending_ == Slot::transition) c_.transition_seen = true;
     }
     pending_ = Slot::none;
     return push(node);
   }
 
   bool EndObject(rapidjson::SizeType) {
-    if (top() == Node::item) finish_item();
+    if (top() == Node::item) c_.finish_item();
     --depth_;
     return true;
   }
@@ -210,7 +265,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         p_.priority = v;
         return true;
       case Slot::summary: p_.summary.set(v); return true;
-      case Slot::status_name: fields_status_.set(v); return true;
+      case Slot::status_name: c_.fields_status.set(v); return true;
       case Slot::category_key: p_.category.set(v); return true;
       case Slot::priority_name:
         p_.priority_form = PriorityForm::named;
@@ -218,11 +273,11 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         return true;
       case Slot::project_key: p_.project.set(v); return true;
       case Slot::changelog_id: p_.changelog_id.set(v); return true;
-      case Slot::item_field_id: item_.field_id.set(v); return true;
-      case Slot::item_field: item_.field.set(v); return true;
-      case Slot::item_from: item_.from.set(v); return true;
-      case Slot::item_to: item_.to.set(v); return true;
-      case Slot::to_status: transition_status_.set(v); return true;
+      case Slot::item_field_id: c_.item.field_id.set(v); return true;
+      case Slot::item_field: c_.item.field.set(v); return true;
+      case Slot::item_from: c_.item.from.set(v); return true;
+      case Slot::item_to: c_.item.to.set(v); return true;
+      case Slot::to_status: c_.transition_status.set(v); return true;
       case Slot::display_name: p_.user.set(v); return true;
       default: return type_error(at, "a string");
     }
@@ -246,28 +301,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   }
   bool Double(double) { return scalar("a fractional number"); }
 
-  // Picks the status by preference once the whole payload has been read.
-  void finish() {
-    if (fields_status_.present) {
-      p_.status = fields_status_;
-      p_.status_source = StatusSource::fields;
-    } else if (changelog_status_.present) {
-      p_.status = changelog_status_;
-      p_.status_source = StatusSource::changelog;
-      p_.category = {};
-    } else if (transition_status_.present) {
-      p_.status = transition_status_;
-      p_.status_source = StatusSource::transition;
-      p_.category = {};
-    }
-    if (!p_.status.present) p_.category = {};
-  }
-
  private:
-  struct Item {
-    Text field_id, field, from, to;
-  };
-
   std::uint64_t tell() const { return static_cast<std::uint64_t>(stream_.Tell()); }
 
   Node top() const { return depth_ > 0 && depth_ <= max_tracked ? nodes_[depth_ - 1] : Node::other; }
@@ -323,17 +357,6 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
                         ", not " + found);
   }
 
-  void finish_item() {
-    const std::string_view id = item_.field_id.present ? item_.field_id.value : item_.field.value;
-    const bool by_id = item_.field_id.present;
-    if (id == "status" || (!by_id && util::to_lower(id) == "status")) {
-      if (item_.to.present) changelog_status_ = item_.to;
-    } else if ((by_id && (id == "issuekey" || id == "key")) || (!by_id && util::to_lower(id) == "key")) {
-      if (item_.from.present) p_.moved_from = item_.from;
-      if (item_.to.present) p_.moved_to = item_.to;
-    }
-  }
-
   bool fail(std::uint64_t at, std::string reason) {
     error = std::move(reason);
     error_offset = at;
@@ -342,6 +365,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   static constexpr int max_tracked = 16;  // the rules read nothing deeper
 
+  Collector& c_;
   Payload& p_;
   const char* base_;
   rapidjson::InsituStringStream& stream_;
@@ -351,8 +375,6 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   std::uint64_t item_seen_ = 0;
   Slot pending_ = Slot::none;
   Slot last_slot_ = Slot::none;
-  Item item_;
-  Text fields_status_, changelog_status_, transition_status_;
 };
 
 std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view bytes,
@@ -426,6 +448,169 @@ Position position_of(std::string_view bytes, std::uint64_t offset, std::uint64_t
   return {line + lines, offset - last_newline};
 }
 
+namespace {
+
+// Why a usable-looking payload is still unusable (SPEC §4), or nullptr. Offsets come
+// from the RapidJSON path; the fast path does not keep them.
+const char* unusable(const Payload& payload, bool transition_seen, Payload& out_flags) {
+  if (!payload.event.present) {
+    if (payload.has_issue && transition_seen) {
+      out_flags.workflow_body = true;
+    } else {
+      return "no 'webhookEvent': not a Jira webhook payload";
+    }
+  }
+  if (is_issue_event(payload.effective_event())) {
+    if (!payload.has_issue) return "issue event without an 'issue' object";
+    if (!payload.key.present) return "issue event without 'issue.key'";
+    if (!is_usable_key(payload.key.value))
+      return "unusable 'issue.key': it must be 1 to 255 bytes with no white space or control "
+             "characters";
+  }
+  return nullptr;
+}
+
+// Reads the fields the rules read from a simdjson DOM. It mirrors Handler exactly
+// for payloads that are usable; anything else (a duplicate or mistyped field, a number
+// where the digits matter) returns false and the payload goes to the RapidJSON path,
+// which decides and explains.
+class DomReader {
+ public:
+  explicit DomReader(Collector& collector) : c_(collector), p_(collector.p) {}
+
+  bool root(simdjson::dom::object object) { return members(Node::root, object); }
+
+ private:
+  using element = simdjson::dom::element;
+  using type = simdjson::dom::element_type;
+
+  bool members(Node node, simdjson::dom::object object) {
+    std::uint64_t seen = 0;
+    for (const auto field : object) {
+      const Slot slot = find_slot(node, field.key);
+      if (slot == Slot::none) continue;
+      if (seen & bit(slot)) return false;
+      seen |= bit(slot);
+      if (!value(slot, field.value)) return false;
+    }
+    return true;
+  }
+
+  static bool text(element e, Text& out) {
+    if (e.type() == type::NULL_VALUE) return true;
+    if (e.type() != type::STRING) return false;
+    out.set(std::string_view(e));
+    return true;
+  }
+
+  bool object(element e, Node node) {
+    if (e.type() == type::NULL_VALUE) return true;
+    if (e.type() != type::OBJECT) return false;
+    return members(node, simdjson::dom::object(e));
+  }
+
+  bool value(Slot slot, element e) {
+    switch (slot) {
+      case Slot::webhook_event:
+        if (e.type() != type::STRING) return false;
+        p_.event.set(std::string_view(e));
+        return true;
+      case Slot::timestamp:
+        switch (e.type()) {
+          case type::NULL_VALUE: return true;
+          case type::INT64: p_.timestamp = std::int64_t(e); return true;
+          case type::STRING:
+            p_.timestamp = util::parse_iso8601(std::string_view(e));
+            return p_.timestamp.has_value();
+          default: return false;
+        }
+      case Slot::issue:
+        if (e.type() == type::OBJECT) p_.has_issue = true;
+        return object(e, Node::issue);
+      case Slot::changelog: return object(e, Node::changelog);
+      case Slot::transition:
+        if (e.type() == type::OBJECT) c_.transition_seen = true;
+        return object(e, Node::transition);
+      case Slot::user: return object(e, Node::user);
+      case Slot::key: return text(e, p_.key);
+      case Slot::id: return text(e, p_.issue_id);
+      case Slot::fields: return object(e, Node::fields);
+      case Slot::status: return object(e, Node::status);
+      case Slot::priority:
+        if (e.type() == type::STRING) {
+          p_.priority_form = PriorityForm::named;
+          p_.priority = std::string_view(e);
+          return true;
+        }
+        return object(e, Node::priority);
+      case Slot::summary: return text(e, p_.summary);
+      case Slot::project: return object(e, Node::project);
+      case Slot::status_name: return text(e, c_.fields_status);
+      case Slot::category: return object(e, Node::category);
+      case Slot::category_key: return text(e, p_.category);
+      case Slot::priority_name: {
+        Text name;
+        if (!text(e, name)) return false;
+        if (name.present) {
+          p_.priority_form = PriorityForm::named;
+          p_.priority = name.value;
+        }
+        return true;
+      }
+      case Slot::project_key: return text(e, p_.project);
+      case Slot::changelog_id: return text(e, p_.changelog_id);
+      case Slot::items:
+        if (e.type() == type::NULL_VALUE) return true;
+        if (e.type() != type::ARRAY) return false;
+        for (const element item : simdjson::dom::array(e)) {
+          if (item.type() != type::OBJECT) continue;
+          c_.item = {};
+          if (!members(Node::item, simdjson::dom::object(item))) return false;
+          c_.finish_item();
+        }
+        return true;
+      case Slot::item_field_id: return text(e, c_.item.field_id);
+      case Slot::item_field: return text(e, c_.item.field);
+      case Slot::item_from: return text(e, c_.item.from);
+      case Slot::item_to: return text(e, c_.item.to);
+      case Slot::to_status: return text(e, c_.transition_status);
+      case Slot::display_name: return text(e, p_.user);
+      case Slot::none: return true;
+    }
+    return false;
+  }
+
+  Collector& c_;
+  Payload& p_;
+};
+
+}  // namespace
+
+Extractor::Extractor(Engine engine) : engine_(engine) {
+  if (engine_ == Engine::fast) {
+    dom_ = std::make_unique<simdjson::dom::parser>();
+    if (dom_->allocate(1u << 16, max_depth) != simdjson::SUCCESS) engine_ = Engine::reference;
+  }
+}
+
+Extractor::~Extractor() = default;
+
+Extractor::Engine Extractor::default_engine() {
+  const char* name = std::getenv("JIRA_ALERTS_PARSER");
+  return name != nullptr && std::string_view(name) == "rapidjson" ? Engine::reference : Engine::fast;
+}
+
+bool Extractor::fast_extract(std::size_t size, Payload& payload) {
+  if (size > dom_->capacity() && dom_->allocate(size, max_depth) != simdjson::SUCCESS) return false;
+  simdjson::dom::element root;
+  if (dom_->parse(buffer_.data(), size, false).get(root) != simdjson::SUCCESS) return false;
+  if (root.type() != simdjson::dom::element_type::OBJECT) return false;
+  Collector collector(payload);
+  if (!DomReader(collector).root(simdjson::dom::object(root))) return false;
+  collector.finish();
+  return unusable(payload, collector.transition_seen, payload) == nullptr;
+}
+
 bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rejection) {
   payload = Payload{};
   if (const void* nul = std::memchr(bytes.data(), '\0', bytes.size())) {
@@ -433,10 +618,19 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
                  "invalid JSON: NUL byte in the payload"};
     return false;
   }
-  buffer_.assign(bytes.begin(), bytes.end());
-  buffer_.push_back('\0');
+  // One copy serves both parsers: simdjson reads it (it needs the padding),
+  // RapidJSON then parses it in place (it needs the terminating NUL).
+  buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(buffer_.data(), bytes.data(), bytes.size());
+  std::memset(buffer_.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
+  if (engine_ == Engine::fast) {
+    if (fast_extract(bytes.size(), payload)) return true;
+    payload = Payload{};
+  }
+
   rapidjson::InsituStringStream stream(buffer_.data());
-  Handler handler(payload, buffer_.data(), stream);
+  Collector collector(payload);
+  Handler handler(collector, buffer_.data(), stream);
   rapidjson::Reader reader;
   constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
                              rapidjson::kParseIterativeFlag;
@@ -448,31 +642,13 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
       rejection = {result.Offset(), parse_error_text(result.Code(), bytes, result.Offset())};
     return false;
   }
-  handler.finish();
-
-  if (!payload.event.present) {
-    if (payload.has_issue && handler.transition_seen) {
-      payload.workflow_body = true;
-    } else {
-      rejection = {0, "no 'webhookEvent': not a Jira webhook payload"};
-      return false;
-    }
-  }
-  if (is_issue_event(payload.effective_event())) {
-    if (!payload.has_issue) {
-      rejection = {0, "issue event without an 'issue' object"};
-      return false;
-    }
-    if (!payload.key.present) {
-      rejection = {handler.issue_offset, "issue event without 'issue.key'"};
-      return false;
-    }
-    if (!is_usable_key(payload.key.value)) {
-      rejection = {handler.key_offset,
-                   "unusable 'issue.key': it must be 1 to 255 bytes with no white space or "
-                   "control characters"};
-      return false;
-    }
+  collector.finish();
+  if (const char* reason = unusable(payload, collector.transition_seen, payload)) {
+    std::uint64_t at = 0;
+    if (payload.has_issue && !payload.key.present) at = handler.issue_offset;
+    if (payload.key.present) at = handler.key_offset;
+    rejection = {at, reason};
+    return false;
   }
   return true;
 }

@@ -2,11 +2,16 @@
 // Extraction: one framed payload's bytes to the fields the rules read, or a rejection.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "parse/payload.hpp"
+
+namespace simdjson::dom {
+class parser;
+}
 
 namespace jira_alerts::parse {
 
@@ -16,18 +21,37 @@ struct Rejection {
   std::string reason;
 };
 
-// Parses payloads with RapidJSON's SAX reader in situ, into a buffer it reuses,
-// so reading a payload allocates nothing once the buffer has grown.
+// Parses payloads into a buffer it reuses, so reading a payload allocates nothing
+// once the buffer has grown. simdjson reads the usable ones; every payload it does
+// not accept as usable is read again by RapidJSON's SAX reader, which is the
+// reference: it decides every rejection and names its position.
 class Extractor {
  public:
   // Deeper nesting than this is rejected (the rules never read below depth 6).
   static constexpr int max_depth = 512;
+
+  enum class Engine : std::uint8_t {
+    fast,       // simdjson first, RapidJSON for what it does not accept
+    reference,  // RapidJSON only
+  };
+
+  // The engine JIRA_ALERTS_PARSER selects: "rapidjson" for the reference, else fast.
+  static Engine default_engine();
+
+  explicit Extractor(Engine engine = default_engine());
+  ~Extractor();
+  Extractor(const Extractor&) = delete;
+  Extractor& operator=(const Extractor&) = delete;
 
   // Reads BYTES into PAYLOAD; false with REJECTION filled when the payload is
   // unusable (SPEC §4). PAYLOAD's views stay valid until the next call.
   bool extract(std::string_view bytes, Payload& payload, Rejection& rejection);
 
  private:
+  bool fast_extract(std::size_t size, Payload& payload);
+
+  Engine engine_;
+  std::unique_ptr<simdjson::dom::parser> dom_;
   std::vector<char> buffer_;
 };
 

@@ -12,35 +12,73 @@ namespace {
 
 constexpr std::size_t chunk_size = 1u << 20;
 
-constexpr bool is_structural(char c) {
-  return c == '"' || c == '\\' || c == '\n' || c == '{' || c == '}' || c == '[' || c == ']';
-}
+// Bit I of each mask describes byte I of a 64-byte block.
+struct Masks {
+  std::uint64_t quote = 0, backslash = 0, newline = 0, open = 0, close = 0, brace = 0;
+};
 
-// The first byte in [P, END) that framing must look at: quotes, escapes,
-// brackets and line ends. Everything else is skipped sixteen bytes at a time.
-const char* find_structural(const char* p, const char* end) {
+// Classifies a block: quotes, backslashes, line ends, '{' or '[', '}' or ']', and '{'.
+Masks classify(const char* p) {
+  Masks m;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i newline = _mm_set1_epi8('\n');
-  const __m128i open_brace = _mm_set1_epi8('{');
-  const __m128i close_brace = _mm_set1_epi8('}');
-  const __m128i open_bracket = _mm_set1_epi8('[');
-  const __m128i close_bracket = _mm_set1_epi8(']');
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, newline));
-    m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, open_brace), _mm_cmpeq_epi8(v, close_brace)));
-    m = _mm_or_si128(m,
-                     _mm_or_si128(_mm_cmpeq_epi8(v, open_bracket), _mm_cmpeq_epi8(v, close_bracket)));
-    const int mask = _mm_movemask_epi8(m);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i open = _mm_set1_epi8('{');  // '[' | 0x20 == '{'
+  const __m128i close = _mm_set1_epi8('}'); // ']' | 0x20 == '}'
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    const __m128i folded = _mm_or_si128(v, case_bit);
+    const auto bits = [&](__m128i eq) {
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq))) << (16 * i);
+    };
+    m.quote |= bits(_mm_cmpeq_epi8(v, quote));
+    m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
+    m.newline |= bits(_mm_cmpeq_epi8(v, newline));
+    m.open |= bits(_mm_cmpeq_epi8(folded, open));
+    m.close |= bits(_mm_cmpeq_epi8(folded, close));
+    m.brace |= bits(_mm_cmpeq_epi8(v, open));
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    switch (p[i]) {
+      case '"': m.quote |= bit; break;
+      case '\\': m.backslash |= bit; break;
+      case '\n': m.newline |= bit; break;
+      case '{': m.open |= bit; m.brace |= bit; break;
+      case '[': m.open |= bit; break;
+      case '}':
+      case ']': m.close |= bit; break;
+      default: break;
+    }
   }
 #endif
-  while (p < end && !is_structural(*p)) ++p;
-  return p;
+  return m;
+}
+
+// Bits of the bytes after an odd run of backslashes (simdjson's method).
+// CARRY says whether the block's first byte is escaped, and is updated for the next.
+std::uint64_t escaped_bytes(std::uint64_t backslash, std::uint64_t& carry) {
+  constexpr std::uint64_t even_bits = 0x5555555555555555ULL;
+  backslash &= ~carry;
+  const std::uint64_t follows_escape = backslash << 1 | carry;
+  const std::uint64_t odd_starts = backslash & ~even_bits & ~follows_escape;
+  std::uint64_t even_starts = 0;
+  carry = __builtin_add_overflow(odd_starts, backslash, &even_starts) ? 1 : 0;
+  return (even_bits ^ (even_starts << 1)) & follows_escape;
+}
+
+// Bit I is the XOR of bits 0..I: with quote bits in, the bytes inside strings.
+std::uint64_t prefix_xor(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
 }
 
 }  // namespace
@@ -138,56 +176,72 @@ void Framer::emit(Frame& frame, FrameProblem problem) {
   skipping_ = false;
 }
 
-// Scans an object or array to its matching bracket. A line that starts with '{'
-// inside it means the payload was cut short: the frame ends before that line.
+// Scans an object or array to its matching bracket, 64 bytes at a time: masks of
+// quotes, escapes and brackets tell which brackets lie outside strings, so only
+// those and line starts are visited one by one. A line that starts with '{'
+// inside the value means the payload was cut short: the frame ends before it.
 void Framer::scan_container() {
   int depth = 0;
-  bool in_string = false;
-  bool escape = false;
+  std::uint64_t in_string = 0;       // all ones when the previous block ended inside a string
+  std::uint64_t escape_carry = 0;    // 1 when the next block's first byte is escaped
+  std::uint64_t newline_before = 0;  // 1 when the byte before the next block is '\n'
   for (;;) {
-    if (pos_ == end_) {
-      if (!skipping_ && pos_ - begin_ > max_payload_) {
-        skipping_ = true;
-        prefix_.assign(buf_.get() + begin_, kept_prefix);
-      }
-      if (!fill()) {
-        in_array_ = false;  // truncated at the end of the input
-        return;
-      }
+    if (!skipping_ && pos_ - begin_ > max_payload_) {
+      skipping_ = true;
+      prefix_.assign(buf_.get() + begin_, std::min(kept_prefix, pos_ - begin_));
     }
-    if (escape) {
-      escape = false;
-      if (buf_[pos_] == '\n') newline();
-      ++pos_;
+    const std::size_t available = end_ - pos_;
+    if (available < 64 && !eof_) {
+      fill();
       continue;
     }
-    pos_ = static_cast<std::size_t>(find_structural(buf_.get() + pos_, buf_.get() + end_) -
-                                    buf_.get());
-    if (pos_ == end_) continue;
-    const char c = buf_[pos_];
-    if (c == '{' && depth > 0 && absolute(pos_) == line_begin_) {
-      in_array_ = false;  // resume as a stream of objects
+    if (available == 0) {
+      in_array_ = false;  // cut short by the end of the input
       return;
     }
-    if (c == '\n') {
-      newline();
-    } else if (in_string) {
-      if (c == '"')
-        in_string = false;
-      else if (c == '\\')
-        escape = true;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) {
-        ++pos_;
+    const std::size_t size = std::min<std::size_t>(available, 64);
+    const char* block = buf_.get() + pos_;
+    char tail[64];
+    if (size < 64) {
+      std::memcpy(tail, block, size);
+      std::memset(tail + size, ' ', 64 - size);
+      block = tail;
+    }
+    const Masks m = classify(block);
+    const std::uint64_t quotes = m.quote & ~escaped_bytes(m.backslash, escape_carry);
+    const std::uint64_t strings = prefix_xor(quotes) ^ in_string;
+    in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(strings) >> 63);
+    const std::uint64_t line_start_brace = m.brace & (m.newline << 1 | newline_before);
+    std::uint64_t events = ((m.open | m.close) & ~strings) | line_start_brace;
+    while (events != 0) {
+      const int i = __builtin_ctzll(events);
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      events &= events - 1;
+      if ((line_start_brace & bit) && (depth > 0 || (strings & bit))) {
+        advance(m.newline, static_cast<std::size_t>(i));
+        in_array_ = false;  // resume as a stream of objects
+        return;
+      }
+      if (m.open & bit) {
+        ++depth;
+      } else if (--depth == 0) {
+        advance(m.newline, static_cast<std::size_t>(i) + 1);
         return;
       }
     }
-    ++pos_;
+    newline_before = m.newline >> 63;
+    advance(m.newline, size);
   }
+}
+
+// Moves past the first N bytes of the block at pos_, counting its line ends.
+void Framer::advance(std::uint64_t newlines, std::size_t n) {
+  if (n < 64) newlines &= (std::uint64_t{1} << n) - 1;
+  if (newlines != 0) {
+    line_ += static_cast<std::uint64_t>(__builtin_popcountll(newlines));
+    line_begin_ = absolute(pos_) + static_cast<std::uint64_t>(63 - __builtin_clzll(newlines)) + 1;
+  }
+  pos_ += n;
 }
 
 // Scans a value that is not a container (a scalar, or garbage): at the top level
@@ -199,7 +253,7 @@ void Framer::scan_scalar() {
     if (pos_ == end_) {
       if (!skipping_ && pos_ - begin_ > max_payload_) {
         skipping_ = true;
-        prefix_.assign(buf_.get() + begin_, kept_prefix);
+        prefix_.assign(buf_.get() + begin_, std::min(kept_prefix, pos_ - begin_));
       }
       if (!fill()) return;
     }
@@ -207,11 +261,10 @@ void Framer::scan_scalar() {
     if (c == '\n') return;
     if (escape) {
       escape = false;
+    } else if (c == '\\') {
+      escape = true;
     } else if (in_string) {
-      if (c == '"')
-        in_string = false;
-      else if (c == '\\')
-        escape = true;
+      if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (in_array_ && (c == ',' || c == ']')) {

@@ -47,6 +47,7 @@ class Framer {
   void emit(Frame& frame, FrameProblem problem);
   void scan_container();
   void scan_scalar();
+  void advance(std::uint64_t newlines, std::size_t n);
   std::uint64_t absolute(std::size_t index) const { return base_ + index; }
 
   ByteStream& in_;

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "read/input.hpp"
+#include <algorithm>
 
 namespace jira_alerts::replay {
 
@@ -12,23 +12,45 @@ Replayer::Replayer(store::Store& store, const rules::Mapping& mapping,
                    report::DecisionWriter* writer, OnReject on_reject)
     : store_(store), mapping_(mapping), writer_(writer), on_reject_(on_reject) {}
 
-bool Replayer::replay(const std::string& path) {
-  read::ByteStream in(path);
-  read::Framer framer(in);
+bool Replayer::replay(const std::vector<std::string>& files) {
+  Reader reader(files);
+  std::vector<std::int64_t> source_ids(files.size(), 0);
   if (!store_.in_batch()) store_.begin_batch();
-  const std::int64_t source_id = store_.source_id(path);
-  read::Frame frame;
-  while (framer.next(frame)) {
-    if (!process(frame, path, source_id)) return false;
-    // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
-    if (++in_batch_ >= batch_size && on_reject_ == OnReject::keep_going) {
-      store_.commit_batch();
-      store_.begin_batch();
-      in_batch_ = 0;
+  for (;;) {
+    Chunk* chunk = reader.next();
+    for (std::size_t i = 0; i < chunk->used; ++i) {
+      const Parsed& item = chunk->items[i];
+      if (item.kind == Parsed::Kind::failed) {
+        const std::exception_ptr error = item.error;
+        reader.release(chunk);
+        std::rethrow_exception(error);
+      }
+      const std::string& path = files[item.file];
+      if (source_ids[item.file] == 0) source_ids[item.file] = store_.source_id(path);
+      counts_.bytes += item.size;
+      if (item.kind == Parsed::Kind::rejected) {
+        reject(item, path, source_ids[item.file]);
+        if (on_reject_ == OnReject::stop) {
+          reader.release(chunk);
+          return false;
+        }
+      } else {
+        apply(item, path, source_ids[item.file]);
+      }
+      // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
+      if (++in_batch_ >= batch_size && on_reject_ == OnReject::keep_going) {
+        store_.commit_batch();
+        store_.begin_batch();
+        in_batch_ = 0;
+        // Source ids are interned per transaction: look them up again.
+        std::fill(source_ids.begin(), source_ids.end(), 0);
+      }
+      if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
     }
-    if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
+    const bool last = chunk->last;
+    reader.release(chunk);
+    if (last) return true;
   }
-  return true;
 }
 
 void Replayer::finish() {
@@ -41,43 +63,20 @@ void Replayer::count(Action action) {
   ++counts_.payloads;
 }
 
-bool Replayer::process(const read::Frame& frame, std::string_view path, std::int64_t source_id) {
-  counts_.bytes += frame.size;
-  switch (frame.problem) {
-    case read::FrameProblem::empty:
-      reject(frame, path, source_id, 0, "empty input: no payload");
-      return on_reject_ == OnReject::keep_going;
-    case read::FrameProblem::too_large:
-      reject(frame, path, source_id, 0,
-             "payload of " + std::to_string(frame.size) + " bytes is larger than the limit of " +
-                 std::to_string(read::Framer::default_max_payload >> 20) + " MiB");
-      return on_reject_ == OnReject::keep_going;
-    case read::FrameProblem::none: break;
-  }
-  parse::Rejection rejection;
-  if (!extractor_.extract(frame.bytes, payload_, rejection)) {
-    reject(frame, path, source_id, rejection.offset, rejection.reason);
-    return on_reject_ == OnReject::keep_going;
-  }
-  apply(payload_, frame, path, source_id);
-  return true;
-}
-
-void Replayer::reject(const read::Frame& frame, std::string_view path, std::int64_t source_id,
-                      std::uint64_t offset, const std::string& reason) {
-  const auto at = parse::position_of(frame.bytes, offset, frame.line, frame.column);
+void Replayer::reject(const Parsed& item, std::string_view path, std::int64_t source_id) {
   count(Action::reject);
-  store_.log_reject({source_id, frame.line, at.line, at.column, reason, frame.size, frame.bytes});
+  store_.log_reject(
+      {source_id, item.line, item.error_line, item.error_column, item.reason, item.size, item.raw});
   std::fprintf(stderr, "jira-alerts: %.*s:%llu:%llu: %s\n", static_cast<int>(path.size()),
-               path.data(), static_cast<unsigned long long>(at.line),
-               static_cast<unsigned long long>(at.column), reason.c_str());
+               path.data(), static_cast<unsigned long long>(item.error_line),
+               static_cast<unsigned long long>(item.error_column), item.reason.c_str());
   if (writer_) {
     report::DecisionRecord r;
     r.path = path;
-    r.line = at.line;
-    r.column = at.column;
+    r.line = item.error_line;
+    r.column = item.error_column;
     r.action = Action::reject;
-    r.reason = reason;
+    r.reason = item.reason;
     writer_->write(r);
   }
 }
@@ -104,20 +103,26 @@ std::optional<std::string_view> view(const parse::Text& text) {
 
 }  // namespace
 
-void Replayer::apply(const parse::Payload& p, const read::Frame& frame, std::string_view path,
-                     std::int64_t source_id) {
+void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  const parse::Payload& p = item.payload;
   const std::string_view event = p.effective_event();
   const bool issue_event = parse::is_issue_event(event);
   const std::optional<std::string_view> key = view(p.key);
 
   // Find the alert: by the payload's key, or by the old key of a move.
-  bool found = key && store_.find(*key, alert_);
-  if (!found && issue_event && p.moved_from.present && p.moved_from.value != p.key.value)
-    found = store_.find(p.moved_from.value, alert_);
+  store::Alert* alert = key ? store_.find(*key) : nullptr;
+  if (!alert && issue_event && p.moved_from.present && p.moved_from.value != p.key.value)
+    alert = store_.find(p.moved_from.value);
+  const bool found = alert != nullptr;
 
-  const std::uint64_t identity = rules::identity(p, frame.bytes);
-  const bool already = issue_event && found && store_.applied(alert_.id, identity);
-  const rules::Current current{alert_.state, alert_.updated_at};
+  // An applied identity carries a timestamp no newer than the alert's newest, so a
+  // newer payload cannot be a duplicate and needs no look-up.
+  const std::uint64_t identity = item.identity;
+  const bool may_repeat =
+      !p.timestamp || (found && alert->updated_at && *p.timestamp <= *alert->updated_at);
+  const bool already = issue_event && found && may_repeat && store_.applied(alert->id, identity);
+  const rules::Current current = found ? rules::Current{alert->state, alert->updated_at}
+                                       : rules::Current{rules::State::open, std::nullopt};
   const rules::Decision d = rules::decide(p, found ? &current : nullptr, already, mapping_);
 
   warnings_.clear();
@@ -133,62 +138,63 @@ void Replayer::apply(const parse::Payload& p, const read::Frame& frame, std::str
                      "jira-alerts: warning: %.*s:%llu: unmapped priority '%.*s' counts as %.*s "
                      "(map it with --priority '%.*s=LEVEL')\n",
                      static_cast<int>(path.size()), path.data(),
-                     static_cast<unsigned long long>(frame.line), static_cast<int>(p.priority.size()),
+                     static_cast<unsigned long long>(item.line), static_cast<int>(p.priority.size()),
                      p.priority.data(), static_cast<int>(rules::level_name(d.priority).size()),
                      rules::level_name(d.priority).data(), static_cast<int>(p.priority.size()),
                      p.priority.data());
       }
     }
     const auto ts = p.timestamp;
+    store::Alert fresh;
+    store::Alert& a = found ? *alert : fresh;
     if (!found) {
-      alert_ = store::Alert{};
-      alert_.fingerprint = *key;
-    } else if (alert_.fingerprint != *key && p.moved_from.present) {
+      a.fingerprint = *key;
+    } else if (a.fingerprint != *key && p.moved_from.present) {
       // The issue moved: the alert takes the new key and keeps the old one as an alias.
-      store_.add_alias(alert_.fingerprint, alert_.id);
-      alert_.fingerprint = *key;
+      store_.add_alias(a.fingerprint, a.id);
+      a.fingerprint = *key;
     }
-    if (p.summary.present && (!alert_.summary || *alert_.summary != p.summary.value)) {
-      alert_.summary = std::string(p.summary.value);
+    if (p.summary.present && (!a.summary || *a.summary != p.summary.value)) {
+      a.summary = std::string(p.summary.value);
       changed_summary = p.summary.value;
     }
     if (p.project.present)
-      alert_.project = std::string(p.project.value);
-    else if (!alert_.project || (p.moved_from.present && found))
-      alert_.project = project_of_key(*key);
-    if (p.issue_id.present) alert_.issue_id = std::string(p.issue_id.value);
-    if (p.status.present) alert_.status = std::string(p.status.value);
-    alert_.jira_priority = jira_priority ? std::optional(std::string(*jira_priority)) : std::nullopt;
-    alert_.priority = d.priority;
-    alert_.state = d.state;
-    if (ts && (!alert_.updated_at || *ts > *alert_.updated_at)) alert_.updated_at = ts;
-    ++alert_.events;
+      a.project = std::string(p.project.value);
+    else if (!a.project || (p.moved_from.present && found))
+      a.project = project_of_key(*key);
+    if (p.issue_id.present) a.issue_id = std::string(p.issue_id.value);
+    if (p.status.present) a.status = std::string(p.status.value);
+    if (jira_priority)
+      a.jira_priority = std::string(*jira_priority);
+    else
+      a.jira_priority.reset();
+    a.priority = d.priority;
+    a.state = d.state;
+    if (ts && (!a.updated_at || *ts > *a.updated_at)) a.updated_at = ts;
+    ++a.events;
 
     if (!found) {
-      alert_.episode = 1;
-      if (d.action == Action::open) {
-        alert_.opened_at = ts;
-      } else {
-        alert_.resolved_at = ts;  // first seen resolved: when it opened is unknown
-      }
-      store_.insert_alert(alert_);
-      store_.open_episode(alert_.id, 1, alert_.opened_at, d.priority);
-      if (d.action == Action::resolve) store_.close_episode(alert_.id, 1, ts, d.priority);
+      a.episode = 1;
+      if (d.action == Action::open)
+        a.opened_at = ts;
+      else
+        a.resolved_at = ts;  // first seen resolved: when it opened is unknown
+      alert = store_.insert_alert(std::move(fresh));
+      store_.open_episode(alert->id, 1, alert->opened_at, d.priority);
+      if (d.action == Action::resolve) store_.close_episode(alert->id, 1, ts, d.priority);
     } else {
       if (d.action == Action::resolve) {
-        alert_.resolved_at = ts;
-        store_.close_episode(alert_.id, alert_.episode, ts, d.priority);
+        a.resolved_at = ts;
+        store_.close_episode(a.id, a.episode, ts, d.priority);
       } else if (d.action == Action::reopen) {
-        ++alert_.reopens;
-        ++alert_.episode;
-        alert_.opened_at = ts;
-        alert_.resolved_at.reset();
-        store_.open_episode(alert_.id, alert_.episode, ts, d.priority);
+        ++a.reopens;
+        ++a.episode;
+        a.opened_at = ts;
+        a.resolved_at.reset();
+        store_.open_episode(a.id, a.episode, ts, d.priority);
       }
-      store_.update_alert(alert_);
+      store_.update_alert(a);
     }
-  } else if (!found) {
-    alert_ = store::Alert{};
   }
 
   std::string joined_warnings;
@@ -196,9 +202,9 @@ void Replayer::apply(const parse::Payload& p, const read::Frame& frame, std::str
     if (!joined_warnings.empty()) joined_warnings += '\n';
     joined_warnings += w;
   }
-  const bool has_alert = found || rules::is_applied(d.action);
+  const bool has_alert = alert != nullptr;
   const std::optional<std::string_view> status = view(p.status);
-  store_.log_event({source_id, frame.line, has_alert ? std::optional(alert_.id) : std::nullopt, key,
+  store_.log_event({source_id, item.line, has_alert ? std::optional(alert->id) : std::nullopt, key,
                     p.event.present || p.workflow_body ? std::optional(event) : std::nullopt,
                     p.timestamp, d.action, d.rule,
                     issue_event ? std::optional(d.state) : std::nullopt,
@@ -213,13 +219,13 @@ void Replayer::apply(const parse::Payload& p, const read::Frame& frame, std::str
     reason_ = rules::reason_text(d.rule, d.action, p.status.value, event, p.timestamp.has_value());
     report::DecisionRecord r;
     r.path = path;
-    r.line = frame.line;
-    r.fingerprint = has_alert ? std::optional<std::string_view>(alert_.fingerprint) : key;
+    r.line = item.line;
+    r.fingerprint = has_alert ? std::optional<std::string_view>(alert->fingerprint) : key;
     r.event = p.event.present || p.workflow_body ? std::optional(event) : std::nullopt;
     r.action = d.action;
     if (has_alert) {
-      r.state = alert_.state;
-      r.priority = alert_.priority;
+      r.state = alert->state;
+      r.priority = alert->priority;
     }
     r.jira_priority = jira_priority;
     r.status = status;

@@ -9,8 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "parse/extract.hpp"
-#include "read/framer.hpp"
+#include "replay/reader.hpp"
 #include "report/decisions.hpp"
 #include "rules/mapping.hpp"
 #include "store/store.hpp"
@@ -38,9 +37,10 @@ class Replayer {
   Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionWriter* writer,
            OnReject on_reject);
 
-  // Replays every payload of the input at PATH ("-" for standard input).
-  // False when a rejection stopped the run (OnReject::stop).
-  bool replay(const std::string& path);
+  // Replays every payload of FILES ("-" for standard input) in order, reading on a
+  // second thread. False when a rejection stopped the run (OnReject::stop).
+  // Throws Error when an input cannot be read; what came before it is applied.
+  bool replay(const std::vector<std::string>& files);
 
   // Commits the last batch.
   void finish();
@@ -51,20 +51,14 @@ class Replayer {
   std::function<void(const Counts&)> on_progress;
 
  private:
-  bool process(const read::Frame& frame, std::string_view path, std::int64_t source_id);
-  void reject(const read::Frame& frame, std::string_view path, std::int64_t source_id,
-              std::uint64_t offset, const std::string& reason);
-  void apply(const parse::Payload& payload, const read::Frame& frame, std::string_view path,
-             std::int64_t source_id);
+  void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
+  void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
   void count(rules::Action action);
 
   store::Store& store_;
   const rules::Mapping& mapping_;
   report::DecisionWriter* writer_;
   OnReject on_reject_;
-  parse::Extractor extractor_;
-  parse::Payload payload_;
-  store::Alert alert_;
   std::vector<std::string> warnings_;
   std::string reason_;
   std::unordered_set<std::string> warned_priorities_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "rules/decide.hpp"
 #include "store/sqlite.hpp"
@@ -32,6 +33,7 @@ struct Alert {
   std::int64_t events = 0;
   std::int64_t reopens = 0;
   std::int64_t episode = 0;  // sequence number of the newest episode (0: none)
+  bool dirty = false;        // changed in memory, not yet written
 };
 
 // One row of the event log.
@@ -87,13 +89,18 @@ class Store {
   void rollback_batch();
   bool in_batch() const { return batch_open_; }
 
-  // The alert whose fingerprint or alias is KEY.
-  bool find(std::string_view key, Alert& alert);
+  // The alert whose fingerprint or alias is KEY, or null. Alerts are cached across
+  // batches while no other process writes the file; the pointer stays valid until
+  // the batch ends.
+  Alert* find(std::string_view key);
   // Was IDENTITY already applied to ALERT_ID?
   bool applied(std::int64_t alert_id, std::uint64_t identity);
 
-  void insert_alert(Alert& alert);
-  void update_alert(const Alert& alert);
+  // Inserts a new alert and returns it, cached.
+  Alert* insert_alert(Alert alert);
+  // Marks a changed alert: it is written when the batch commits.
+  void update_alert(Alert& alert);
+  // Makes KEY an alias of the alert ALERT_ID (the alert moved away from KEY).
   void add_alias(std::string_view key, std::int64_t alert_id);
   void open_episode(std::int64_t alert_id, std::int64_t seq, std::optional<util::Millis> opened_at,
                     rules::Level priority);
@@ -105,13 +112,28 @@ class Store {
   void log_reject(const RejectRow& row);
 
  private:
+  // Heterogeneous lookup, so that a string_view finds a key without a copy.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Interned = std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>>;
+
   std::optional<std::int64_t> name_id(std::optional<std::string_view> name);
+  void write_alert(const Alert& alert);
+  void flush_alerts();
+  void drop_cache();
+  std::int64_t data_version();
   Statement& statement(std::unique_ptr<Statement>& slot, const char* sql);
 
   Database db_;
   std::int64_t run_id_ = 0;
   bool batch_open_ = false;
-  std::unordered_map<std::string, std::int64_t> names_, sources_;
+  Interned names_, sources_;
+  Interned alert_ids_;                              // fingerprints and aliases
+  std::unordered_map<std::int64_t, Alert> alerts_;  // by id
+  std::vector<std::int64_t> dirty_;                 // changed since the batch began
+  std::int64_t data_version_ = -1;                  // after our last commit
   std::unique_ptr<Statement> find_, applied_, insert_alert_, update_alert_, insert_alias_,
       open_episode_, close_episode_, insert_name_, select_name_, insert_source_, select_source_,
       insert_event_, insert_reject_;
