@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -209,6 +210,38 @@ TEST_SUITE("store.replay") {
       ++found;
     });
     CHECK(found == 1);
+  }
+
+  TEST_CASE("a move reaches the same alert whatever order the payloads arrive in") {
+    const std::string move =
+        R"(,"changelog":{"id":"9","items":[{"field":"Key","fieldtype":"jira","from":null,)"
+        R"("fromString":"KAN-1","to":null,"toString":"OPS-9"}]})";
+    std::vector<std::string> payloads{
+        payload("jira:issue_created", "KAN-1", 1000, "To Do", "new", "Low"),
+        payload("jira:issue_updated", "OPS-9", 2000, "To Do", "new", "High", move),
+        payload("jira:issue_updated", "KAN-1", 1500, "In Progress", "indeterminate", "Low"),
+        payload("jira:issue_updated", "OPS-9", 4000, "Done", "done", "Highest"),
+    };
+    std::vector<int> order{0, 1, 2, 3};
+    do {
+      test::TempDir dir;
+      store::Store st(dir.file("state.db"), store::Access::write);
+      std::string history;
+      for (const int i : order) history += payloads[static_cast<std::size_t>(i)];
+      replay_text(st, dir, "h.ndjson", history);
+      const auto all = alerts(st);
+      const std::string sequence = std::to_string(order[0]) + std::to_string(order[1]) +
+                                   std::to_string(order[2]) + std::to_string(order[3]);
+      CAPTURE(sequence);
+      REQUIRE(all.size() == 1);
+      CHECK(all[0].fingerprint == "OPS-9");
+      CHECK(all[0].aliases == std::vector<std::string>{"KAN-1"});
+      CHECK(all[0].state == State::resolved);
+      CHECK(all[0].priority == Level::critical);
+      CHECK(all[0].updated_at == 4000);
+      CHECK(all[0].project == "OPS");
+      CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
+    } while (std::next_permutation(order.begin(), order.end()));
   }
 
   TEST_CASE("duplicates and stale payloads are logged but change nothing") {

@@ -2,10 +2,12 @@
 
 #include "cli/commands.hpp"
 #include "report/alerts.hpp"
+#include "store/history.hpp"
 #include "store/queries.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
+#include "util/time.hpp"
 
 namespace jira_alerts::cli {
 namespace {
@@ -17,6 +19,7 @@ struct AlertsOptions {
   std::vector<std::string> priorities;
   std::vector<std::string> projects;
   std::vector<std::string> keys;
+  std::string at;
 };
 
 int run_alerts(const AlertsOptions& o) {
@@ -26,9 +29,20 @@ int run_alerts(const AlertsOptions& o) {
   filter.projects = o.projects;
   filter.keys = o.keys;
 
+  std::optional<util::Millis> at;
+  if (!o.at.empty()) {
+    at = util::parse_time(o.at);
+    if (!at)
+      throw Error("--at '" + o.at +
+                  "': expected epoch milliseconds or an ISO-8601 time such as 2026-01-02T03:04:05Z");
+  }
+
   store::Store store(o.db, store::Access::read);
   std::vector<store::AlertView> alerts;
-  store::for_each_alert(store.db(), filter, [&](const store::AlertView& a) { alerts.push_back(a); });
+  if (at)
+    alerts = store::alerts_at(store.db(), filter, *at);
+  else
+    store::for_each_alert(store.db(), filter, [&](const store::AlertView& a) { alerts.push_back(a); });
   report::Output out(stdout);
   report::print_alerts(out, *report::parse_format(o.format), alerts);
   return 0;
@@ -47,19 +61,30 @@ Command setup_alerts(CLI::App& parent) {
   app->add_option("--priority", o->priorities, "Only alerts at this level (repeatable)")
       ->type_name("LEVEL")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("--project", o->projects, "Only alerts of this Jira project key (repeatable)")
       ->type_name("KEY")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app->add_option("--key", o->keys, "Only the alert with this issue key or alias (repeatable)")
       ->type_name("KEY")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->add_option("--at", o->at,
+                  "The alerts as they stood at this event time: a replay of only the payloads "
+                  "with timestamp <= TIME (payloads without a timestamp are left out)")
+      ->type_name("TIME");
   app->footer(R"(Examples:
   jira-alerts alerts --state open
   jira-alerts alerts --priority CRITICAL --priority HIGH --format csv > alerts.csv
-  jira-alerts alerts --key KAN-12 --format jsonl)");
+  jira-alerts alerts --key KAN-12 --format jsonl
+  jira-alerts alerts --at 2026-01-13T09:30:00Z --state open
+  jira-alerts alerts --at 1768298853918 --format jsonl
+
+TIME is epoch milliseconds or ISO-8601 (2026-01-02T03:04:05Z, 2026-01-02T04:04:05+01:00).)");
   return {app, [o] { return run_alerts(*o); }};
 }
 

@@ -1,3 +1,5 @@
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -7,6 +9,8 @@
 namespace jira_alerts::cli {
 
 int run(int argc, char** argv) {
+  // No allocation statistics: they take a global mutex on every SQLite allocation.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   CLI::App app{"jira-alerts: replay recorded Jira webhook payloads into alert state", "jira-alerts"};
   app.set_version_flag("--version", "jira-alerts " JIRA_ALERTS_VERSION);
   app.require_subcommand(1);
@@ -15,7 +19,8 @@ int run(int argc, char** argv) {
   jira-alerts replay --quiet --db incidents.db captures/*.json.gz
 
 Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for the rules.)");
-  const std::vector<Command> commands{setup_replay(app), setup_alerts(app)};
+  const std::vector<Command> commands{setup_replay(app), setup_alerts(app), setup_show(app),
+                                      setup_check(app),  setup_lint(app),   setup_stats(app)};
 
   try {
     app.parse(argc, argv);

@@ -29,6 +29,7 @@ void add_mapping_options(CLI::App& app, MappingOptions& o) {
                  "Also resolve on this status name (repeatable; default list: Done, Closed, Resolved)")
       ->type_name("NAME")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--no-category", o.no_category,
                "Do not resolve on status category 'done'; only resolve-status names resolve");
@@ -36,6 +37,7 @@ void add_mapping_options(CLI::App& app, MappingOptions& o) {
                  "Map a Jira priority name to CRITICAL, HIGH, MEDIUM or LOW (repeatable)")
       ->type_name("NAME=LEVEL")
       ->expected(1)
+      ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--default-priority", o.default_priority,
                  "Level of an absent or unmapped priority (default: MEDIUM)")

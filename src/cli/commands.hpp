@@ -7,6 +7,10 @@ namespace jira_alerts::cli {
 
 Command setup_replay(CLI::App& parent);
 Command setup_alerts(CLI::App& parent);
+Command setup_show(CLI::App& parent);
+Command setup_check(CLI::App& parent);
+Command setup_lint(CLI::App& parent);
+Command setup_stats(CLI::App& parent);
 
 // Parses the command line, runs the chosen command, and returns the exit status.
 int run(int argc, char** argv);

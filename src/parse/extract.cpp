@@ -77,9 +77,13 @@ const Member& member_of(Slot slot) {
   return members[0];
 }
 
+// The slot of member NAME in PARENT. Called for every member of the objects on the
+// rules' paths (issue.fields alone has dozens), so the common misses are cheap.
 Slot find_slot(Node parent, std::string_view name) {
+  if (parent == Node::other || name.empty()) return Slot::none;
   for (const auto& m : members)
-    if (m.parent == parent && m.name == name) return m.slot;
+    if (m.parent == parent && m.name.size() == name.size() && m.name[0] == name[0] && m.name == name)
+      return m.slot;
   return Slot::none;
 }
 

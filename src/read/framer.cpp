@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -169,10 +170,17 @@ bool Framer::next(Frame& frame) {
 void Framer::emit(Frame& frame, FrameProblem problem) {
   frame.size = absolute(pos_) - frame_begin_;
   frame.problem = problem;
-  if (problem == FrameProblem::too_large)
+  if (problem == FrameProblem::too_large) {
     frame.bytes = prefix_;
-  else
-    frame.bytes = std::string_view(buf_.get() + begin_, pos_ - begin_);
+  } else {
+    // A payload cut short ends where its last line does, not where the next one starts.
+    std::size_t end = pos_;
+    while (end > begin_ && (buf_[end - 1] == ' ' || buf_[end - 1] == '\t' ||
+                            buf_[end - 1] == '\r' || buf_[end - 1] == '\n'))
+      --end;
+    frame.bytes = std::string_view(buf_.get() + begin_, end - begin_);
+    frame.size = end - begin_;
+  }
   skipping_ = false;
 }
 
@@ -181,6 +189,10 @@ void Framer::emit(Frame& frame, FrameProblem problem) {
 // those and line starts are visited one by one. A line that starts with '{'
 // inside the value means the payload was cut short: the frame ends before it.
 void Framer::scan_container() {
+  // Which open containers are arrays, innermost last (the first few hundred levels).
+  constexpr std::size_t max_tracked_depth = 512;
+  std::vector<bool>& arrays = arrays_;
+  arrays.clear();
   int depth = 0;
   std::uint64_t in_string = 0;       // all ones when the previous block ended inside a string
   std::uint64_t escape_carry = 0;    // 1 when the next block's first byte is escaped
@@ -217,14 +229,21 @@ void Framer::scan_container() {
       const int i = __builtin_ctzll(events);
       const std::uint64_t bit = std::uint64_t{1} << i;
       events &= events - 1;
-      if ((line_start_brace & bit) && (depth > 0 || (strings & bit))) {
+      if ((line_start_brace & bit) && (depth > 0 || (strings & bit)) &&
+          ((strings & bit) ||
+           starts_payload(pos_ + static_cast<std::size_t>(i), !arrays.empty() && arrays.back()))) {
         advance(m.newline, static_cast<std::size_t>(i));
         in_array_ = false;  // resume as a stream of objects
         return;
       }
       if (m.open & bit) {
         ++depth;
-      } else if (--depth == 0) {
+        if (arrays.size() < max_tracked_depth)
+          arrays.push_back((m.brace & bit) == 0);
+      } else if (static_cast<std::size_t>(--depth) < max_tracked_depth && !arrays.empty()) {
+        arrays.pop_back();
+      }
+      if ((m.close & bit) && depth == 0) {
         advance(m.newline, static_cast<std::size_t>(i) + 1);
         return;
       }
@@ -232,6 +251,49 @@ void Framer::scan_container() {
     newline_before = m.newline >> 63;
     advance(m.newline, size);
   }
+}
+
+// Does the '{' at buf_[AT], first on its line inside an unfinished value, start a
+// new payload (the value before it was cut short)? It does unless it can continue
+// the value, as JSON printed without indentation writes it: after ':', after '[',
+// or after ',' IN_ARRAY; and then only if its line does not hold a whole object
+// (as an NDJSON line does).
+bool Framer::starts_payload(std::size_t at, bool in_array) const {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t before = at;
+  while (before > begin_ && space(buf_[before - 1])) --before;
+  if (before == begin_) return true;
+  // After ',' only an array takes a '{'; inside an object a member name must follow.
+  const char previous = buf_[before - 1];
+  if (previous != ':' && previous != '[' && !(previous == ',' && in_array)) return true;
+
+  const char* p = buf_.get() + at;
+  const char* end = buf_.get() + end_;
+  const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  if (newline == nullptr && !eof_) return true;  // a line longer than the buffer: a payload
+  const char* stop = newline != nullptr ? newline : end;
+  int depth = 0;
+  bool in_string = false;
+  bool escape = false;
+  for (; p < stop; ++p) {
+    const char c = *p;
+    if (escape) {
+      escape = false;
+    } else if (c == '\\') {
+      escape = true;
+    } else if (in_string) {
+      in_string = c != '"';
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      while (++p < stop)
+        if (!space(*p)) return false;
+      return true;
+    }
+  }
+  return false;
 }
 
 // Moves past the first N bytes of the block at pos_, counting its line ends.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "read/input.hpp"
 
@@ -29,7 +30,8 @@ struct Frame {
 
 // Finds payload boundaries without parsing: one object, an array of objects,
 // NDJSON or concatenated (pretty-printed) objects, with a BOM and CRLF allowed.
-// After a broken payload it resumes at the next line that starts with '{'.
+// After a broken payload it resumes at the next line that starts with '{' (see
+// starts_payload() for how JSON printed without indentation is told apart).
 // Memory is bounded by the largest payload (at most MAX_PAYLOAD bytes are held).
 class Framer {
  public:
@@ -48,6 +50,7 @@ class Framer {
   void scan_container();
   void scan_scalar();
   void advance(std::uint64_t newlines, std::size_t n);
+  bool starts_payload(std::size_t at, bool in_array) const;
   std::uint64_t absolute(std::size_t index) const { return base_ + index; }
 
   ByteStream& in_;
@@ -67,6 +70,7 @@ class Framer {
   bool seen_payload_ = false;
   bool reported_empty_ = false;
   std::string prefix_;     // kept prefix of a frame being skipped
+  std::vector<bool> arrays_;  // scan_container's stack of container kinds, reused
 };
 
 }  // namespace jira_alerts::read

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace jira_alerts::replay {
 
@@ -14,7 +15,7 @@ Replayer::Replayer(store::Store& store, const rules::Mapping& mapping,
 
 bool Replayer::replay(const std::vector<std::string>& files) {
   Reader reader(files);
-  std::vector<std::int64_t> source_ids(files.size(), 0);
+  sources_.assign(files.size(), Source{});
   if (!store_.in_batch()) store_.begin_batch();
   for (;;) {
     Chunk* chunk = reader.next();
@@ -26,16 +27,17 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         std::rethrow_exception(error);
       }
       const std::string& path = files[item.file];
-      if (source_ids[item.file] == 0) source_ids[item.file] = store_.source_id(path);
+      Source& src = source(item.file, path);
       counts_.bytes += item.size;
       if (item.kind == Parsed::Kind::rejected) {
-        reject(item, path, source_ids[item.file]);
+        reject(item, path, src.id);
         if (on_reject_ == OnReject::stop) {
           reader.release(chunk);
           return false;
         }
       } else {
-        apply(item, path, source_ids[item.file]);
+        apply(item, path, src.id);
+        replace_rejects(src, item.line);
       }
       // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
       if (++in_batch_ >= batch_size && on_reject_ == OnReject::keep_going) {
@@ -43,7 +45,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         store_.begin_batch();
         in_batch_ = 0;
         // Source ids are interned per transaction: look them up again.
-        std::fill(source_ids.begin(), source_ids.end(), 0);
+        for (auto& s : sources_) s.id = 0;
       }
       if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
     }
@@ -51,6 +53,32 @@ bool Replayer::replay(const std::vector<std::string>& files) {
     reader.release(chunk);
     if (last) return true;
   }
+}
+
+Replayer::Source& Replayer::source(std::size_t file, const std::string& path) {
+  Source& src = sources_[file];
+  if (src.id == 0) src.id = store_.source_id(path);
+  if (!src.checked) {
+    src.checked = true;
+    std::error_code ec;
+    const auto absolute = path == "-" ? std::filesystem::path() : std::filesystem::absolute(path, ec);
+    src.standing = store_.standing_rejects(src.id, absolute.lexically_normal().string());
+  }
+  return src;
+}
+
+// A payload was read successfully where a rejected one stood: the rejection is resolved.
+void Replayer::replace_rejects(Source& src, std::uint64_t line) {
+  auto& lines = src.standing.lines;
+  if (!lines.empty()) {
+    const auto it = std::find(lines.begin(), lines.end(), line);
+    if (it != lines.end()) {
+      store_.drop_reject_at(src.id, line);
+      lines.erase(it);
+    }
+  }
+  for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
+  src.standing.exported.clear();
 }
 
 void Replayer::finish() {
@@ -109,10 +137,27 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   const bool issue_event = parse::is_issue_event(event);
   const std::optional<std::string_view> key = view(p.key);
 
-  // Find the alert: by the payload's key, or by the old key of a move.
+  // Find the alert by the payload's key. A move (a Key changelog item) carries the
+  // alert over to the new key whenever it arrives, late or repeated included, so
+  // that no alert stays under a key that no longer exists.
   store::Alert* alert = key ? store_.find(*key) : nullptr;
-  if (!alert && issue_event && p.moved_from.present && p.moved_from.value != p.key.value)
-    alert = store_.find(p.moved_from.value);
+  if (issue_event && p.moved_from.present && p.moved_from.value != p.key.value) {
+    if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
+      if (alert == nullptr) {
+        store_.add_alias(old->fingerprint, old->id);
+        old->fingerprint = *key;
+        old->project = p.project.present ? std::optional(std::string(p.project.value))
+                                         : project_of_key(*key);
+        store_.update_alert(*old);
+        alert = old;
+      } else {
+        // Payloads under the new key came first: one alert takes the other in.
+        alert = store_.merge_alerts(*old, *alert);
+      }
+    } else if (old == nullptr && alert != nullptr) {
+      store_.add_alias(p.moved_from.value, alert->id);  // the old key's payloads may come later
+    }
+  }
   const bool found = alert != nullptr;
 
   // An applied identity carries a timestamp no newer than the alert's newest, so a
@@ -147,20 +192,14 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     const auto ts = p.timestamp;
     store::Alert fresh;
     store::Alert& a = found ? *alert : fresh;
-    if (!found) {
-      a.fingerprint = *key;
-    } else if (a.fingerprint != *key && p.moved_from.present) {
-      // The issue moved: the alert takes the new key and keeps the old one as an alias.
-      store_.add_alias(a.fingerprint, a.id);
-      a.fingerprint = *key;
-    }
+    if (!found) a.fingerprint = *key;
     if (p.summary.present && (!a.summary || *a.summary != p.summary.value)) {
       a.summary = std::string(p.summary.value);
       changed_summary = p.summary.value;
     }
     if (p.project.present)
       a.project = std::string(p.project.value);
-    else if (!a.project || (p.moved_from.present && found))
+    else if (!a.project)
       a.project = project_of_key(*key);
     if (p.issue_id.present) a.issue_id = std::string(p.issue_id.value);
     if (p.status.present) a.status = std::string(p.status.value);
@@ -180,6 +219,9 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       else
         a.resolved_at = ts;  // first seen resolved: when it opened is unknown
       alert = store_.insert_alert(std::move(fresh));
+      // The move came first: payloads under the old key must find this alert too.
+      if (p.moved_from.present && p.moved_from.value != *key)
+        store_.add_alias(p.moved_from.value, alert->id);
       store_.open_episode(alert->id, 1, alert->opened_at, d.priority);
       if (d.action == Action::resolve) store_.close_episode(alert->id, 1, ts, d.priority);
     } else {
@@ -195,6 +237,10 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       }
       store_.update_alert(a);
     }
+  } else if (d.action == Action::stale && p.summary.present &&
+             (!alert->summary || *alert->summary != p.summary.value)) {
+    // Kept so that 'alerts --at' knows the title a late payload would have set.
+    changed_summary = p.summary.value;
   }
 
   std::string joined_warnings;

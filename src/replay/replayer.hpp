@@ -51,6 +51,14 @@ class Replayer {
   std::function<void(const Counts&)> on_progress;
 
  private:
+  // What the replay knows of one input file.
+  struct Source {
+    std::int64_t id = 0;  // interned per transaction: 0 until looked up in this one
+    bool checked = false;
+    store::Store::StandingRejects standing;
+  };
+  Source& source(std::size_t file, const std::string& path);
+  void replace_rejects(Source& source, std::uint64_t line);
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
   void count(rules::Action action);
@@ -62,6 +70,7 @@ class Replayer {
   std::vector<std::string> warnings_;
   std::string reason_;
   std::unordered_set<std::string> warned_priorities_;
+  std::vector<Source> sources_;
   Counts counts_;
   std::uint64_t in_batch_ = 0;
 };

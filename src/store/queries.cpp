@@ -28,7 +28,8 @@ void for_each_alert(Database& db, const AlertFilter& filter,
     SELECT a.fingerprint, a.issue_id, a.project, a.jira_priority, a.status, a.summary, a.state,
            a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
            (SELECT count(*) FROM episodes WHERE alert_id = a.id),
-           (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key))
+           (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key)),
+           a.id
     FROM alerts a WHERE 1)sql";
   int next = 1;
   if (filter.state) sql += " AND a.state = ?" + std::to_string(next++);
@@ -60,6 +61,7 @@ void for_each_alert(Database& db, const AlertFilter& filter,
 
   AlertView v;
   while (s.step()) {
+    v.id = s.int64(15);
     v.fingerprint = s.text(0);
     v.issue_id = optional_string(s, 1);
     v.project = optional_string(s, 2);

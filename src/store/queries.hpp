@@ -22,6 +22,7 @@ struct AlertFilter {
 
 // One alert as the listing commands print it.
 struct AlertView {
+  std::int64_t id = 0;  // alerts.id
   std::string fingerprint;
   std::optional<std::string> issue_id, project, jira_priority, status, summary;
   rules::State state;

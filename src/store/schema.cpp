@@ -90,8 +90,10 @@ CREATE TABLE rejects (
   reason      TEXT NOT NULL,
   size        INTEGER NOT NULL,
   raw         BLOB NOT NULL,
-  rejected_at INTEGER NOT NULL
+  rejected_at INTEGER NOT NULL,
+  exported_to TEXT
 );
+CREATE INDEX rejects_by_source ON rejects (source_id, line);
 
 CREATE VIEW event_log AS
 SELECT e.id, e.run_id, s.path AS path, e.line, s.path || ':' || e.line AS source,

@@ -100,7 +100,8 @@ Statement& Statement::bind(int index, std::optional<std::int64_t> value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  check(db_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+  const char* data = text.data() != nullptr ? text.data() : "";
+  check(db_, sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
         "state file: binding");
   return *this;
 }
@@ -110,7 +111,9 @@ Statement& Statement::bind(int index, std::optional<std::string_view> text) {
 }
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  check(db_, sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT),
+  // SQLite binds a null pointer as NULL: an empty blob needs a real one.
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT),
         "state file: binding");
   return *this;
 }
@@ -145,6 +148,12 @@ std::optional<std::int64_t> Statement::optional_int64(int column) const {
 
 std::string_view Statement::text(int column) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  if (p == nullptr) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+std::string_view Statement::blob(int column) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
   if (p == nullptr) return {};
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }

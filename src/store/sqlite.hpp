@@ -72,6 +72,7 @@ class Statement {
   std::int64_t int64(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;
   std::string_view text(int column) const;  // valid until the next step or reset
+  std::string_view blob(int column) const;  // valid until the next step or reset
   std::optional<std::string_view> optional_text(int column) const;
 
  private:

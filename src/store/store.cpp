@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "store/schema.hpp"
 #include "util/error.hpp"
 
@@ -323,6 +325,57 @@ void Store::write_alert(const Alert& a) {
       .run();
 }
 
+Alert* Store::merge_alerts(Alert& from, Alert& into) {
+  const std::int64_t from_id = from.id;
+  const std::int64_t into_id = into.id;
+  const bool from_is_newer =
+      from.updated_at && (!into.updated_at || *from.updated_at > *into.updated_at);
+  if (from_is_newer) {
+    into.state = from.state;
+    into.priority = from.priority;
+    into.jira_priority = from.jira_priority;
+    into.status = from.status;
+    into.summary = from.summary;
+    into.opened_at = from.opened_at;
+    into.resolved_at = from.resolved_at;
+    into.updated_at = from.updated_at;
+  }
+  into.events += from.events;
+  into.reopens += from.reopens;
+
+  Statement events(db_, "UPDATE events SET alert_id = ?2 WHERE alert_id = ?1");
+  events.bind(1, from_id).bind(2, into_id).run();
+  Statement aliases(db_, "UPDATE aliases SET alert_id = ?2 WHERE alert_id = ?1");
+  aliases.bind(1, from_id).bind(2, into_id).run();
+  // Both alerts' episodes, numbered again in the order they opened.
+  Statement park(db_,
+                 "UPDATE episodes SET alert_id = ?2, seq = seq + 1000000000 * (alert_id = ?1) "
+                 "+ 2000000000 * (alert_id = ?2) WHERE alert_id IN (?1, ?2)");
+  park.bind(1, from_id).bind(2, into_id).run();
+  Statement renumber(db_, R"sql(
+    UPDATE episodes SET seq = ordered.n
+    FROM (SELECT seq AS old, row_number() OVER (ORDER BY coalesce(opened_at, resolved_at), seq) AS n
+          FROM episodes WHERE alert_id = ?1) AS ordered
+    WHERE episodes.alert_id = ?1 AND episodes.seq = ordered.old)sql");
+  renumber.bind(1, into_id).run();
+  Statement newest(db_, "SELECT max(seq) FROM episodes WHERE alert_id = ?1");
+  newest.bind(1, into_id);
+  newest.step();
+  into.episode = newest.optional_int64(0).value_or(0);
+
+  const std::string old_key = from.fingerprint;
+  Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
+  remove.bind(1, from_id).run();
+  add_alias(old_key, into_id);
+  for (auto& [k, id] : alert_ids_)
+    if (id == from_id) id = into_id;
+  dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), from_id), dirty_.end());
+  alerts_.erase(from_id);
+  Alert& merged = alerts_.at(into_id);
+  update_alert(merged);
+  return &merged;
+}
+
 void Store::add_alias(std::string_view key, std::int64_t alert_id) {
   auto& s = statement(insert_alias_,
                       "INSERT INTO aliases (key, alert_id) VALUES (?1, ?2) "
@@ -399,6 +452,28 @@ void Store::log_event(const EventRow& r) {
   s.bind(12, jira_priority_id).bind(13, status_id).bind(14, r.summary);
   if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
   s.bind(16, r.warnings).run();
+}
+
+Store::StandingRejects Store::standing_rejects(std::int64_t source_id,
+                                              const std::string& absolute_path) {
+  StandingRejects standing;
+  Statement lines(db_, "SELECT DISTINCT line FROM rejects WHERE source_id = ?1");
+  lines.bind(1, source_id);
+  while (lines.step()) standing.lines.push_back(static_cast<std::uint64_t>(lines.int64(0)));
+  Statement exported(db_, "SELECT id FROM rejects WHERE exported_to = ?1");
+  exported.bind(1, absolute_path);
+  while (exported.step()) standing.exported.push_back(exported.int64(0));
+  return standing;
+}
+
+void Store::drop_reject_at(std::int64_t source_id, std::uint64_t line) {
+  Statement s(db_, "DELETE FROM rejects WHERE source_id = ?1 AND line = ?2");
+  s.bind(1, source_id).bind(2, static_cast<std::int64_t>(line)).run();
+}
+
+void Store::drop_reject(std::int64_t id) {
+  Statement s(db_, "DELETE FROM rejects WHERE id = ?1");
+  s.bind(1, id).run();
 }
 
 void Store::log_reject(const RejectRow& r) {

@@ -100,6 +100,11 @@ class Store {
   Alert* insert_alert(Alert alert);
   // Marks a changed alert: it is written when the batch commits.
   void update_alert(Alert& alert);
+  // Merges alert FROM (under a moved issue's old key) into INTO (under its new key):
+  // INTO keeps its key and takes FROM's events, episodes (renumbered by time) and
+  // aliases, FROM's key becomes an alias, and the fields follow whichever alert's
+  // newest payload is newer. FROM is deleted. Returns INTO.
+  Alert* merge_alerts(Alert& from, Alert& into);
   // Makes KEY an alias of the alert ALERT_ID (the alert moved away from KEY).
   void add_alias(std::string_view key, std::int64_t alert_id);
   void open_episode(std::int64_t alert_id, std::int64_t seq, std::optional<util::Millis> opened_at,
@@ -108,6 +113,17 @@ class Store {
                      rules::Level priority);
 
   std::int64_t source_id(std::string_view path);
+
+  // Rejected payloads that a successful payload from a source replaces: those at
+  // the same source and line (the file was fixed in place), and those exported to
+  // the file at ABSOLUTE_PATH by 'rejects --export'.
+  struct StandingRejects {
+    std::vector<std::uint64_t> lines;
+    std::vector<std::int64_t> exported;
+  };
+  StandingRejects standing_rejects(std::int64_t source_id, const std::string& absolute_path);
+  void drop_reject_at(std::int64_t source_id, std::uint64_t line);
+  void drop_reject(std::int64_t id);
   void log_event(const EventRow& row);
   void log_reject(const RejectRow& row);
 

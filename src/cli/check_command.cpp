@@ -1,0 +1,229 @@
+#include <fstream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "store/history.hpp"
+#include "store/queries.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::cli {
+namespace {
+
+struct CheckOptions {
+  std::vector<std::string> expectations;
+  std::string expect_file;
+  std::optional<std::int64_t> max_open;
+  std::string fail_on;
+  std::string db;
+  std::string format;
+  bool quiet = false;
+};
+
+// What an expectation asks of one key.
+enum class Expected : std::uint8_t { open, resolved, absent };
+
+struct Expectation {
+  std::string text;  // as written, for messages
+  std::string key;
+  Expected state;
+  std::optional<rules::Level> priority;
+};
+
+// Parses KEY=STATE or KEY=STATE:PRIORITY; WHERE prefixes errors ("expectation" or "FILE:LINE").
+Expectation parse_expectation(std::string_view written, const std::string& where) {
+  const std::string text(util::trim(written));
+  const std::string context = where + " '" + text + "'";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error(context + ": expected KEY=STATE or KEY=STATE:PRIORITY, e.g. KAN-5=resolved or "
+                          "KAN-7=open:HIGH");
+  Expectation e{text, std::string(util::trim(text.substr(0, eq))), Expected::open, std::nullopt};
+  std::string state(util::trim(text.substr(eq + 1)));
+  std::string priority;
+  if (const auto colon = state.find(':'); colon != std::string::npos) {
+    priority = util::trim(state.substr(colon + 1));
+    state = util::trim(state.substr(0, colon));
+    if (priority.empty()) throw Error(context + ": the priority after ':' is empty");
+  }
+  const std::string lowered = util::to_lower(state);
+  if (lowered == "open") e.state = Expected::open;
+  else if (lowered == "resolved") e.state = Expected::resolved;
+  else if (lowered == "absent") e.state = Expected::absent;
+  else {
+    std::string message = context + ": unknown state '" + state + "'";
+    const std::string suggestion = util::closest(state, {"open", "resolved", "absent"});
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    else message += " (states: open, resolved, absent)";
+    throw Error(message);
+  }
+  if (!priority.empty()) {
+    if (e.state == Expected::absent)
+      throw Error(context + ": an absent alert has no priority; write " + e.key + "=absent");
+    e.priority = level_or_throw(priority, context);
+  }
+  return e;
+}
+
+std::vector<Expectation> read_expectations(const CheckOptions& o) {
+  std::vector<Expectation> out;
+  for (const auto& text : o.expectations) out.push_back(parse_expectation(text, "expectation"));
+  if (!o.expect_file.empty()) {
+    std::ifstream in(o.expect_file == "-" ? "/dev/stdin" : o.expect_file);
+    if (!in) throw Error("--expect: cannot open '" + o.expect_file + "'");
+    std::string line;
+    for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+      const std::string_view text = util::trim(line);
+      if (text.empty() || text.front() == '#') continue;
+      out.push_back(parse_expectation(text, o.expect_file + ":" + std::to_string(number) +
+                                                ": expectation"));
+    }
+  }
+  return out;
+}
+
+// The result of one check.
+struct Outcome {
+  std::string check;  // the expectation or limit as written
+  std::optional<std::string> key;
+  bool ok;
+  std::string found;  // what the state file holds
+};
+
+std::string describe(const store::AlertView& a, std::string_view key) {
+  std::string s = a.fingerprint;
+  if (a.fingerprint != key) s = std::string(key) + " is now " + a.fingerprint + ",";
+  s += std::string(a.fingerprint != key ? " " : " is ") + std::string(rules::state_name(a.state)) +
+       " at " + std::string(rules::level_name(a.priority));
+  return s;
+}
+
+Outcome evaluate(store::Database& db, const Expectation& e) {
+  const auto alert = store::find_alert(db, e.key);
+  Outcome out{e.text, e.key, false, ""};
+  if (!alert) {
+    out.ok = e.state == Expected::absent;
+    out.found = "no alert " + e.key;
+    return out;
+  }
+  out.found = describe(*alert, e.key);
+  switch (e.state) {
+    case Expected::absent: out.ok = false; break;
+    case Expected::open: out.ok = alert->state == rules::State::open; break;
+    case Expected::resolved: out.ok = alert->state == rules::State::resolved; break;
+  }
+  if (e.priority && alert->priority != *e.priority) out.ok = false;
+  return out;
+}
+
+void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
+  report::Output out(stdout);
+  std::string& s = out.buffer();
+  for (const auto& r : outcomes) {
+    if (o.quiet && r.ok) continue;
+    if (o.format == "jsonl") {
+      s += "{\"check\":";
+      util::append_json_string(s, r.check);
+      s += ",\"key\":";
+      report::append_json_optional(s, r.key ? std::optional<std::string_view>(*r.key) : std::nullopt);
+      s += r.ok ? ",\"ok\":true,\"found\":" : ",\"ok\":false,\"found\":";
+      util::append_json_string(s, r.found);
+      s += "}\n";
+    } else {
+      s += r.ok ? "ok    " : "FAIL  ";
+      s += r.check + ": " + r.found + "\n";
+    }
+    out.done();
+  }
+}
+
+int run_check(const CheckOptions& o) {
+  const std::vector<Expectation> expectations = read_expectations(o);
+  std::optional<rules::Level> fail_on;
+  if (!o.fail_on.empty()) fail_on = level_or_throw(o.fail_on, "--fail-on");
+  if (o.max_open && *o.max_open < 0) throw Error("--max-open: expected a count of 0 or more");
+  if (expectations.empty() && !o.max_open && !fail_on)
+    throw Error("nothing to check: give expectations (KAN-5=resolved), --expect FILE, "
+                "--max-open N or --fail-on PRIORITY (see 'jira-alerts check --help')");
+
+  store::Store store(o.db, store::Access::read);
+  std::vector<Outcome> outcomes;
+  for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e));
+
+  if (o.max_open || fail_on) {
+    store::AlertFilter open;
+    open.state = rules::State::open;
+    std::vector<store::AlertView> alerts;
+    store::for_each_alert(store.db(), open, [&](const store::AlertView& a) { alerts.push_back(a); });
+    if (o.max_open) {
+      std::string keys;
+      for (const auto& a : alerts) keys += (keys.empty() ? ": " : ", ") + a.fingerprint;
+      const auto n = static_cast<std::int64_t>(alerts.size());
+      outcomes.push_back({"--max-open " + std::to_string(*o.max_open), std::nullopt,
+                          n <= *o.max_open,
+                          std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open") + keys});
+    }
+    if (fail_on) {
+      const std::string check = "--fail-on " + std::string(rules::level_name(*fail_on));
+      bool any = false;
+      for (const auto& a : alerts) {
+        // Levels are ordered most urgent first: "at or above" is "<=".
+        if (a.priority > *fail_on) continue;
+        any = true;
+        outcomes.push_back({check, a.fingerprint, false,
+                            a.fingerprint + " is open at " + std::string(rules::level_name(a.priority))});
+      }
+      if (!any)
+        outcomes.push_back({check, std::nullopt, true,
+                            "no open alert at " + std::string(rules::level_name(*fail_on)) +
+                                (*fail_on == rules::Level::low ? "" : " or above")});
+    }
+  }
+  print(outcomes, o);
+  std::size_t failed = 0;
+  for (const auto& r : outcomes) failed += r.ok ? 0 : 1;
+  std::fflush(stdout);
+  if (failed > 0) {
+    std::fprintf(stderr, "jira-alerts: %zu of %zu checks failed\n", failed, outcomes.size());
+    return static_cast<int>(Exit::failed);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command setup_check(CLI::App& parent) {
+  auto o = std::make_shared<CheckOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "check", "CI gate: exit 1 unless the alerts meet the expectations and limits");
+  app->add_option("expectations", o->expectations,
+                  "KEY=STATE or KEY=STATE:PRIORITY; STATE is open, resolved or absent")
+      ->type_name("EXPECTATION");
+  app->add_option("--expect", o->expect_file,
+                  "Read expectations from FILE, one a line ('#' comments and blank lines allowed)")
+      ->type_name("FILE");
+  app->add_option("--max-open", o->max_open, "Fail when more than N alerts are open")
+      ->type_name("N");
+  app->add_option("--fail-on", o->fail_on,
+                  "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW)")
+      ->type_name("PRIORITY");
+  app->add_flag("-q,--quiet", o->quiet, "Print only the checks that fail");
+  add_db_option(*app, o->db);
+  add_format_option(*app, o->format, {"text", "jsonl"});
+  app->footer(R"(Examples:
+  jira-alerts check KAN-5=resolved KAN-7=open:HIGH
+  jira-alerts check --expect expectations.txt --max-open 3
+  jira-alerts check --fail-on HIGH --quiet
+  jira-alerts check KAN-12=resolved           an old key checks the moved issue
+
+A KEY may be an alert's fingerprint or an old key of a moved issue; KEY=absent holds
+only when no alert answers to KEY. Each check prints one line (ok or FAIL) naming
+the key, the expectation and what the state file holds.
+
+Exit status: 0 every check holds, 1 a check failed, 2 usage error (a malformed
+expectation, an unknown state or priority) or unusable state file.)");
+  return {app, [o] { return run_check(*o); }};
+}
+
+}  // namespace jira_alerts::cli

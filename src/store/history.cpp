@@ -1,0 +1,254 @@
+#include "store/history.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "store/store.hpp"
+
+namespace jira_alerts::store {
+namespace {
+
+std::optional<std::string> optional_string(const Statement& s, int column) {
+  if (const auto t = s.optional_text(column)) return std::string(*t);
+  return std::nullopt;
+}
+
+// The number at the end of an issue key (KAN-12 → 12), 0 when there is none.
+std::int64_t key_number(std::string_view key) {
+  std::size_t digits = key.size();
+  while (digits > 0 && key[digits - 1] >= '0' && key[digits - 1] <= '9') --digits;
+  std::int64_t n = 0;
+  for (std::size_t i = digits; i < key.size() && n < (INT64_MAX - 9) / 10; ++i)
+    n = n * 10 + (key[i] - '0');
+  return n;
+}
+
+// The project part of KEY (before the last '-'), as a replay derives it.
+std::optional<std::string> project_of_key(std::string_view key) {
+  const auto dash = key.rfind('-');
+  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
+  return std::string(key.substr(0, dash));
+}
+
+// The order for_each_alert lists alerts in: project, issue number, fingerprint.
+bool listed_before(const AlertView& a, const AlertView& b) {
+  if (a.project != b.project) return a.project < b.project;  // no project first, like SQL NULLs
+  const auto na = key_number(a.fingerprint), nb = key_number(b.fingerprint);
+  if (na != nb) return na < nb;
+  return a.fingerprint < b.fingerprint;
+}
+
+// One recorded payload of an alert, as alerts_at replays it.
+struct Row {
+  std::string key;
+  bool deleted = false;  // jira:issue_deleted
+  util::Millis timestamp = 0;
+  bool applied = false;  // applied when it was recorded
+  std::optional<rules::State> state;
+  std::optional<rules::Level> priority;
+  std::optional<std::string> jira_priority, status, summary;
+  std::string known_summary;  // the payload's summary, as far as the log tells
+};
+
+// Replays ROWS (one alert's payloads in input order) up to AT into VIEW, starting from
+// CURRENT (the alert now, for what the log does not record). False when no row counts.
+bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at, AlertView& view) {
+  // The log keeps a payload's summary only where it differed from its alert's summary
+  // when recorded: a null one is the recorded alert's summary at that point in input
+  // order, which only applied payloads change.
+  std::string running;
+  for (Row& r : rows) {
+    r.known_summary = r.summary ? *r.summary : running;
+    if (r.applied && r.summary) running = *r.summary;
+  }
+
+  // Older keys of a moved issue rank below newer ones; the key it has now ranks highest.
+  std::unordered_map<std::string, std::size_t> rank;
+  for (const Row& r : rows) rank.emplace(r.key, rank.size());
+  rank[current.fingerprint] = rows.size() + 1;
+
+  bool exists = false;
+  rules::State state = rules::State::open;
+  util::Millis newest = 0;
+  view = AlertView{};
+  view.id = current.id;
+  view.issue_id = current.issue_id;
+  std::vector<std::string> keys;
+  for (const Row& r : rows) {
+    if (r.timestamp > at) continue;
+    if (exists && r.timestamp < newest) continue;  // stale against what this prefix applied
+    const bool no_status = !r.deleted && !r.status;
+    const rules::State sets = no_status ? state : r.state.value_or(rules::State::open);
+    if (!exists) {
+      exists = true;
+      view.episodes = 1;
+      if (sets == rules::State::open)
+        view.opened_at = r.timestamp;
+      else
+        view.resolved_at = r.timestamp;  // first seen resolved: when it opened is unknown
+    } else if (state == rules::State::open && sets == rules::State::resolved) {
+      view.resolved_at = r.timestamp;
+    } else if (state == rules::State::resolved && sets == rules::State::open) {
+      ++view.reopens;
+      ++view.episodes;
+      view.opened_at = r.timestamp;
+      view.resolved_at.reset();
+    }
+    state = sets;
+    newest = r.timestamp;
+    ++view.events;
+    view.priority = r.priority.value_or(rules::Level::medium);
+    view.jira_priority = r.jira_priority;
+    if (r.status) view.status = r.status;
+    if (!r.known_summary.empty()) view.summary = r.known_summary;
+    if (std::find(keys.begin(), keys.end(), r.key) == keys.end()) keys.push_back(r.key);
+  }
+  if (!exists) return false;
+  view.state = state;
+  view.updated_at = newest;
+  std::sort(keys.begin(), keys.end(),
+            [&](const std::string& a, const std::string& b) { return rank[a] > rank[b]; });
+  view.fingerprint = keys.front();
+  view.aliases.assign(keys.begin() + 1, keys.end());
+  std::sort(view.aliases.begin(), view.aliases.end());
+  view.project = view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
+  return true;
+}
+
+}  // namespace
+
+std::optional<AlertView> find_alert(Database& db, std::string_view key) {
+  AlertFilter filter;
+  filter.keys.emplace_back(key);
+  std::optional<AlertView> found;
+  for_each_alert(db, filter, [&](const AlertView& a) {
+    // The fingerprint wins over an alias that another alert may hold.
+    if (!found || a.fingerprint == key) found = a;
+  });
+  return found;
+}
+
+std::vector<std::string> all_keys(Database& db) {
+  Statement s(db, "SELECT fingerprint FROM alerts UNION SELECT key FROM aliases");
+  std::vector<std::string> keys;
+  while (s.step()) keys.emplace_back(s.text(0));
+  return keys;
+}
+
+std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint) {
+  Statement s(db, R"sql(
+    SELECT e.seq, e.opened_at, e.resolved_at, e.priority
+    FROM episodes e JOIN alerts a ON a.id = e.alert_id
+    WHERE a.fingerprint = ?1 ORDER BY e.seq)sql");
+  s.bind(1, fingerprint);
+  std::vector<EpisodeView> episodes;
+  while (s.step()) {
+    EpisodeView e;
+    e.seq = s.int64(0);
+    e.opened_at = s.optional_int64(1);
+    e.resolved_at = s.optional_int64(2);
+    e.priority = rules::parse_level(s.text(3)).value_or(rules::Level::medium);
+    episodes.push_back(e);
+  }
+  return episodes;
+}
+
+void for_each_timeline_entry(Database& db, std::string_view fingerprint,
+                             const std::function<void(const TimelineEntry&)>& visit) {
+  Statement s(db, R"sql(
+    SELECT e.id, src.path, e.line, e.issue_key, ev.name, e.timestamp, e.action, e.rule, e.state,
+           e.priority, jp.name, st.name, e.summary, e.warnings
+    FROM events e
+    JOIN alerts a ON a.id = e.alert_id
+    JOIN sources src ON src.id = e.source_id
+    LEFT JOIN names ev ON ev.id = e.event_id
+    LEFT JOIN names jp ON jp.id = e.jira_priority_id
+    LEFT JOIN names st ON st.id = e.status_id
+    WHERE a.fingerprint = ?1 ORDER BY e.id)sql");
+  s.bind(1, fingerprint);
+  TimelineEntry t;
+  while (s.step()) {
+    t.id = s.int64(0);
+    t.path = s.text(1);
+    t.line = s.int64(2);
+    t.issue_key = optional_string(s, 3);
+    t.event = optional_string(s, 4);
+    t.timestamp = s.optional_int64(5);
+    t.action = rules::parse_action(s.text(6)).value_or(rules::Action::ignore);
+    t.rule = parse_rule(s.text(7));
+    t.state = s.is_null(8) ? std::nullopt : rules::parse_state(s.text(8));
+    t.priority = s.is_null(9) ? std::nullopt : rules::parse_level(s.text(9));
+    t.jira_priority = optional_string(s, 10);
+    t.status = optional_string(s, 11);
+    t.summary = optional_string(s, 12);
+    t.warnings = optional_string(s, 13);
+    visit(t);
+  }
+}
+
+std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::Millis at) {
+  // Candidates by key, as they are now; everything else is judged as they were at AT.
+  AlertFilter by_key;
+  by_key.keys = filter.keys;
+  std::map<std::int64_t, AlertView> current;
+  for_each_alert(db, by_key, [&](const AlertView& a) { current.emplace(a.id, a); });
+
+  // Ignored payloads never touch an alert; a duplicate's first delivery carries the same
+  // timestamp, so it is in the same prefix and was applied there too.
+  Statement s(db, R"sql(
+    SELECT e.alert_id, e.issue_key, ev.name, e.timestamp, e.action, e.state, e.priority,
+           jp.name, st.name, e.summary
+    FROM events e
+    LEFT JOIN names ev ON ev.id = e.event_id
+    LEFT JOIN names jp ON jp.id = e.jira_priority_id
+    LEFT JOIN names st ON st.id = e.status_id
+    WHERE e.alert_id IS NOT NULL AND e.timestamp IS NOT NULL
+      AND e.action NOT IN ('ignore', 'duplicate', 'reject')
+    ORDER BY e.alert_id, e.id)sql");
+
+  std::vector<AlertView> out;
+  std::vector<Row> rows;
+  std::int64_t group = -1;
+  auto finish_group = [&] {
+    const auto it = current.find(group);
+    AlertView view;
+    if (it != current.end() && !rows.empty() && replay_rows(rows, it->second, at, view)) {
+      const bool keep =
+          (!filter.state || view.state == *filter.state) &&
+          (filter.priorities.empty() ||
+           std::find(filter.priorities.begin(), filter.priorities.end(), view.priority) !=
+               filter.priorities.end()) &&
+          (filter.projects.empty() ||
+           (view.project && std::find(filter.projects.begin(), filter.projects.end(),
+                                      *view.project) != filter.projects.end()));
+      if (keep) out.push_back(std::move(view));
+    }
+    rows.clear();
+  };
+  while (s.step()) {
+    const std::int64_t alert_id = s.int64(0);
+    if (alert_id != group) {
+      finish_group();
+      group = alert_id;
+    }
+    if (!current.count(alert_id)) continue;
+    Row r;
+    r.key = s.is_null(1) ? std::string() : std::string(s.text(1));
+    r.deleted = !s.is_null(2) && s.text(2) == "jira:issue_deleted";
+    r.timestamp = s.int64(3);
+    const auto action = rules::parse_action(s.text(4));
+    r.applied = action && rules::is_applied(*action);
+    r.state = s.is_null(5) ? std::nullopt : rules::parse_state(s.text(5));
+    r.priority = s.is_null(6) ? std::nullopt : rules::parse_level(s.text(6));
+    r.jira_priority = optional_string(s, 7);
+    r.status = optional_string(s, 8);
+    r.summary = optional_string(s, 9);
+    rows.push_back(std::move(r));
+  }
+  finish_group();
+  std::sort(out.begin(), out.end(), listed_before);
+  return out;
+}
+
+}  // namespace jira_alerts::store

@@ -1,0 +1,59 @@
+#pragma once
+// Read-only queries over an alert's history: its episodes, its event timeline, and the
+// alerts as they stood at an earlier event time (alerts --at).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/decide.hpp"
+#include "store/queries.hpp"
+#include "store/sqlite.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::store {
+
+// The alert whose fingerprint or alias is KEY, or nothing.
+std::optional<AlertView> find_alert(Database& db, std::string_view key);
+
+// Every fingerprint and alias in the state file, for "did you mean".
+std::vector<std::string> all_keys(Database& db);
+
+// One open → resolve cycle of an alert.
+struct EpisodeView {
+  std::int64_t seq = 0;
+  std::optional<util::Millis> opened_at, resolved_at;
+  rules::Level priority = rules::Level::medium;  // set at open, updated at resolve
+};
+
+// The episodes of the alert with FINGERPRINT, oldest first.
+std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint);
+
+// One payload in an alert's timeline, as the event log recorded it.
+struct TimelineEntry {
+  std::int64_t id = 0;  // events.id: input order
+  std::string path;
+  std::int64_t line = 0;
+  std::optional<std::string> issue_key, event, jira_priority, status, summary, warnings;
+  std::optional<util::Millis> timestamp;
+  rules::Action action = rules::Action::ignore;
+  std::optional<rules::Rule> rule;
+  std::optional<rules::State> state;     // the state it set (would set, when not applied)
+  std::optional<rules::Level> priority;  // the priority it set (would set, when not applied)
+};
+
+// Calls VISIT for every payload the event log holds for the alert with FINGERPRINT,
+// in input order (applied, stale, duplicate and ignored ones alike).
+void for_each_timeline_entry(Database& db, std::string_view fingerprint,
+                             const std::function<void(const TimelineEntry&)>& visit);
+
+// The alerts that pass FILTER as they stood at event time AT: the state a replay of
+// only the recorded payloads with timestamp <= AT would have left. Payloads without a
+// timestamp are left out. FILTER's keys match any key the alert has now; its state,
+// priority and project apply to the alert as it stood at AT. Ordered like for_each_alert.
+std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::Millis at);
+
+}  // namespace jira_alerts::store

@@ -1,0 +1,80 @@
+#include "store/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace jira_alerts::store {
+namespace {
+
+// Binds the range as ?1 (since), ?2 (until) and ?3 (1 when bounded).
+void bind_range(Statement& s, const TimeRange& r) {
+  s.bind(1, r.since.value_or(std::numeric_limits<std::int64_t>::min()));
+  s.bind(2, r.until.value_or(std::numeric_limits<std::int64_t>::max()));
+  s.bind(3, static_cast<std::int64_t>(r.bounded() ? 1 : 0));
+}
+
+}  // namespace
+
+std::optional<std::int64_t> percentile(const std::vector<std::int64_t>& sorted, double p) {
+  if (sorted.empty()) return std::nullopt;
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+Stats collect_stats(Database& db, const TimeRange& range) {
+  Stats st;
+  {
+    Statement s(db, R"sql(
+      SELECT a.state, a.priority, count(*) FROM alerts a
+      WHERE ?3 = 0 OR EXISTS (
+        SELECT 1 FROM events e WHERE e.alert_id = a.id AND e.timestamp BETWEEN ?1 AND ?2
+          AND e.action IN ('open', 'update', 'resolve', 'reopen'))
+      GROUP BY 1, 2)sql");
+    bind_range(s, range);
+    while (s.step()) {
+      const auto state = rules::parse_state(s.text(0));
+      const auto level = rules::parse_level(s.text(1));
+      if (state && level)
+        st.alerts[static_cast<std::size_t>(*state)][static_cast<std::size_t>(*level)] += s.int64(2);
+    }
+  }
+  {
+    Statement s(db, R"sql(
+      SELECT (SELECT count(*) FROM episodes WHERE ?3 = 0 OR opened_at BETWEEN ?1 AND ?2),
+             (SELECT count(*) FROM episodes WHERE resolved_at IS NOT NULL
+                AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2)))sql");
+    bind_range(s, range);
+    if (s.step()) {
+      st.episodes_opened = s.int64(0);
+      st.episodes_resolved = s.int64(1);
+    }
+  }
+  {
+    Statement s(db, R"sql(
+      SELECT priority, resolved_at - opened_at FROM episodes
+      WHERE opened_at IS NOT NULL AND resolved_at IS NOT NULL
+        AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2))sql");
+    bind_range(s, range);
+    while (s.step())
+      if (const auto level = rules::parse_level(s.text(0)))
+        st.time_to_resolve[static_cast<std::size_t>(*level)].push_back(s.int64(1));
+    for (auto& v : st.time_to_resolve) std::sort(v.begin(), v.end());
+  }
+  {
+    Statement s(db, R"sql(
+      SELECT a.fingerprint, a.state, a.priority, count(*) FROM events e
+      JOIN alerts a ON a.id = e.alert_id
+      WHERE e.action = 'reopen' AND (?3 = 0 OR e.timestamp BETWEEN ?1 AND ?2)
+      GROUP BY a.id ORDER BY 4 DESC, a.fingerprint)sql");
+    bind_range(s, range);
+    while (s.step())
+      st.reopens.push_back({std::string(s.text(0)),
+                            rules::parse_state(s.text(1)).value_or(rules::State::open),
+                            rules::parse_level(s.text(2)).value_or(rules::Level::medium),
+                            s.int64(3)});
+  }
+  return st;
+}
+
+}  // namespace jira_alerts::store
