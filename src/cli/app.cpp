@@ -20,7 +20,8 @@ int run(int argc, char** argv) {
 
 Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for the rules.)");
   const std::vector<Command> commands{setup_replay(app), setup_alerts(app), setup_show(app),
-                                      setup_check(app),  setup_lint(app),   setup_stats(app)};
+                                      setup_check(app),  setup_lint(app),   setup_stats(app),
+                                      setup_rejects(app)};
 
   try {
     app.parse(argc, argv);

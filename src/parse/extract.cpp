@@ -454,24 +454,28 @@ Position position_of(std::string_view bytes, std::uint64_t offset, std::uint64_t
 
 namespace {
 
-// Why a usable-looking payload is still unusable (SPEC §4), or nullptr. Offsets come
-// from the RapidJSON path; the fast path does not keep them.
-const char* unusable(const Payload& payload, bool transition_seen, Payload& out_flags) {
+// Why a payload that parsed is still unusable (SPEC §4), and what to point at.
+struct Unusable {
+  enum class At : std::uint8_t { payload, issue, key };
+  const char* reason = nullptr;  // null: usable
+  At at = At::payload;
+};
+
+Unusable unusable(Payload& payload, bool transition_seen) {
   if (!payload.event.present) {
-    if (payload.has_issue && transition_seen) {
-      out_flags.workflow_body = true;
-    } else {
-      return "no 'webhookEvent': not a Jira webhook payload";
-    }
+    if (!payload.has_issue || !transition_seen)
+      return {"no 'webhookEvent': not a Jira webhook payload", Unusable::At::payload};
+    payload.workflow_body = true;
   }
   if (is_issue_event(payload.effective_event())) {
-    if (!payload.has_issue) return "issue event without an 'issue' object";
-    if (!payload.key.present) return "issue event without 'issue.key'";
+    if (!payload.has_issue) return {"issue event without an 'issue' object", Unusable::At::payload};
+    if (!payload.key.present) return {"issue event without 'issue.key'", Unusable::At::issue};
     if (!is_usable_key(payload.key.value))
-      return "unusable 'issue.key': it must be 1 to 255 bytes with no white space or control "
-             "characters";
+      return {"unusable 'issue.key': it must be 1 to 255 bytes with no white space or control "
+              "characters",
+              Unusable::At::key};
   }
-  return nullptr;
+  return {};
 }
 
 // Reads the fields the rules read from a simdjson DOM. It mirrors Handler exactly
@@ -612,7 +616,7 @@ bool Extractor::fast_extract(std::size_t size, Payload& payload) {
   Collector collector(payload);
   if (!DomReader(collector).root(simdjson::dom::object(root))) return false;
   collector.finish();
-  return unusable(payload, collector.transition_seen, payload) == nullptr;
+  return unusable(payload, collector.transition_seen).reason == nullptr;
 }
 
 bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rejection) {
@@ -647,11 +651,11 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
     return false;
   }
   collector.finish();
-  if (const char* reason = unusable(payload, collector.transition_seen, payload)) {
-    std::uint64_t at = 0;
-    if (payload.has_issue && !payload.key.present) at = handler.issue_offset;
-    if (payload.key.present) at = handler.key_offset;
-    rejection = {at, reason};
+  if (const Unusable u = unusable(payload, collector.transition_seen); u.reason != nullptr) {
+    const std::uint64_t at = u.at == Unusable::At::issue ? handler.issue_offset
+                             : u.at == Unusable::At::key ? handler.key_offset
+                                                         : 0;
+    rejection = {at, u.reason};
     return false;
   }
   return true;

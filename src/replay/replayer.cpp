@@ -31,6 +31,9 @@ bool Replayer::replay(const std::vector<std::string>& files) {
       counts_.bytes += item.size;
       if (item.kind == Parsed::Kind::rejected) {
         reject(item, path, src.id);
+        // An exported payload that still fails: the new rejection stands in for the old.
+        for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
+        src.standing.exported.clear();
         if (on_reject_ == OnReject::stop) {
           reader.release(chunk);
           return false;

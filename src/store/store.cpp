@@ -477,20 +477,28 @@ void Store::drop_reject(std::int64_t id) {
 }
 
 void Store::log_reject(const RejectRow& r) {
-  auto& s = statement(insert_reject_, R"sql(
+  // The same payload rejected again (the same inputs replayed) keeps one row, its id
+  // and where it was exported to.
+  auto& again = statement(update_reject_, R"sql(
+    UPDATE rejects SET run_id = ?1, reason = ?6, raw = ?8, rejected_at = ?9
+    WHERE source_id = ?2 AND line = ?3 AND error_line = ?4 AND error_column = ?5 AND size = ?7)sql");
+  auto& insert = statement(insert_reject_, R"sql(
     INSERT INTO rejects (run_id, source_id, line, error_line, error_column, reason, size, raw,
                          rejected_at)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql");
-  s.bind(1, run_id_)
-      .bind(2, r.source_id)
-      .bind(3, static_cast<std::int64_t>(r.line))
-      .bind(4, static_cast<std::int64_t>(r.error_line))
-      .bind(5, static_cast<std::int64_t>(r.error_column))
-      .bind(6, r.reason)
-      .bind(7, static_cast<std::int64_t>(r.size))
-      .bind_blob(8, r.raw)
-      .bind(9, util::now_millis())
-      .run();
+  for (Statement* s : {&again, &insert}) {
+    s->bind(1, run_id_)
+        .bind(2, r.source_id)
+        .bind(3, static_cast<std::int64_t>(r.line))
+        .bind(4, static_cast<std::int64_t>(r.error_line))
+        .bind(5, static_cast<std::int64_t>(r.error_column))
+        .bind(6, r.reason)
+        .bind(7, static_cast<std::int64_t>(r.size))
+        .bind_blob(8, r.raw)
+        .bind(9, util::now_millis())
+        .run();
+    if (db_.changes() > 0) return;
+  }
 }
 
 }  // namespace jira_alerts::store

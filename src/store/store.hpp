@@ -152,7 +152,7 @@ class Store {
   std::int64_t data_version_ = -1;                  // after our last commit
   std::unique_ptr<Statement> find_, applied_, insert_alert_, update_alert_, insert_alias_,
       open_episode_, close_episode_, insert_name_, select_name_, insert_source_, select_source_,
-      insert_event_, insert_reject_;
+      insert_event_, update_reject_, insert_reject_;
 };
 
 }  // namespace jira_alerts::store
