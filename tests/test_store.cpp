@@ -310,7 +310,11 @@ TEST_SUITE("store.dry_run") {
       store::Store st(path, store::Access::write);
       replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-9", 1000, "Open", "new"));
     }
+    // A small run leaves its WAL for the next run to fold in; a dry run must
+    // change neither the file nor its WAL.
     const std::string before = read_file(path);
+    const std::string wal_before = read_file(path + "-wal");
+    REQUIRE_FALSE(wal_before.empty());
     {
       store::Store st(path, store::Access::dry_run);
       const auto counts =
@@ -319,10 +323,29 @@ TEST_SUITE("store.dry_run") {
       CHECK(alerts(st)[0].state == State::resolved);
     }
     CHECK(read_file(path) == before);
-    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
-    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+    CHECK(read_file(path + "-wal") == wal_before);
     store::Store reader(path, store::Access::read);
     CHECK(alerts(reader)[0].state == State::open);
+  }
+
+  TEST_CASE("a dry run of a file without a WAL creates none") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Store st(path, store::Access::write);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-9", 1000, "Open", "new"));
+      st.checkpoint();
+    }
+    std::filesystem::remove(path + "-wal");
+    std::filesystem::remove(path + "-shm");
+    const std::string before = read_file(path);
+    {
+      store::Store st(path, store::Access::dry_run);
+      replay_text(st, dir, "b.ndjson", payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
+    }
+    CHECK(read_file(path) == before);
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
   }
 
   TEST_CASE("a dry run without a file creates none") {

@@ -88,6 +88,8 @@ class Store {
   void commit_batch();
   void rollback_batch();
   bool in_batch() const { return batch_open_; }
+  // Folds the WAL into the main file and empties it.
+  void checkpoint();
 
   // The alert whose fingerprint or alias is KEY, or null. Alerts are cached across
   // batches while no other process writes the file; the pointer stays valid until
