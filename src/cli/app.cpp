@@ -19,7 +19,9 @@ int run(int argc, char** argv) {
   jira-alerts replay --quiet --db incidents.db captures/*.json.gz
 
 Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for the rules.)");
-  const std::vector<Command> commands{setup_replay(app), setup_alerts(app), setup_show(app),
+  std::string command_line = "jira-alerts";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  const std::vector<Command> commands{setup_replay(app, command_line), setup_alerts(app), setup_show(app),
                                       setup_check(app),  setup_lint(app),   setup_stats(app),
                                       setup_rejects(app)};
 

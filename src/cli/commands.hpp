@@ -5,7 +5,8 @@
 
 namespace jira_alerts::cli {
 
-Command setup_replay(CLI::App& parent);
+// COMMAND_LINE is the whole command line, recorded with each run in the state file.
+Command setup_replay(CLI::App& parent, const std::string& command_line);
 Command setup_alerts(CLI::App& parent);
 Command setup_show(CLI::App& parent);
 Command setup_check(CLI::App& parent);

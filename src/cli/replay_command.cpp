@@ -106,7 +106,7 @@ int run_replay(const ReplayOptions& o) {
 
 }  // namespace
 
-Command setup_replay(CLI::App& parent) {
+Command setup_replay(CLI::App& parent, const std::string& command_line) {
   auto o = std::make_shared<ReplayOptions>();
   CLI::App* app = parent.add_subcommand(
       "replay", "Apply recorded Jira webhook payloads to the state file, one decision per payload");
@@ -131,9 +131,8 @@ Command setup_replay(CLI::App& parent) {
 
 Exit status: 0 all applied, 1 some payloads were rejected (every valid one still
 applied), 2 usage error, unreadable input or unusable state file.)");
-  return {app, [o, &parent] {
-            o->command_line = "replay";
-            for (const auto& arg : parent.remaining()) o->command_line += " " + arg;
+  return {app, [o, &command_line] {
+            o->command_line = command_line;
             return run_replay(*o);
           }};
 }

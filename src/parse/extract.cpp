@@ -117,6 +117,16 @@ const char* expected(Slot slot) {
 
 std::uint64_t bit(Slot slot) { return std::uint64_t{1} << static_cast<unsigned>(slot); }
 
+// Does TEXT hold the three-byte form of a UTF-16 surrogate (ED A0..BF xx)?
+bool encodes_surrogate(std::string_view text) {
+  for (std::size_t i = text.find('\xED'); i != std::string_view::npos && i + 1 < text.size();
+       i = text.find('\xED', i + 1)) {
+    const auto next = static_cast<unsigned char>(text[i + 1]);
+    if (next >= 0xA0 && next <= 0xBF) return true;
+  }
+  return false;
+}
+
 // ASCII case-insensitive comparison with a lower-case literal.
 bool equals_lower(std::string_view text, std::string_view lowered) {
   if (text.size() != lowered.size()) return false;
@@ -135,9 +145,12 @@ struct Collector {
     Text field_id, field, from, to;
   };
 
-  explicit Collector(Payload& payload) : p(payload) {}
+  Collector(Payload& payload, std::string& id_text, std::string& changelog_id_text)
+      : p(payload), id_digits(id_text), changelog_digits(changelog_id_text) {}
 
   Payload& p;
+  std::string& id_digits;         // integer issue.id and changelog.id, as text
+  std::string& changelog_digits;
   Text fields_status, changelog_status, transition_status;
   bool transition_seen = false;
   Item item;
@@ -154,6 +167,13 @@ struct Collector {
     }
   }
 
+  // An integer id, kept as its decimal digits so that both parsers agree.
+  void set_integer_id(bool issue_id, std::int64_t value) {
+    std::string& digits = issue_id ? id_digits : changelog_digits;
+    digits = std::to_string(value);
+    (issue_id ? p.issue_id : p.changelog_id).set(digits);
+  }
+
   // Picks the status by preference once the whole payload has been read.
   void finish() {
     if (fields_status.present) {
@@ -162,7 +182,8 @@ struct Collector {
     } else if (changelog_status.present) {
       p.status = changelog_status;
       p.status_source = StatusSource::changelog;
-    } else if (transition_status.present) {
+    } else if (transition_status.present && !p.event.present) {
+      // transition.to_status belongs to workflow post-function bodies only.
       p.status = transition_status;
       p.status_source = StatusSource::transition;
     }
@@ -183,7 +204,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   std::uint64_t key_offset = 0;
 
   bool StartObject() {
-    const std::uint64_t at = tell() - 1;
+    const std::uint64_t at = tell();  // the stream stands at the '{'
+
     if (depth_ == 0) {
       push(Node::root);
       return true;
@@ -213,7 +235,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   }
 
   bool StartArray() {
-    const std::uint64_t at = tell() - 1;
+    const std::uint64_t at = tell();
     if (depth_ == 0) return fail(at, "not an object: the payload is a JSON array");
     Node node = Node::other;
     if (pending_ == Slot::items)
@@ -250,6 +272,10 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     const std::uint64_t at = static_cast<std::uint64_t>(s - base_) - 1;
     if (depth_ == 0) return fail(at, "not an object: the payload is a JSON string");
     const Slot slot = take();
+    // RapidJSON decodes a lone \udc00 into bytes that are not UTF-8; what the rules
+    // keep must be valid UTF-8.
+    if (slot != Slot::none && encodes_surrogate(v))
+      return fail(at, "invalid JSON: a \\u escape holds an unpaired UTF-16 surrogate");
     switch (slot) {
       case Slot::none: return true;
       case Slot::webhook_event: p_.event.set(v); return true;
@@ -295,15 +321,15 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     return true;
   }
 
-  bool Bool(bool) { return scalar("a boolean"); }
+  bool Bool(bool b) { return scalar("a boolean", b ? 4 : 5); }
   bool Int(int i) { return integer(i); }
   bool Uint(unsigned u) { return integer(u); }
   bool Int64(std::int64_t i) { return integer(i); }
   bool Uint64(std::uint64_t u) {
-    if (u > static_cast<std::uint64_t>(INT64_MAX)) return scalar("a number out of range");
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return scalar("a number out of range", 0);
     return integer(static_cast<std::int64_t>(u));
   }
-  bool Double(double) { return scalar("a fractional number"); }
+  bool Double(double) { return scalar("a fractional number", 0); }
 
  private:
   std::uint64_t tell() const { return static_cast<std::uint64_t>(stream_.Tell()); }
@@ -312,7 +338,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   bool push(Node node) {
     if (depth_ >= Extractor::max_depth) {
-      return fail(tell() - 1, "nesting deeper than " + std::to_string(Extractor::max_depth) +
+      return fail(tell(), "nesting deeper than " + std::to_string(Extractor::max_depth) +
                                   " levels");
     }
     ++depth_;
@@ -336,23 +362,19 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
       case Slot::none: return true;
       case Slot::timestamp: p_.timestamp = value; return true;
       case Slot::id:
-      case Slot::changelog_id: {
-        // Keep the digits as they were written: they sit just before the stream position.
-        const char* end = base_ + tell();
-        const char* begin = end;
-        while (begin > base_ && (begin[-1] == '-' || (begin[-1] >= '0' && begin[-1] <= '9'))) --begin;
-        (slot == Slot::id ? p_.issue_id : p_.changelog_id).set(std::string_view(begin, end - begin));
-        return true;
-      }
-      default: return slot == Slot::none || type_error(tell(), "a number");
+      case Slot::changelog_id: c_.set_integer_id(slot == Slot::id, value); return true;
+      // The stream still stands at the number when its handler runs.
+      default: return type_error(tell(), "a number");
     }
   }
 
-  bool scalar(const char* what) {
+  // A scalar where the rules want something else; LENGTH is how far the stream has
+  // already moved past it (literals), so that the error points at its start.
+  bool scalar(const char* what, std::uint64_t length) {
     if (depth_ == 0) return fail(0, std::string("not an object: the payload is ") + what);
     const Slot slot = take();
     if (slot == Slot::none) return true;
-    return type_error(tell(), what);
+    return type_error(tell() - length, what);
   }
 
   bool type_error(std::uint64_t at, const std::string& found) {
@@ -387,7 +409,10 @@ std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view by
   const bool at_end = offset >= bytes.size() || bytes.find_first_not_of(" \t\r\n", offset) ==
                                                     std::string_view::npos;
   switch (code) {
-    case kParseErrorDocumentEmpty: return "invalid JSON: the payload is empty";
+    case kParseErrorDocumentEmpty:
+      return bytes.find_first_not_of(" \t\r\n") == std::string_view::npos
+                 ? "invalid JSON: the payload is empty"
+                 : "invalid JSON: not a valid JSON value";
     case kParseErrorDocumentRootNotSingular:
       return "invalid JSON: unexpected text after the end of the payload";
     case kParseErrorValueInvalid:
@@ -409,7 +434,10 @@ std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view by
       return "invalid JSON: a \\u escape needs four hex digits";
     case kParseErrorStringUnicodeSurrogateInvalid:
       return "invalid JSON: a \\u escape holds an unpaired UTF-16 surrogate";
-    case kParseErrorStringEscapeInvalid: return "invalid JSON: unknown escape sequence in a string";
+    case kParseErrorStringEscapeInvalid:
+      if (offset < bytes.size() && static_cast<unsigned char>(bytes[offset]) < 0x20)
+        return "invalid JSON: control character in a string (escape it as \\u00XX)";
+      return "invalid JSON: unknown escape sequence in a string";
     case kParseErrorStringMissQuotationMark:
       return "invalid JSON: a string is not closed (truncated?)";
     case kParseErrorStringInvalidEncoding:
@@ -511,6 +539,14 @@ class DomReader {
     return true;
   }
 
+  bool id(element e, bool issue_id, Text& out) {
+    if (e.type() == type::INT64) {
+      c_.set_integer_id(issue_id, std::int64_t(e));
+      return true;
+    }
+    return text(e, out);
+  }
+
   bool object(element e, Node node) {
     if (e.type() == type::NULL_VALUE) return true;
     if (e.type() != type::OBJECT) return false;
@@ -541,7 +577,7 @@ class DomReader {
         return object(e, Node::transition);
       case Slot::user: return object(e, Node::user);
       case Slot::key: return text(e, p_.key);
-      case Slot::id: return text(e, p_.issue_id);
+      case Slot::id: return id(e, true, p_.issue_id);
       case Slot::fields: return object(e, Node::fields);
       case Slot::status: return object(e, Node::status);
       case Slot::priority:
@@ -566,7 +602,7 @@ class DomReader {
         return true;
       }
       case Slot::project_key: return text(e, p_.project);
-      case Slot::changelog_id: return text(e, p_.changelog_id);
+      case Slot::changelog_id: return id(e, false, p_.changelog_id);
       case Slot::items:
         if (e.type() == type::NULL_VALUE) return true;
         if (e.type() != type::ARRAY) return false;
@@ -613,7 +649,7 @@ bool Extractor::fast_extract(std::size_t size, Payload& payload) {
   simdjson::dom::element root;
   if (dom_->parse(buffer_.data(), size, false).get(root) != simdjson::SUCCESS) return false;
   if (root.type() != simdjson::dom::element_type::OBJECT) return false;
-  Collector collector(payload);
+  Collector collector(payload, id_digits_, changelog_id_digits_);
   if (!DomReader(collector).root(simdjson::dom::object(root))) return false;
   collector.finish();
   return unusable(payload, collector.transition_seen).reason == nullptr;
@@ -637,7 +673,7 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
   }
 
   rapidjson::InsituStringStream stream(buffer_.data());
-  Collector collector(payload);
+  Collector collector(payload, id_digits_, changelog_id_digits_);
   Handler handler(collector, buffer_.data(), stream);
   rapidjson::Reader reader;
   constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |

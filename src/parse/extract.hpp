@@ -53,6 +53,7 @@ class Extractor {
   Engine engine_;
   std::unique_ptr<simdjson::dom::parser> dom_;
   std::vector<char> buffer_;
+  std::string id_digits_, changelog_id_digits_;  // integer ids as text, for the views
 };
 
 // Line and column (1-based) of OFFSET in BYTES, which start at LINE:COLUMN.

@@ -169,6 +169,11 @@ bool Framer::next(Frame& frame) {
 
 void Framer::emit(Frame& frame, FrameProblem problem) {
   frame.size = absolute(pos_) - frame_begin_;
+  // Scanning checks the limit a block at a time: the final size decides.
+  if (problem == FrameProblem::none && frame.size > max_payload_) {
+    problem = FrameProblem::too_large;
+    prefix_.assign(buf_.get() + begin_, std::min(kept_prefix, pos_ - begin_));
+  }
   frame.problem = problem;
   if (problem == FrameProblem::too_large) {
     frame.bytes = prefix_;
@@ -290,6 +295,12 @@ bool Framer::starts_payload(std::size_t at, bool in_array) const {
     } else if ((c == '}' || c == ']') && --depth == 0) {
       while (++p < stop)
         if (!space(*p)) return false;
+      // The last element of an array printed without indentation is followed by
+      // ']' (or '}', ','): it continues the value; a payload is followed by '{'.
+      for (p = stop; p < end; ++p) {
+        if (space(*p)) continue;
+        return *p != ']' && *p != '}' && *p != ',';
+      }
       return true;
     }
   }

@@ -48,10 +48,16 @@ std::vector<std::string> expand_operands(const std::vector<std::string>& operand
     if (ec || !fs::exists(status))
       throw Error("cannot open '" + operand + "': " +
                   (ec ? ec.message() : std::string("No such file or directory")));
-    if (fs::is_directory(status))
+    if (fs::is_directory(status)) {
       walk(operand, files);
-    else
+    } else {
       files.push_back(operand);
+    }
+  }
+  // Refuse unreadable inputs before anything is applied.
+  for (const auto& file : files) {
+    if (file != stdin_name && access(file.c_str(), R_OK) != 0)
+      throw Error("cannot open '" + file + "': " + std::strerror(errno));
   }
   return files;
 }
@@ -77,7 +83,11 @@ std::size_t ByteStream::read(char* buffer, std::size_t size) {
     int code = 0;
     const char* message = gzerror(file_, &code);
     if (code == Z_ERRNO) message = std::strerror(errno);
-    throw Error("cannot read '" + path_ + "': " + message);
+    std::string_view text(message);
+    // zlib names a stream opened from a descriptor "<fd:N>": the path says it better.
+    if (text.rfind("<fd:", 0) == 0 && text.find(": ") != std::string_view::npos)
+      text.remove_prefix(text.find(": ") + 2);
+    throw Error("cannot read '" + path_ + "': " + std::string(text));
   }
   return static_cast<std::size_t>(n);
 }

@@ -14,7 +14,7 @@ inline constexpr const char* stdin_name = "-";
 
 // Expands OPERANDS in the order given: a directory becomes its regular files,
 // walked recursively in byte order of their paths (hidden entries skipped).
-// Throws Error (exit 2) for an operand that does not exist.
+// Throws Error (exit 2) for an operand that does not exist or a file that cannot be read.
 std::vector<std::string> expand_operands(const std::vector<std::string>& operands);
 
 // A readable byte stream over a file or standard input; gzip is undone transparently.

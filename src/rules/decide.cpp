@@ -36,7 +36,7 @@ std::optional<State> parse_state(std::string_view name) {
 Rule status_rule(std::string_view status, std::string_view category, bool has_category,
                  const Mapping& mapping) {
   if (mapping.is_resolve_status(status)) return Rule::resolve_status;
-  if (mapping.use_category() && has_category && util::trim(category) == "done")
+  if (mapping.use_category() && has_category && util::to_lower(util::trim(category)) == "done")
     return Rule::done_category;
   return Rule::active_status;
 }

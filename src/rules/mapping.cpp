@@ -80,17 +80,21 @@ bool Mapping::is_resolve_status(std::string_view name) const {
 }
 
 PriorityMapping Mapping::priority(std::string_view jira_name) const {
-  // Names are short: a stack copy keeps the lookup free of allocations.
-  char lowered[64];
+  // Names are short: a stack copy keeps the common look-up free of allocations.
   const std::string_view trimmed = util::trim(jira_name);
-  if (trimmed.size() <= sizeof lowered) {
-    for (std::size_t i = 0; i < trimmed.size(); ++i) {
-      char c = trimmed[i];
-      lowered[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    const auto it = priorities_.find(std::string(lowered, trimmed.size()));
-    if (it != priorities_.end()) return {it->second, true};
+  char buffer[64];
+  std::string heap;
+  char* lowered = buffer;
+  if (trimmed.size() > sizeof buffer) {
+    heap.resize(trimmed.size());
+    lowered = heap.data();
   }
+  for (std::size_t i = 0; i < trimmed.size(); ++i) {
+    const char c = trimmed[i];
+    lowered[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  const auto it = priorities_.find(std::string_view(lowered, trimmed.size()));
+  if (it != priorities_.end()) return {it->second, true};
   return {default_priority_, false};
 }
 

@@ -56,7 +56,12 @@ class Mapping {
   std::vector<std::string> resolve_names_;    // as configured, for display
   std::vector<std::string> resolve_lowered_;  // trimmed and lower-cased
   bool use_category_ = true;
-  std::unordered_map<std::string, Level> priorities_;  // lower-cased name to level
+  // Heterogeneous look-up: a lower-cased view finds its entry without a copy.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Level, Hash, std::equal_to<>> priorities_;  // lower-cased
   Level default_priority_ = Level::medium;
 };
 
