@@ -255,15 +255,25 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   }
   const bool has_alert = alert != nullptr;
   const std::optional<std::string_view> status = view(p.status);
-  store_.log_event({source_id, item.line, has_alert ? std::optional(alert->id) : std::nullopt, key,
-                    p.event.present || p.workflow_body ? std::optional(event) : std::nullopt,
-                    p.timestamp, d.action, d.rule,
-                    issue_event ? std::optional(d.state) : std::nullopt,
-                    issue_event ? std::optional(d.priority) : std::nullopt, jira_priority, status,
-                    changed_summary,
-                    rules::is_applied(d.action) ? std::optional(identity) : std::nullopt,
-                    joined_warnings.empty() ? std::nullopt
-                                            : std::optional<std::string_view>(joined_warnings)});
+  store_.log_event({
+      .source_id = source_id,
+      .line = item.line,
+      .alert_id = has_alert ? std::optional(alert->id) : std::nullopt,
+      .issue_key = key,
+      .event = p.event.present || p.workflow_body ? std::optional(event) : std::nullopt,
+      .timestamp = p.timestamp,
+      .action = d.action,
+      .rule = d.rule,
+      .state = issue_event ? std::optional(d.state) : std::nullopt,
+      .priority = issue_event ? std::optional(d.priority) : std::nullopt,
+      .jira_priority = jira_priority,
+      .status = status,
+      .summary = changed_summary,
+      .user = view(p.user),
+      .identity = rules::is_applied(d.action) ? std::optional(identity) : std::nullopt,
+      .warnings = joined_warnings.empty() ? std::nullopt
+                                          : std::optional<std::string_view>(joined_warnings),
+  });
   count(d.action);
 
   if (writer_) {
@@ -281,6 +291,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     r.jira_priority = jira_priority;
     r.status = status;
     r.summary = view(p.summary);
+    r.user = view(p.user);
     r.timestamp = p.timestamp;
     r.reason = reason_;
     r.warnings = &warnings_;

@@ -47,6 +47,8 @@ void DecisionWriter::write(const DecisionRecord& r) {
     append_json_optional(o, r.status);
     o += ",\"summary\":";
     append_json_optional(o, r.summary);
+    o += ",\"user\":";
+    append_json_optional(o, r.user);
     o += ",\"timestamp\":";
     append_json_time(o, r.timestamp);
     o += ",\"reason\":";

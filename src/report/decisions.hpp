@@ -21,7 +21,7 @@ struct DecisionRecord {
   rules::Action action = rules::Action::ignore;
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
-  std::optional<std::string_view> jira_priority, status, summary;
+  std::optional<std::string_view> jira_priority, status, summary, user;
   std::optional<std::int64_t> timestamp;
   std::string_view reason;
   const std::vector<std::string>* warnings = nullptr;

@@ -74,6 +74,7 @@ CREATE TABLE events (
   priority         TEXT,
   jira_priority_id INTEGER REFERENCES names (id),
   status_id        INTEGER REFERENCES names (id),
+  user_id          INTEGER REFERENCES names (id),
   summary          TEXT,
   identity         INTEGER,
   warnings         TEXT
@@ -98,13 +99,15 @@ CREATE INDEX rejects_by_source ON rejects (source_id, line);
 CREATE VIEW event_log AS
 SELECT e.id, e.run_id, s.path AS path, e.line, s.path || ':' || e.line AS source,
        e.alert_id, a.fingerprint, e.issue_key, ev.name AS event, e.timestamp, e.action, e.rule,
-       e.state, e.priority, jp.name AS jira_priority, st.name AS status, e.summary, e.warnings
+       e.state, e.priority, jp.name AS jira_priority, st.name AS status, us.name AS user,
+       e.summary, e.warnings
 FROM events e
 JOIN sources s ON s.id = e.source_id
 LEFT JOIN alerts a ON a.id = e.alert_id
 LEFT JOIN names ev ON ev.id = e.event_id
 LEFT JOIN names jp ON jp.id = e.jira_priority_id
-LEFT JOIN names st ON st.id = e.status_id;
+LEFT JOIN names st ON st.id = e.status_id
+LEFT JOIN names us ON us.id = e.user_id;
 )sql";
 
 }  // namespace jira_alerts::store

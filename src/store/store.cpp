@@ -441,11 +441,12 @@ void Store::log_event(const EventRow& r) {
   auto& s = statement(insert_event_, R"sql(
     INSERT INTO events (run_id, source_id, line, alert_id, issue_key, event_id, timestamp, action,
                         rule, state, priority, jira_priority_id, status_id, summary, identity,
-                        warnings)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16))sql");
+                        warnings, user_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17))sql");
   const auto event_id = name_id(r.event);
   const auto jira_priority_id = name_id(r.jira_priority);
   const auto status_id = name_id(r.status);
+  const auto user_id = name_id(r.user);
   s.bind(1, run_id_)
       .bind(2, r.source_id)
       .bind(3, static_cast<std::int64_t>(r.line))
@@ -459,7 +460,7 @@ void Store::log_event(const EventRow& r) {
   if (r.priority) s.bind(11, rules::level_name(*r.priority));
   s.bind(12, jira_priority_id).bind(13, status_id).bind(14, r.summary);
   if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
-  s.bind(16, r.warnings).run();
+  s.bind(16, r.warnings).bind(17, user_id).run();
 }
 
 Store::StandingRejects Store::standing_rejects(std::int64_t source_id,

@@ -49,6 +49,7 @@ struct EventRow {
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   std::optional<std::string_view> jira_priority, status, summary;
+  std::optional<std::string_view> user;  // who triggered the change
   std::optional<std::uint64_t> identity;  // applied payloads only: the duplicate check reads it
   std::optional<std::string_view> warnings;
 };
