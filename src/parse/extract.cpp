@@ -77,13 +77,32 @@ const Member& member_of(Slot slot) {
   return members[0];
 }
 
+// The members of each node: a run of the table, which lists them grouped by parent.
+struct Range {
+  std::size_t begin = 0, end = 0;
+};
+
+constexpr std::array<Range, 13> ranges_by_node() {
+  std::array<Range, 13> ranges{};
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    Range& r = ranges[static_cast<std::size_t>(members[i].parent)];
+    if (r.begin == r.end) r.begin = i;
+    r.end = i + 1;
+  }
+  return ranges;
+}
+
+constexpr auto member_ranges = ranges_by_node();
+
 // The slot of member NAME in PARENT. Called for every member of the objects on the
-// rules' paths (issue.fields alone has dozens), so the common misses are cheap.
+// rules' paths (issue.fields alone has dozens), so a miss must be cheap.
 Slot find_slot(Node parent, std::string_view name) {
-  if (parent == Node::other || name.empty()) return Slot::none;
-  for (const auto& m : members)
-    if (m.parent == parent && m.name.size() == name.size() && m.name[0] == name[0] && m.name == name)
-      return m.slot;
+  if (name.empty()) return Slot::none;
+  const Range r = member_ranges[static_cast<std::size_t>(parent)];
+  for (std::size_t i = r.begin; i < r.end; ++i) {
+    const Member& m = members[i];
+    if (m.name.size() == name.size() && m.name[0] == name[0] && m.name == name) return m.slot;
+  }
   return Slot::none;
 }
 

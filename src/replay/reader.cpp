@@ -1,5 +1,7 @@
 #include "replay/reader.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -38,7 +40,10 @@ Reader::Reader(std::vector<std::string> files) : files_(std::move(files)) {
     storage_.back()->items.reserve(chunk_items);
     free_.push_back(storage_.back().get());
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "jira-alerts-rd");  // tells the threads apart in profiles
+    run();
+  });
 }
 
 Reader::~Reader() {

@@ -149,11 +149,9 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   if (issue_event && p.moved_from.present && p.moved_from.value != p.key.value) {
     if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
       if (alert == nullptr) {
-        store_.add_alias(old->fingerprint, old->id);
-        old->fingerprint = *key;
         old->project = p.project.present ? std::optional(std::string(p.project.value))
                                          : project_of_key(*key);
-        store_.update_alert(*old);
+        store_.move_alert(*old, *key);
         alert = old;
       } else {
         // Payloads under the new key came first: one alert takes the other in.

@@ -118,6 +118,14 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::bind_static(int index, std::optional<std::string_view> text) {
+  if (!text) return bind_null(index);
+  const char* data = text->data() != nullptr ? text->data() : "";
+  check(db_, sqlite3_bind_text64(stmt_, index, data, text->size(), SQLITE_STATIC, SQLITE_UTF8),
+        "state file: binding");
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   check(db_, sqlite3_bind_null(stmt_, index), "state file: binding");
   return *this;

@@ -59,6 +59,8 @@ class Statement {
   Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind_blob(int index, std::string_view bytes);
+  // Binds TEXT without a copy: it must stay valid until the statement is reset.
+  Statement& bind_static(int index, std::optional<std::string_view> text);
   Statement& bind_null(int index);
 
   // Steps once: true while a row is available.

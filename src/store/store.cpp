@@ -186,6 +186,7 @@ void Store::rollback_batch() {
   drop_cache();
   names_.clear();
   sources_.clear();
+  last_names_ = {};
 }
 
 void Store::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
@@ -296,9 +297,13 @@ void Store::update_alert(Alert& a) {
     a.dirty = true;
     dirty_.push_back(a.id);
   }
-  // A moved alert is found under its new key from now on.
-  if (alert_ids_.find(std::string_view(a.fingerprint)) == alert_ids_.end())
-    alert_ids_.emplace(a.fingerprint, a.id);
+}
+
+void Store::move_alert(Alert& a, std::string_view new_key) {
+  add_alias(a.fingerprint, a.id);
+  a.fingerprint = new_key;
+  alert_ids_.insert_or_assign(a.fingerprint, a.id);
+  update_alert(a);
 }
 
 void Store::flush_alerts() {
@@ -421,19 +426,29 @@ std::int64_t Store::source_id(std::string_view path) {
   return id;
 }
 
-std::optional<std::int64_t> Store::name_id(std::optional<std::string_view> name) {
+std::optional<std::int64_t> Store::name_id(std::optional<std::string_view> name, NameKind kind) {
   if (!name) return std::nullopt;
+  // Consecutive payloads mostly repeat their event type, status, priority and user.
+  auto& [last_name, last_id] = last_names_[static_cast<std::size_t>(kind)];
+  if (last_id != 0 && last_name == *name) return last_id;
+  const std::int64_t id = intern(*name);
+  last_name = *name;
+  last_id = id;
+  return id;
+}
+
+std::int64_t Store::intern(std::string_view name) {
   // A hostile input could bring endless distinct names: keep the cache bounded.
   if (names_.size() > 100'000) names_.clear();
-  if (const auto it = names_.find(*name); it != names_.end()) return it->second;
+  if (const auto it = names_.find(name); it != names_.end()) return it->second;
   auto& insert = statement(insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING");
-  insert.bind(1, *name).run();
+  insert.bind(1, name).run();
   auto& select = statement(select_name_, "SELECT id FROM names WHERE name = ?1");
-  select.bind(1, *name);
+  select.bind(1, name);
   select.step();
   const std::int64_t id = select.int64(0);
   select.reset();
-  names_.emplace(std::string(*name), id);
+  names_.emplace(std::string(name), id);
   return id;
 }
 
@@ -443,24 +458,25 @@ void Store::log_event(const EventRow& r) {
                         rule, state, priority, jira_priority_id, status_id, summary, identity,
                         warnings, user_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17))sql");
-  const auto event_id = name_id(r.event);
-  const auto jira_priority_id = name_id(r.jira_priority);
-  const auto status_id = name_id(r.status);
-  const auto user_id = name_id(r.user);
+  const auto event_id = name_id(r.event, NameKind::event);
+  const auto jira_priority_id = name_id(r.jira_priority, NameKind::jira_priority);
+  const auto status_id = name_id(r.status, NameKind::status);
+  const auto user_id = name_id(r.user, NameKind::user);
+  // One row per payload: the texts are bound without copies, as they outlive run().
   s.bind(1, run_id_)
       .bind(2, r.source_id)
       .bind(3, static_cast<std::int64_t>(r.line))
       .bind(4, r.alert_id)
-      .bind(5, r.issue_key)
+      .bind_static(5, r.issue_key)
       .bind(6, event_id)
       .bind(7, r.timestamp)
-      .bind(8, rules::action_name(r.action))
-      .bind(9, rule_name(r.rule));
-  if (r.state) s.bind(10, rules::state_name(*r.state));
-  if (r.priority) s.bind(11, rules::level_name(*r.priority));
-  s.bind(12, jira_priority_id).bind(13, status_id).bind(14, r.summary);
+      .bind_static(8, rules::action_name(r.action))
+      .bind_static(9, rule_name(r.rule));
+  if (r.state) s.bind_static(10, rules::state_name(*r.state));
+  if (r.priority) s.bind_static(11, rules::level_name(*r.priority));
+  s.bind(12, jira_priority_id).bind(13, status_id).bind_static(14, r.summary);
   if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
-  s.bind(16, r.warnings).bind(17, user_id).run();
+  s.bind_static(16, r.warnings).bind(17, user_id).run();
 }
 
 Store::StandingRejects Store::standing_rejects(std::int64_t source_id,

@@ -1,6 +1,7 @@
 #pragma once
 // The state file: alerts, episodes, the event log and rejected payloads, over SQLite.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -103,6 +104,8 @@ class Store {
   Alert* insert_alert(Alert alert);
   // Marks a changed alert: it is written when the batch commits.
   void update_alert(Alert& alert);
+  // Gives alert A the key NEW_KEY; its old key becomes an alias.
+  void move_alert(Alert& a, std::string_view new_key);
   // Merges alert FROM (under a moved issue's old key) into INTO (under its new key):
   // INTO keeps its key and takes FROM's events, episodes (renumbered by time) and
   // aliases, FROM's key becomes an alias, and the fields follow whichever alert's
@@ -138,7 +141,9 @@ class Store {
   };
   using Interned = std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>>;
 
-  std::optional<std::int64_t> name_id(std::optional<std::string_view> name);
+  enum class NameKind : std::uint8_t { event, jira_priority, status, user };
+  std::optional<std::int64_t> name_id(std::optional<std::string_view> name, NameKind kind);
+  std::int64_t intern(std::string_view name);
   void write_alert(const Alert& alert);
   void flush_alerts();
   void drop_cache();
@@ -149,6 +154,7 @@ class Store {
   std::int64_t run_id_ = 0;
   bool batch_open_ = false;
   Interned names_, sources_;
+  std::array<std::pair<std::string, std::int64_t>, 4> last_names_{};  // per NameKind
   Interned alert_ids_;                              // fingerprints and aliases
   std::unordered_map<std::int64_t, Alert> alerts_;  // by id
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
