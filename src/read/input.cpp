@@ -79,7 +79,9 @@ ByteStream::~ByteStream() {
 
 std::size_t ByteStream::read(char* buffer, std::size_t size) {
   const auto n = gzread(file_, buffer, static_cast<unsigned>(std::min<std::size_t>(size, INT_MAX)));
-  if (n < 0) {
+  int state = Z_OK;
+  if (n == 0) gzerror(file_, &state);  // a truncated gzip stream ends without an error code
+  if (n < 0 || state != Z_OK) {
     int code = 0;
     const char* message = gzerror(file_, &code);
     if (code == Z_ERRNO) message = std::strerror(errno);
