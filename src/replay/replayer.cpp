@@ -134,6 +134,14 @@ std::optional<std::string_view> view(const parse::Text& text) {
   return std::nullopt;
 }
 
+// Sets DST to TEXT, reusing DST's buffer: alerts change a little with every payload.
+void assign(std::optional<std::string>& dst, std::string_view text) {
+  if (dst)
+    dst->assign(text);
+  else
+    dst.emplace(text);
+}
+
 }  // namespace
 
 void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
@@ -197,17 +205,17 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     store::Alert& a = found ? *alert : fresh;
     if (!found) a.fingerprint = *key;
     if (p.summary.present && (!a.summary || *a.summary != p.summary.value)) {
-      a.summary = std::string(p.summary.value);
+      assign(a.summary, p.summary.value);
       changed_summary = p.summary.value;
     }
     if (p.project.present)
-      a.project = std::string(p.project.value);
+      assign(a.project, p.project.value);
     else if (!a.project)
       a.project = project_of_key(*key);
-    if (p.issue_id.present) a.issue_id = std::string(p.issue_id.value);
-    if (p.status.present) a.status = std::string(p.status.value);
+    if (p.issue_id.present) assign(a.issue_id, p.issue_id.value);
+    if (p.status.present) assign(a.status, p.status.value);
     if (jira_priority)
-      a.jira_priority = std::string(*jira_priority);
+      assign(a.jira_priority, *jira_priority);
     else
       a.jira_priority.reset();
     a.priority = d.priority;
