@@ -7,15 +7,6 @@
 namespace jira_alerts::report {
 namespace {
 
-std::optional<std::string_view> view(const std::optional<std::string>& s) {
-  if (s) return std::string_view(*s);
-  return std::nullopt;
-}
-
-std::string time_text(std::optional<std::int64_t> ms) {
-  return ms ? util::format_iso8601(*ms) : std::string();
-}
-
 std::string join(const std::vector<std::string>& items, char separator) {
   std::string out;
   for (const auto& item : items) {
@@ -35,15 +26,15 @@ void append_alert_json(std::string& o, const store::AlertView& a) {
   o += "\",\"priority\":\"";
   o += rules::level_name(a.priority);
   o += "\",\"jira_priority\":";
-  append_json_optional(o, view(a.jira_priority));
+  append_json_optional(o, optional_view(a.jira_priority));
   o += ",\"status\":";
-  append_json_optional(o, view(a.status));
+  append_json_optional(o, optional_view(a.status));
   o += ",\"summary\":";
-  append_json_optional(o, view(a.summary));
+  append_json_optional(o, optional_view(a.summary));
   o += ",\"project\":";
-  append_json_optional(o, view(a.project));
+  append_json_optional(o, optional_view(a.project));
   o += ",\"issue_id\":";
-  append_json_optional(o, view(a.issue_id));
+  append_json_optional(o, optional_view(a.issue_id));
   o += ",\"opened_at\":";
   append_json_time(o, a.opened_at);
   o += ",\"resolved_at\":";
@@ -76,13 +67,21 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
           "resolved_at,updated_at,events,reopens,episodes,aliases\n";
       for (const auto& a : alerts) {
         std::string& o = out.buffer();
-        const std::vector<std::string> cells{
-            a.fingerprint, std::string(rules::state_name(a.state)),
-            std::string(rules::level_name(a.priority)), a.jira_priority.value_or(""),
-            a.status.value_or(""), a.summary.value_or(""), a.project.value_or(""),
-            a.issue_id.value_or(""), time_text(a.opened_at), time_text(a.resolved_at),
-            time_text(a.updated_at), std::to_string(a.events), std::to_string(a.reopens),
-            std::to_string(a.episodes), join(a.aliases, ' ')};
+        const std::vector<std::string> cells{a.fingerprint,
+                                             std::string(rules::state_name(a.state)),
+                                             std::string(rules::level_name(a.priority)),
+                                             a.jira_priority.value_or(""),
+                                             a.status.value_or(""),
+                                             a.summary.value_or(""),
+                                             a.project.value_or(""),
+                                             a.issue_id.value_or(""),
+                                             time_or(a.opened_at, ""),
+                                             time_or(a.resolved_at, ""),
+                                             time_or(a.updated_at, ""),
+                                             std::to_string(a.events),
+                                             std::to_string(a.reopens),
+                                             std::to_string(a.episodes),
+                                             join(a.aliases, ' ')};
         for (std::size_t i = 0; i < cells.size(); ++i) {
           if (i > 0) o.push_back(',');
           util::append_csv_field(o, cells[i]);
@@ -99,8 +98,7 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
         if (!a.aliases.empty()) fingerprint += " (" + join(a.aliases, ' ') + ")";
         table.add({fingerprint, std::string(rules::state_name(a.state)),
                    std::string(rules::level_name(a.priority)), a.status.value_or("-"),
-                   a.updated_at ? time_text(a.updated_at) : "-", std::to_string(a.reopens),
-                   a.summary.value_or("")});
+                   time_or(a.updated_at, "-"), std::to_string(a.reopens), a.summary.value_or("")});
       }
       table.print(out);
       break;

@@ -30,6 +30,15 @@ void Output::flush() {
   std::fflush(stream_);
 }
 
+std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {
+  if (text) return std::string_view(*text);
+  return std::nullopt;
+}
+
+std::string time_or(std::optional<std::int64_t> ms, std::string_view absent) {
+  return ms ? util::format_iso8601(*ms) : std::string(absent);
+}
+
 void append_json_time(std::string& out, std::optional<std::int64_t> ms) {
   if (!ms) {
     out += "null";

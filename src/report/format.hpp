@@ -37,7 +37,13 @@ class Output {
   std::string buffer_;
 };
 
-// Appends an ISO-8601 time or null in JSON; "-" or "" in text and CSV.
+// The text of an optional string, as a view.
+std::optional<std::string_view> optional_view(const std::optional<std::string>& text);
+
+// An ISO-8601 time, or ABSENT when there is none.
+std::string time_or(std::optional<std::int64_t> ms, std::string_view absent);
+
+// Appends an ISO-8601 time or null in JSON.
 void append_json_time(std::string& out, std::optional<std::int64_t> ms);
 
 // Appends a JSON string or null.

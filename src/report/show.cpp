@@ -11,15 +11,6 @@
 namespace jira_alerts::report {
 namespace {
 
-std::optional<std::string_view> view(const std::optional<std::string>& s) {
-  if (s) return std::string_view(*s);
-  return std::nullopt;
-}
-
-std::string time_text(std::optional<std::int64_t> ms) {
-  return ms ? util::format_iso8601(*ms) : std::string("-");
-}
-
 std::optional<std::int64_t> time_to_resolve(const store::EpisodeView& e) {
   if (e.opened_at && e.resolved_at) return *e.resolved_at - *e.opened_at;
   return std::nullopt;
@@ -31,7 +22,9 @@ std::string reason_of(const store::TimelineEntry& t) {
                             t.timestamp.has_value());
 }
 
-std::string source_of(const store::TimelineEntry& t) { return t.path + ':' + std::to_string(t.line); }
+std::string source_of(const store::TimelineEntry& t) {
+  return t.path + ':' + std::to_string(t.line);
+}
 
 void print_text(Output& out, const store::AlertView& a,
                 const std::vector<store::EpisodeView>& episodes,
@@ -49,9 +42,9 @@ void print_text(Output& out, const store::AlertView& a,
       {"summary", a.summary.value_or("-")},
       {"project", a.project.value_or("-")},
       {"issue id", a.issue_id.value_or("-")},
-      {"opened at", time_text(a.opened_at)},
-      {"resolved at", time_text(a.resolved_at)},
-      {"updated at", time_text(a.updated_at)},
+      {"opened at", time_or(a.opened_at, "-")},
+      {"resolved at", time_or(a.resolved_at, "-")},
+      {"updated at", time_or(a.updated_at, "-")},
       {"events", std::to_string(a.events)},
       {"reopens", std::to_string(a.reopens)},
   };
@@ -65,15 +58,16 @@ void print_text(Output& out, const store::AlertView& a,
   Table episode_table({"#", "OPENED", "RESOLVED", "TIME TO RESOLVE", "PRIORITY"});
   for (const auto& e : episodes) {
     const auto ttr = time_to_resolve(e);
-    episode_table.add({std::to_string(e.seq), time_text(e.opened_at), time_text(e.resolved_at),
-                       ttr ? duration_text(*ttr) : "-", std::string(rules::level_name(e.priority))});
+    episode_table.add({std::to_string(e.seq), time_or(e.opened_at, "-"),
+                       time_or(e.resolved_at, "-"), ttr ? duration_text(*ttr) : "-",
+                       std::string(rules::level_name(e.priority))});
   }
   episode_table.print(out);
 
   out.buffer() += "\nTimeline\n";
   Table events({"TIME", "SOURCE", "ACTION", "STATUS", "PRIORITY", "REASON"});
   for (const auto& t : timeline) {
-    events.add({time_text(t.timestamp), source_of(t), std::string(rules::action_name(t.action)),
+    events.add({time_or(t.timestamp, "-"), source_of(t), std::string(rules::action_name(t.action)),
                 t.status.value_or("-"),
                 t.priority ? std::string(rules::level_name(*t.priority)) : "-", reason_of(t)});
   }
@@ -110,9 +104,9 @@ void print_jsonl(Output& out, const store::AlertView& a,
     o += ",\"source\":";
     util::append_json_string(o, source_of(t));
     o += ",\"issue_key\":";
-    append_json_optional(o, view(t.issue_key));
+    append_json_optional(o, optional_view(t.issue_key));
     o += ",\"event\":";
-    append_json_optional(o, view(t.event));
+    append_json_optional(o, optional_view(t.event));
     o += ",\"timestamp\":";
     append_json_time(o, t.timestamp);
     o += ",\"action\":\"";
@@ -122,13 +116,14 @@ void print_jsonl(Output& out, const store::AlertView& a,
     o += ",\"state\":";
     append_json_optional(o, t.state ? std::optional(rules::state_name(*t.state)) : std::nullopt);
     o += ",\"priority\":";
-    append_json_optional(o, t.priority ? std::optional(rules::level_name(*t.priority)) : std::nullopt);
+    append_json_optional(o,
+                         t.priority ? std::optional(rules::level_name(*t.priority)) : std::nullopt);
     o += ",\"jira_priority\":";
-    append_json_optional(o, view(t.jira_priority));
+    append_json_optional(o, optional_view(t.jira_priority));
     o += ",\"status\":";
-    append_json_optional(o, view(t.status));
+    append_json_optional(o, optional_view(t.status));
     o += ",\"summary\":";
-    append_json_optional(o, view(t.summary));
+    append_json_optional(o, optional_view(t.summary));
     o += ",\"reason\":";
     util::append_json_string(o, reason_of(t));
     o += ",\"warnings\":[";
