@@ -16,8 +16,9 @@ namespace {
 
 // Replays the sample history into DB through the command line, quietly.
 void replay_sample(const std::string& db) {
-  std::vector<std::string> args{"jira-alerts", "replay", "--quiet", "--db", db,
-                                std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history"};
+  std::vector<std::string> args{
+      "jira-alerts", "replay", "--quiet",
+      "--db",        db,       std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   REQUIRE(cli::run(static_cast<int>(argv.size()), argv.data()) == 0);
@@ -55,8 +56,8 @@ TEST_SUITE("store.history") {
     }
     SUBCASE("the timeline lists every recorded payload in input order") {
       std::vector<rules::Action> actions;
-      store::for_each_timeline_entry(s.db(), "OPS-101",
-                                     [&](const store::TimelineEntry& t) { actions.push_back(t.action); });
+      store::for_each_timeline_entry(
+          s.db(), "OPS-101", [&](const store::TimelineEntry& t) { actions.push_back(t.action); });
       REQUIRE(actions.size() == 14);
       CHECK(actions[0] == rules::Action::open);
       CHECK(actions[4] == rules::Action::duplicate);
@@ -124,7 +125,8 @@ TEST_SUITE("store.history") {
     const auto all = store::collect_stats(s.db(), {});
     CHECK(all.alerts[0][1] == 1);  // open HIGH
     CHECK(all.episodes_resolved == 7);
-    CHECK(all.time_to_resolve[static_cast<std::size_t>(rules::Level::low)].size() == 2);  // KAN-4 skipped
+    CHECK(all.time_to_resolve[static_cast<std::size_t>(rules::Level::low)].size() ==
+          2);  // KAN-4 skipped
     REQUIRE(all.reopens.size() == 1);
     CHECK(all.reopens[0].fingerprint == "OPS-101");
     const auto feb = store::collect_stats(s.db(), {1769904000000, std::nullopt});

@@ -48,7 +48,8 @@ class Given {
 
 // An issue event for KAN-5: EVENT with the members of issue.fields in FIELDS, and
 // EXTRA members of the payload (e.g. a timestamp or a changelog).
-std::string issue_event(std::string_view event, std::string_view fields, std::string_view extra = "") {
+std::string issue_event(std::string_view event, std::string_view fields,
+                        std::string_view extra = "") {
   std::string json = R"({"webhookEvent":")" + std::string(event) + R"(",)";
   if (!extra.empty()) json += std::string(extra) + ",";
   json += R"("issue":{"key":"KAN-5","fields":{)" + std::string(fields) + "}}}";
@@ -64,38 +65,53 @@ std::string status(std::string_view name, std::string_view category = "") {
 // The alert as it stands before the payload: none, open or resolved.
 enum class Before { none, open, resolved };
 
-std::optional<Current> current(Before before, std::optional<jira_alerts::util::Millis> updated_at = std::nullopt) {
+std::optional<Current> current(Before before,
+                               std::optional<jira_alerts::util::Millis> updated_at = std::nullopt) {
   switch (before) {
-    case Before::none: return std::nullopt;
-    case Before::open: return Current{State::open, updated_at};
-    case Before::resolved: return Current{State::resolved, updated_at};
+    case Before::none:
+      return std::nullopt;
+    case Before::open:
+      return Current{State::open, updated_at};
+    case Before::resolved:
+      return Current{State::resolved, updated_at};
   }
   return std::nullopt;
 }
 
 const char* before_name(Before before) {
   switch (before) {
-    case Before::none: return "no alert";
-    case Before::open: return "open";
-    case Before::resolved: return "resolved";
+    case Before::none:
+      return "no alert";
+    case Before::open:
+      return "open";
+    case Before::resolved:
+      return "resolved";
   }
   return "?";
 }
 
 Decision decide(const Given& given, Before before, const Mapping& mapping = Mapping(),
-                bool already_applied = false, std::optional<jira_alerts::util::Millis> updated_at = std::nullopt) {
+                bool already_applied = false,
+                std::optional<jira_alerts::util::Millis> updated_at = std::nullopt) {
   const auto alert = current(before, updated_at);
   return rules::decide(given.payload(), alert ? &*alert : nullptr, already_applied, mapping);
 }
 
-std::string action(const Decision& d) { return std::string(rules::action_name(d.action)); }
-std::string state(const Decision& d) { return std::string(rules::state_name(d.state)); }
-std::string level(const Decision& d) { return std::string(rules::level_name(d.priority)); }
+std::string action(const Decision& d) {
+  return std::string(rules::action_name(d.action));
+}
+std::string state(const Decision& d) {
+  return std::string(rules::state_name(d.state));
+}
+std::string level(const Decision& d) {
+  return std::string(rules::level_name(d.priority));
+}
 
 // The reason as decision records show it.
 std::string reason(const Given& given, const Decision& d) {
   const Payload& p = given.payload();
-  return rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(), p.timestamp.has_value());
+  return rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(),
+                            p.timestamp.has_value());
 }
 
 // A row of the §1.1 and §1.2 tables: a payload, the alert before, what happens.
@@ -124,585 +140,632 @@ void check_rows(const std::vector<Row>& rows, const Mapping& mapping = Mapping()
 }  // namespace
 
 TEST_SUITE("rules.decide") {
+  TEST_CASE("decide: event kinds (SPEC 1.1)") {
+    const std::string in_progress = status("In Progress", "indeterminate");
+    check_rows({
+        {issue_event("jira:issue_created", status("To Do", "new")), Before::none, Action::open,
+         Rule::active_status, State::open, "status 'To Do' is active: open"},
+        {issue_event("jira:issue_updated", in_progress), Before::open, Action::update,
+         Rule::active_status, State::open, "status 'In Progress' is active: update"},
+        {issue_event("jira:issue_updated", in_progress), Before::none, Action::open,
+         Rule::active_status, State::open, "status 'In Progress' is active: open"},
+        // Deletion resolves whatever the status says.
+        {issue_event("jira:issue_deleted", in_progress), Before::open, Action::resolve,
+         Rule::deleted, State::resolved, "issue deleted: resolve"},
+        {issue_event("jira:issue_deleted", in_progress), Before::none, Action::resolve,
+         Rule::deleted, State::resolved, "issue deleted: resolve"},
+        {issue_event("jira:issue_deleted", ""), Before::resolved, Action::update, Rule::deleted,
+         State::resolved, "issue deleted: already resolved, update"},
+        // A workflow post-function body is an update.
+        {R"({"transition":{"to_status":"In Progress"},"issue":{"key":"KAN-5"}})", Before::open,
+         Action::update, Rule::active_status, State::open,
+         "status 'In Progress' is active: update"},
+        {R"({"transition":{"to_status":"Done"},"issue":{"key":"KAN-5"}})", Before::open,
+         Action::resolve, Rule::resolve_status, State::resolved,
+         "status 'Done' is a resolve status: resolve"},
+        {R"({"transition":{"to_status":"In Progress"},"issue":{"key":"KAN-5"}})", Before::resolved,
+         Action::reopen, Rule::active_status, State::open,
+         "status 'In Progress' is active: reopen"},
+        {R"({"transition":{},"issue":{"key":"KAN-5"}})", Before::none, Action::open,
+         Rule::no_status, State::open, "no status in the payload: open"},
+    });
 
-TEST_CASE("decide: event kinds (SPEC 1.1)") {
-  const std::string in_progress = status("In Progress", "indeterminate");
-  check_rows({
-      {issue_event("jira:issue_created", status("To Do", "new")), Before::none, Action::open,
-       Rule::active_status, State::open, "status 'To Do' is active: open"},
-      {issue_event("jira:issue_updated", in_progress), Before::open, Action::update,
-       Rule::active_status, State::open, "status 'In Progress' is active: update"},
-      {issue_event("jira:issue_updated", in_progress), Before::none, Action::open,
-       Rule::active_status, State::open, "status 'In Progress' is active: open"},
-      // Deletion resolves whatever the status says.
-      {issue_event("jira:issue_deleted", in_progress), Before::open, Action::resolve, Rule::deleted,
-       State::resolved, "issue deleted: resolve"},
-      {issue_event("jira:issue_deleted", in_progress), Before::none, Action::resolve, Rule::deleted,
-       State::resolved, "issue deleted: resolve"},
-      {issue_event("jira:issue_deleted", ""), Before::resolved, Action::update, Rule::deleted,
-       State::resolved, "issue deleted: already resolved, update"},
-      // A workflow post-function body is an update.
-      {R"({"transition":{"to_status":"In Progress"},"issue":{"key":"KAN-5"}})", Before::open,
-       Action::update, Rule::active_status, State::open, "status 'In Progress' is active: update"},
-      {R"({"transition":{"to_status":"Done"},"issue":{"key":"KAN-5"}})", Before::open,
-       Action::resolve, Rule::resolve_status, State::resolved, "status 'Done' is a resolve status: resolve"},
-      {R"({"transition":{"to_status":"In Progress"},"issue":{"key":"KAN-5"}})", Before::resolved,
-       Action::reopen, Rule::active_status, State::open, "status 'In Progress' is active: reopen"},
-      {R"({"transition":{},"issue":{"key":"KAN-5"}})", Before::none, Action::open, Rule::no_status,
-       State::open, "no status in the payload: open"},
-  });
-
-  SUBCASE("any other event string is ignored and leaves the state alone") {
-    for (const char* event : {"comment_created", "worklog_updated", "jira:worklog_updated",
-                              "issuelink_created", "sprint_started", "jira:version_released",
-                              "jira:issue_unknown", "issue_created"}) {
-      for (const Before before : {Before::none, Before::open, Before::resolved}) {
-        INFO("event := ", std::string(event));
-        INFO("before: ", before_name(before));
-        const Given given(issue_event(event, status("Done", "done"), R"("timestamp":5)"));
-        const Decision d = decide(given, before, Mapping(), /*already_applied=*/true, /*updated_at=*/10);
-        CHECK(action(d) == "ignore");
-        CHECK(d.rule == Rule::ignored_event);
-        CHECK(state(d) == (before == Before::resolved ? "resolved" : "open"));
-        CHECK(reason(given, d) == "event '" + std::string(event) + "' does not change alerts: ignored");
-        CHECK_FALSE(rules::is_applied(d.action));
+    SUBCASE("any other event string is ignored and leaves the state alone") {
+      for (const char* event :
+           {"comment_created", "worklog_updated", "jira:worklog_updated", "issuelink_created",
+            "sprint_started", "jira:version_released", "jira:issue_unknown", "issue_created"}) {
+        for (const Before before : {Before::none, Before::open, Before::resolved}) {
+          INFO("event := ", std::string(event));
+          INFO("before: ", before_name(before));
+          const Given given(issue_event(event, status("Done", "done"), R"("timestamp":5)"));
+          const Decision d =
+              decide(given, before, Mapping(), /*already_applied=*/true, /*updated_at=*/10);
+          CHECK(action(d) == "ignore");
+          CHECK(d.rule == Rule::ignored_event);
+          CHECK(state(d) == (before == Before::resolved ? "resolved" : "open"));
+          CHECK(reason(given, d) ==
+                "event '" + std::string(event) + "' does not change alerts: ignored");
+          CHECK_FALSE(rules::is_applied(d.action));
+        }
       }
     }
-  }
-  SUBCASE("an ignored event without an issue") {
-    const Given given(R"({"webhookEvent":"comment_created","comment":{"body":"hi"}})");
-    const Decision d = decide(given, Before::none);
-    CHECK(action(d) == "ignore");
-    CHECK(reason(given, d) == "event 'comment_created' does not change alerts: ignored");
-  }
-}
-
-TEST_CASE("decide: the status decides (SPEC 1.2)") {
-  const std::string active = status("In Progress", "indeterminate");
-  const std::string done = status("Done", "done");
-  const std::string updated = "jira:issue_updated";
-
-  SUBCASE("every combination of status and alert") {
-    check_rows({
-        {issue_event(updated, active), Before::none, Action::open, Rule::active_status, State::open,
-         "status 'In Progress' is active: open"},
-        {issue_event(updated, active), Before::open, Action::update, Rule::active_status, State::open,
-         "status 'In Progress' is active: update"},
-        {issue_event(updated, active), Before::resolved, Action::reopen, Rule::active_status,
-         State::open, "status 'In Progress' is active: reopen"},
-        {issue_event(updated, done), Before::open, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'Done' is a resolve status: resolve"},
-        {issue_event(updated, done), Before::none, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'Done' is a resolve status: resolve"},
-        {issue_event(updated, done), Before::resolved, Action::update, Rule::resolve_status,
-         State::resolved, "status 'Done' is a resolve status: already resolved, update"},
-        {issue_event("jira:issue_created", done), Before::none, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'Done' is a resolve status: resolve"},
-    });
+    SUBCASE("an ignored event without an issue") {
+      const Given given(R"({"webhookEvent":"comment_created","comment":{"body":"hi"}})");
+      const Decision d = decide(given, Before::none);
+      CHECK(action(d) == "ignore");
+      CHECK(reason(given, d) == "event 'comment_created' does not change alerts: ignored");
+    }
   }
 
-  SUBCASE("no status anywhere: the state stays, or an active alert opens") {
-    const std::string no_status = issue_event(updated, R"("summary":"comment edited","priority":{"name":"High"})");
-    check_rows({
-        {no_status, Before::none, Action::open, Rule::no_status, State::open, "no status in the payload: open"},
-        {no_status, Before::open, Action::update, Rule::no_status, State::open,
-         "no status in the payload: state unchanged, update"},
-        {no_status, Before::resolved, Action::update, Rule::no_status, State::resolved,
-         "no status in the payload: state unchanged, update"},
-        // A changelog without a status item is still no status.
-        {issue_event(updated, "", R"("changelog":{"id":"1","items":[{"field":"assignee","toString":"Bob"}]})"),
-         Before::resolved, Action::update, Rule::no_status, State::resolved,
-         "no status in the payload: state unchanged, update"},
-    });
-  }
+  TEST_CASE("decide: the status decides (SPEC 1.2)") {
+    const std::string active = status("In Progress", "indeterminate");
+    const std::string done = status("Done", "done");
+    const std::string updated = "jira:issue_updated";
 
-  SUBCASE("a status from the changelog or the transition decides like fields.status") {
-    check_rows({
-        {issue_event(updated, "", R"("changelog":{"items":[{"field":"status","toString":"Closed"}]})"),
-         Before::open, Action::resolve, Rule::resolve_status, State::resolved,
-         "status 'Closed' is a resolve status: resolve"},
-        {issue_event(updated, "", R"("changelog":{"items":[{"field":"status","toString":"Reopened"}]})"),
-         Before::resolved, Action::reopen, Rule::active_status, State::open,
-         "status 'Reopened' is active: reopen"},
-    });
-  }
+    SUBCASE("every combination of status and alert") {
+      check_rows({
+          {issue_event(updated, active), Before::none, Action::open, Rule::active_status,
+           State::open, "status 'In Progress' is active: open"},
+          {issue_event(updated, active), Before::open, Action::update, Rule::active_status,
+           State::open, "status 'In Progress' is active: update"},
+          {issue_event(updated, active), Before::resolved, Action::reopen, Rule::active_status,
+           State::open, "status 'In Progress' is active: reopen"},
+          {issue_event(updated, done), Before::open, Action::resolve, Rule::resolve_status,
+           State::resolved, "status 'Done' is a resolve status: resolve"},
+          {issue_event(updated, done), Before::none, Action::resolve, Rule::resolve_status,
+           State::resolved, "status 'Done' is a resolve status: resolve"},
+          {issue_event(updated, done), Before::resolved, Action::update, Rule::resolve_status,
+           State::resolved, "status 'Done' is a resolve status: already resolved, update"},
+          {issue_event("jira:issue_created", done), Before::none, Action::resolve,
+           Rule::resolve_status, State::resolved, "status 'Done' is a resolve status: resolve"},
+      });
+    }
 
-  SUBCASE("resolve status names: trimmed and case-insensitive") {
-    for (const char* name : {"Done", "Closed", "Resolved", "done", "DONE", "  done ", "cLoSeD",
-                             "   Resolved", "resolved "}) {
-      INFO("name := ", std::string(name));
-      const Given given(issue_event(updated, status(name)));
+    SUBCASE("no status anywhere: the state stays, or an active alert opens") {
+      const std::string no_status =
+          issue_event(updated, R"("summary":"comment edited","priority":{"name":"High"})");
+      check_rows({
+          {no_status, Before::none, Action::open, Rule::no_status, State::open,
+           "no status in the payload: open"},
+          {no_status, Before::open, Action::update, Rule::no_status, State::open,
+           "no status in the payload: state unchanged, update"},
+          {no_status, Before::resolved, Action::update, Rule::no_status, State::resolved,
+           "no status in the payload: state unchanged, update"},
+          // A changelog without a status item is still no status.
+          {issue_event(updated, "",
+                       R"("changelog":{"id":"1","items":[{"field":"assignee","toString":"Bob"}]})"),
+           Before::resolved, Action::update, Rule::no_status, State::resolved,
+           "no status in the payload: state unchanged, update"},
+      });
+    }
+
+    SUBCASE("a status from the changelog or the transition decides like fields.status") {
+      check_rows({
+          {issue_event(updated, "",
+                       R"("changelog":{"items":[{"field":"status","toString":"Closed"}]})"),
+           Before::open, Action::resolve, Rule::resolve_status, State::resolved,
+           "status 'Closed' is a resolve status: resolve"},
+          {issue_event(updated, "",
+                       R"("changelog":{"items":[{"field":"status","toString":"Reopened"}]})"),
+           Before::resolved, Action::reopen, Rule::active_status, State::open,
+           "status 'Reopened' is active: reopen"},
+      });
+    }
+
+    SUBCASE("resolve status names: trimmed and case-insensitive") {
+      for (const char* name : {"Done", "Closed", "Resolved", "done", "DONE", "  done ", "cLoSeD",
+                               "   Resolved", "resolved "}) {
+        INFO("name := ", std::string(name));
+        const Given given(issue_event(updated, status(name)));
+        const Decision d = decide(given, Before::open);
+        CHECK(action(d) == "resolve");
+        CHECK(d.rule == Rule::resolve_status);
+        CHECK(state(d) == "resolved");
+        CHECK(reason(given, d) ==
+              "status '" + std::string(name) + "' is a resolve status: resolve");
+      }
+    }
+
+    SUBCASE("names that only look like resolve statuses are active") {
+      for (const char* name :
+           {"Done!", "Not Done", "Closing", "Resolve", "Don e", "Done-ish", ""}) {
+        INFO("name := ", std::string(name));
+        const Given given(issue_event(updated, status(name)));
+        const Decision d = decide(given, Before::open);
+        CHECK(action(d) == "update");
+        CHECK(d.rule == Rule::active_status);
+        CHECK(state(d) == "open");
+      }
+    }
+
+    SUBCASE("the category done resolves: Won't Do, Cancelled, translated names") {
+      for (const char* name : {"Won't Do", "Cancelled", "Erledigt", "Duplicate"}) {
+        INFO("name := ", std::string(name));
+        const Given given(issue_event(updated, status(name, "done")));
+        const Decision d = decide(given, Before::open);
+        CHECK(action(d) == "resolve");
+        CHECK(d.rule == Rule::done_category);
+        CHECK(state(d) == "resolved");
+        CHECK(reason(given, d) ==
+              "status '" + std::string(name) + "' is in category done: resolve");
+      }
+      const Given resolved_again(issue_event(updated, status("Won't Do", "done")));
+      const Decision d = decide(resolved_again, Before::resolved);
+      CHECK(action(d) == "update");
+      CHECK(reason(resolved_again, d) ==
+            "status 'Won't Do' is in category done: already resolved, update");
+    }
+
+    SUBCASE("other categories are active") {
+      for (const char* category : {"new", "indeterminate", "undefined", "done-ish", "not done"}) {
+        INFO("category := ", std::string(category));
+        const Given given(issue_event(updated, status("Won't Do", category)));
+        const Decision d = decide(given, Before::open);
+        CHECK(action(d) == "update");
+        CHECK(d.rule == Rule::active_status);
+      }
+    }
+
+    SUBCASE("a resolve status name wins over an active category") {
+      const Given given(issue_event(updated, status("Done", "indeterminate")));
       const Decision d = decide(given, Before::open);
       CHECK(action(d) == "resolve");
       CHECK(d.rule == Rule::resolve_status);
-      CHECK(state(d) == "resolved");
-      CHECK(reason(given, d) == "status '" + std::string(name) + "' is a resolve status: resolve");
     }
-  }
 
-  SUBCASE("names that only look like resolve statuses are active") {
-    for (const char* name : {"Done!", "Not Done", "Closing", "Resolve", "Don e", "Done-ish", ""}) {
-      INFO("name := ", std::string(name));
-      const Given given(issue_event(updated, status(name)));
-      const Decision d = decide(given, Before::open);
-      CHECK(action(d) == "update");
-      CHECK(d.rule == Rule::active_status);
-      CHECK(state(d) == "open");
-    }
-  }
-
-  SUBCASE("the category done resolves: Won't Do, Cancelled, translated names") {
-    for (const char* name : {"Won't Do", "Cancelled", "Erledigt", "Duplicate"}) {
-      INFO("name := ", std::string(name));
-      const Given given(issue_event(updated, status(name, "done")));
-      const Decision d = decide(given, Before::open);
-      CHECK(action(d) == "resolve");
-      CHECK(d.rule == Rule::done_category);
-      CHECK(state(d) == "resolved");
-      CHECK(reason(given, d) == "status '" + std::string(name) + "' is in category done: resolve");
-    }
-    const Given resolved_again(issue_event(updated, status("Won't Do", "done")));
-    const Decision d = decide(resolved_again, Before::resolved);
-    CHECK(action(d) == "update");
-    CHECK(reason(resolved_again, d) == "status 'Won't Do' is in category done: already resolved, update");
-  }
-
-  SUBCASE("other categories are active") {
-    for (const char* category : {"new", "indeterminate", "undefined", "done-ish", "not done"}) {
-      INFO("category := ", std::string(category));
-      const Given given(issue_event(updated, status("Won't Do", category)));
+    SUBCASE("the category of a changelog status is not read") {
+      // fields.status has no name: the changelog's toString is the status and the
+      // category (which belongs to fields.status) must not count.
+      const Given given(
+          issue_event(updated, R"("status":{"statusCategory":{"key":"done"}})",
+                      R"("changelog":{"items":[{"field":"status","toString":"Won't Do"}]})"));
       const Decision d = decide(given, Before::open);
       CHECK(action(d) == "update");
       CHECK(d.rule == Rule::active_status);
     }
-  }
 
-  SUBCASE("a resolve status name wins over an active category") {
-    const Given given(issue_event(updated, status("Done", "indeterminate")));
-    const Decision d = decide(given, Before::open);
-    CHECK(action(d) == "resolve");
-    CHECK(d.rule == Rule::resolve_status);
-  }
-
-  SUBCASE("the category of a changelog status is not read") {
-    // fields.status has no name: the changelog's toString is the status and the
-    // category (which belongs to fields.status) must not count.
-    const Given given(issue_event(updated, R"("status":{"statusCategory":{"key":"done"}})",
-                                  R"("changelog":{"items":[{"field":"status","toString":"Won't Do"}]})"));
-    const Decision d = decide(given, Before::open);
-    CHECK(action(d) == "update");
-    CHECK(d.rule == Rule::active_status);
-  }
-
-  SUBCASE("--no-category: the category is ignored") {
-    Mapping mapping;
-    mapping.set_use_category(false);
-    CHECK_FALSE(mapping.use_category());
-    check_rows({
-        {issue_event(updated, status("Won't Do", "done")), Before::open, Action::update,
-         Rule::active_status, State::open, "status 'Won't Do' is active: update"},
-        {issue_event(updated, status("Won't Do", "done")), Before::resolved, Action::reopen,
-         Rule::active_status, State::open, "status 'Won't Do' is active: reopen"},
-        {issue_event(updated, status("Done", "done")), Before::open, Action::resolve,
-         Rule::resolve_status, State::resolved, "status 'Done' is a resolve status: resolve"},
-        {issue_event("jira:issue_deleted", status("Won't Do", "done")), Before::open, Action::resolve,
-         Rule::deleted, State::resolved, "issue deleted: resolve"},
-    }, mapping);
-  }
-
-  SUBCASE("custom resolve statuses replace the defaults") {
-    Mapping mapping;
-    mapping.set_resolve_statuses({"Fixed", " Shipped "});
-    check_rows({
-        {issue_event(updated, status("fixed")), Before::open, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'fixed' is a resolve status: resolve"},
-        {issue_event(updated, status("SHIPPED")), Before::open, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'SHIPPED' is a resolve status: resolve"},
-        {issue_event(updated, status("Done")), Before::open, Action::update, Rule::active_status,
-         State::open, "status 'Done' is active: update"},
-        // The category still counts.
-        {issue_event(updated, status("Done", "done")), Before::open, Action::resolve,
-         Rule::done_category, State::resolved, "status 'Done' is in category done: resolve"},
-    }, mapping);
-  }
-
-  SUBCASE("an added resolve status joins the defaults") {
-    Mapping mapping;
-    mapping.add_resolve_status("Won't Fix");
-    check_rows({
-        {issue_event(updated, status("won't fix")), Before::open, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'won't fix' is a resolve status: resolve"},
-        {issue_event(updated, status("Closed")), Before::open, Action::resolve, Rule::resolve_status,
-         State::resolved, "status 'Closed' is a resolve status: resolve"},
-    }, mapping);
-  }
-}
-
-TEST_CASE("decide: priority (SPEC 1.3)") {
-  struct PriorityRow {
-    std::string fields;
-    const char* level;
-    bool mapped;
-  };
-  const auto named = [](std::string_view name) {
-    return R"("priority":{"name":")" + std::string(name) + R"(","id":"1"})";
-  };
-  const std::vector<PriorityRow> rows{
-      {named("Critical"), "CRITICAL", true},
-      {named("Highest"), "CRITICAL", true},
-      {named("Blocker"), "CRITICAL", true},
-      {named("High"), "HIGH", true},
-      {named("Major"), "HIGH", true},
-      {named("Medium"), "MEDIUM", true},
-      {named("Low"), "LOW", true},
-      {named("Lowest"), "LOW", true},
-      {named("Minor"), "LOW", true},
-      {named("Trivial"), "LOW", true},
-      // Case-insensitive, and white space around the name does not count.
-      {named("critical"), "CRITICAL", true},
-      {named("BLOCKER"), "CRITICAL", true},
-      {named("hIgH"), "HIGH", true},
-      {named(" Minor "), "LOW", true},
-      // The plain-string form.
-      {R"("priority":"Highest")", "CRITICAL", true},
-      {R"("priority":"trivial")", "LOW", true},
-      // Absent, null and {}: the default, mapped (no warning).
-      {R"("summary":"no priority")", "MEDIUM", true},
-      {R"("priority":null)", "MEDIUM", true},
-      {R"("priority":{})", "MEDIUM", true},
-      {R"("priority":{"id":"3"})", "MEDIUM", true},
-      // Any other name: the default, with a warning.
-      {named("P1"), "MEDIUM", false},
-      {R"("priority":"P1")", "MEDIUM", false},
-      {named("Urgent"), "MEDIUM", false},
-      {named("Critical!"), "MEDIUM", false},
-      {named(""), "MEDIUM", false},
-  };
-  for (const auto& row : rows) {
-    CAPTURE(row.fields);
-    const Given given(issue_event("jira:issue_created", status("To Do", "new") + "," + row.fields));
-    const Decision d = decide(given, Before::none);
-    CHECK(level(d) == row.level);
-    CHECK(d.priority_mapped == row.mapped);
-  }
-
-  SUBCASE("priority follows the payload on every action, the resolving one included") {
-    const Given given(issue_event("jira:issue_updated", status("Done", "done") + "," + named("Blocker")));
-    for (const Before before : {Before::none, Before::open, Before::resolved}) {
-      INFO("before: ", before_name(before));
-      CHECK(level(decide(given, before)) == "CRITICAL");
+    SUBCASE("--no-category: the category is ignored") {
+      Mapping mapping;
+      mapping.set_use_category(false);
+      CHECK_FALSE(mapping.use_category());
+      check_rows(
+          {
+              {issue_event(updated, status("Won't Do", "done")), Before::open, Action::update,
+               Rule::active_status, State::open, "status 'Won't Do' is active: update"},
+              {issue_event(updated, status("Won't Do", "done")), Before::resolved, Action::reopen,
+               Rule::active_status, State::open, "status 'Won't Do' is active: reopen"},
+              {issue_event(updated, status("Done", "done")), Before::open, Action::resolve,
+               Rule::resolve_status, State::resolved, "status 'Done' is a resolve status: resolve"},
+              {issue_event("jira:issue_deleted", status("Won't Do", "done")), Before::open,
+               Action::resolve, Rule::deleted, State::resolved, "issue deleted: resolve"},
+          },
+          mapping);
     }
-    CHECK(level(decide(given, Before::open, Mapping(), /*already_applied=*/true)) == "CRITICAL");
+
+    SUBCASE("custom resolve statuses replace the defaults") {
+      Mapping mapping;
+      mapping.set_resolve_statuses({"Fixed", " Shipped "});
+      check_rows(
+          {
+              {issue_event(updated, status("fixed")), Before::open, Action::resolve,
+               Rule::resolve_status, State::resolved,
+               "status 'fixed' is a resolve status: resolve"},
+              {issue_event(updated, status("SHIPPED")), Before::open, Action::resolve,
+               Rule::resolve_status, State::resolved,
+               "status 'SHIPPED' is a resolve status: resolve"},
+              {issue_event(updated, status("Done")), Before::open, Action::update,
+               Rule::active_status, State::open, "status 'Done' is active: update"},
+              // The category still counts.
+              {issue_event(updated, status("Done", "done")), Before::open, Action::resolve,
+               Rule::done_category, State::resolved, "status 'Done' is in category done: resolve"},
+          },
+          mapping);
+    }
+
+    SUBCASE("an added resolve status joins the defaults") {
+      Mapping mapping;
+      mapping.add_resolve_status("Won't Fix");
+      check_rows(
+          {
+              {issue_event(updated, status("won't fix")), Before::open, Action::resolve,
+               Rule::resolve_status, State::resolved,
+               "status 'won't fix' is a resolve status: resolve"},
+              {issue_event(updated, status("Closed")), Before::open, Action::resolve,
+               Rule::resolve_status, State::resolved,
+               "status 'Closed' is a resolve status: resolve"},
+          },
+          mapping);
+    }
   }
 
-  SUBCASE("ignored events still report the priority they carry") {
-    const Given given(issue_event("comment_created", named("Low")));
-    CHECK(level(decide(given, Before::open)) == "LOW");
-  }
-
-  SUBCASE("configurable entries and default") {
-    Mapping mapping;
-    mapping.set_priority("P1", Level::critical);
-    mapping.set_priority(" p2 ", Level::high);
-    mapping.set_priority("HIGH", Level::low);
-    mapping.set_default_priority(Level::low);
-    struct Configured {
+  TEST_CASE("decide: priority (SPEC 1.3)") {
+    struct PriorityRow {
       std::string fields;
       const char* level;
       bool mapped;
     };
-    for (const auto& row : std::vector<Configured>{
-             {named("P1"), "CRITICAL", true},
-             {named("p1"), "CRITICAL", true},
-             {named("P2"), "HIGH", true},
-             {named("High"), "LOW", true},
-             {named("Blocker"), "CRITICAL", true},
-             {named("P9"), "LOW", false},
-             {R"("priority":null)", "LOW", true},
-             {R"("summary":"none")", "LOW", true},
-         }) {
+    const auto named = [](std::string_view name) {
+      return R"("priority":{"name":")" + std::string(name) + R"(","id":"1"})";
+    };
+    const std::vector<PriorityRow> rows{
+        {named("Critical"), "CRITICAL", true},
+        {named("Highest"), "CRITICAL", true},
+        {named("Blocker"), "CRITICAL", true},
+        {named("High"), "HIGH", true},
+        {named("Major"), "HIGH", true},
+        {named("Medium"), "MEDIUM", true},
+        {named("Low"), "LOW", true},
+        {named("Lowest"), "LOW", true},
+        {named("Minor"), "LOW", true},
+        {named("Trivial"), "LOW", true},
+        // Case-insensitive, and white space around the name does not count.
+        {named("critical"), "CRITICAL", true},
+        {named("BLOCKER"), "CRITICAL", true},
+        {named("hIgH"), "HIGH", true},
+        {named(" Minor "), "LOW", true},
+        // The plain-string form.
+        {R"("priority":"Highest")", "CRITICAL", true},
+        {R"("priority":"trivial")", "LOW", true},
+        // Absent, null and {}: the default, mapped (no warning).
+        {R"("summary":"no priority")", "MEDIUM", true},
+        {R"("priority":null)", "MEDIUM", true},
+        {R"("priority":{})", "MEDIUM", true},
+        {R"("priority":{"id":"3"})", "MEDIUM", true},
+        // Any other name: the default, with a warning.
+        {named("P1"), "MEDIUM", false},
+        {R"("priority":"P1")", "MEDIUM", false},
+        {named("Urgent"), "MEDIUM", false},
+        {named("Critical!"), "MEDIUM", false},
+        {named(""), "MEDIUM", false},
+    };
+    for (const auto& row : rows) {
       CAPTURE(row.fields);
-      const Given given(issue_event("jira:issue_created", row.fields));
-      const Decision d = decide(given, Before::none, mapping);
+      const Given given(
+          issue_event("jira:issue_created", status("To Do", "new") + "," + row.fields));
+      const Decision d = decide(given, Before::none);
       CHECK(level(d) == row.level);
       CHECK(d.priority_mapped == row.mapped);
     }
-  }
-}
 
-TEST_CASE("decide: duplicates and stale payloads (SPEC 1.5)") {
-  const Given resolving(issue_event("jira:issue_updated", status("Done", "done") + R"(,"priority":"High")",
-                                    R"("timestamp":1000)"));
-  const Given active(issue_event("jira:issue_updated", status("In Progress") + R"(,"priority":"Low")",
-                                 R"("timestamp":1000)"));
-  const Given untimed(issue_event("jira:issue_updated", status("Done", "done")));
+    SUBCASE("priority follows the payload on every action, the resolving one included") {
+      const Given given(
+          issue_event("jira:issue_updated", status("Done", "done") + "," + named("Blocker")));
+      for (const Before before : {Before::none, Before::open, Before::resolved}) {
+        INFO("before: ", before_name(before));
+        CHECK(level(decide(given, before)) == "CRITICAL");
+      }
+      CHECK(level(decide(given, Before::open, Mapping(), /*already_applied=*/true)) == "CRITICAL");
+    }
 
-  SUBCASE("already applied: duplicate, with the state and priority it would set") {
-    const Decision d = decide(resolving, Before::open, Mapping(), /*already_applied=*/true);
-    CHECK(action(d) == "duplicate");
-    CHECK(d.rule == Rule::duplicate);
-    CHECK(state(d) == "resolved");
-    CHECK(level(d) == "HIGH");
-    CHECK_FALSE(rules::is_applied(d.action));
-    CHECK(reason(resolving, d) ==
-          "already applied to this alert (same event, key, timestamp and changelog id): skipped");
+    SUBCASE("ignored events still report the priority they carry") {
+      const Given given(issue_event("comment_created", named("Low")));
+      CHECK(level(decide(given, Before::open)) == "LOW");
+    }
 
-    const Decision r = decide(active, Before::resolved, Mapping(), /*already_applied=*/true);
-    CHECK(action(r) == "duplicate");
-    CHECK(state(r) == "open");
-    CHECK(level(r) == "LOW");
-  }
-  SUBCASE("a duplicate without a timestamp is told by its bytes") {
-    const Decision d = decide(untimed, Before::resolved, Mapping(), /*already_applied=*/true);
-    CHECK(action(d) == "duplicate");
-    CHECK(reason(untimed, d) == "already applied to this alert (identical payload bytes): skipped");
-  }
-  SUBCASE("not applied before: decided as usual") {
-    CHECK(action(decide(resolving, Before::open, Mapping(), /*already_applied=*/false)) == "resolve");
-  }
-  SUBCASE("already applied but no alert: the alert is new, so it applies") {
-    CHECK(action(decide(resolving, Before::none, Mapping(), /*already_applied=*/true)) == "resolve");
-  }
-  SUBCASE("older than the alert's newest payload: stale, with the state it would set") {
-    const Decision d = decide(resolving, Before::open, Mapping(), false, /*updated_at=*/1001);
-    CHECK(action(d) == "stale");
-    CHECK(d.rule == Rule::stale);
-    CHECK(state(d) == "resolved");
-    CHECK(level(d) == "HIGH");
-    CHECK_FALSE(rules::is_applied(d.action));
-    CHECK(reason(resolving, d) == "older than the alert's newest applied payload: recorded, state unchanged");
-
-    const Decision r = decide(active, Before::resolved, Mapping(), false, /*updated_at=*/5000);
-    CHECK(action(r) == "stale");
-    CHECK(state(r) == "open");
-  }
-  SUBCASE("the same timestamp is not stale") {
-    CHECK(action(decide(resolving, Before::open, Mapping(), false, /*updated_at=*/1000)) == "resolve");
-    CHECK(action(decide(active, Before::resolved, Mapping(), false, /*updated_at=*/1000)) == "reopen");
-  }
-  SUBCASE("a newer timestamp is not stale") {
-    CHECK(action(decide(resolving, Before::open, Mapping(), false, /*updated_at=*/999)) == "resolve");
-  }
-  SUBCASE("without a timestamp a payload is never stale") {
-    CHECK(action(decide(untimed, Before::open, Mapping(), false, /*updated_at=*/1000)) == "resolve");
-  }
-  SUBCASE("an alert without a time makes nothing stale") {
-    CHECK(action(decide(resolving, Before::open, Mapping(), false, std::nullopt)) == "resolve");
-  }
-  SUBCASE("a duplicate is reported as a duplicate even when it is also old") {
-    const Decision d = decide(resolving, Before::open, Mapping(), /*already_applied=*/true, /*updated_at=*/5000);
-    CHECK(action(d) == "duplicate");
-    CHECK(d.rule == Rule::duplicate);
-  }
-  SUBCASE("a stale deletion") {
-    const Given deleted(issue_event("jira:issue_deleted", "", R"("timestamp":10)"));
-    const Decision d = decide(deleted, Before::open, Mapping(), false, /*updated_at=*/20);
-    CHECK(action(d) == "stale");
-    CHECK(state(d) == "resolved");
-  }
-}
-
-TEST_CASE("status_rule") {
-  const Mapping mapping;
-  CHECK(rules::status_rule("Done", "", false, mapping) == Rule::resolve_status);
-  CHECK(rules::status_rule(" closed ", "new", true, mapping) == Rule::resolve_status);
-  CHECK(rules::status_rule("Won't Do", "done", true, mapping) == Rule::done_category);
-  CHECK(rules::status_rule("Won't Do", " done ", true, mapping) == Rule::done_category);
-  CHECK(rules::status_rule("Won't Do", "done", false, mapping) == Rule::active_status);
-  CHECK(rules::status_rule("Won't Do", "indeterminate", true, mapping) == Rule::active_status);
-  CHECK(rules::status_rule("In Progress", "", false, mapping) == Rule::active_status);
-
-  Mapping no_category;
-  no_category.set_use_category(false);
-  CHECK(rules::status_rule("Won't Do", "done", true, no_category) == Rule::active_status);
-  CHECK(rules::status_rule("Done", "done", true, no_category) == Rule::resolve_status);
-}
-
-TEST_CASE("reason_text") {
-  struct ReasonRow {
-    Rule rule;
-    Action action;
-    const char* status;
-    const char* event;
-    bool has_timestamp;
-    const char* text;
-  };
-  const ReasonRow rows[] = {
-      {Rule::ignored_event, Action::ignore, "", "comment_created", true,
-       "event 'comment_created' does not change alerts: ignored"},
-      {Rule::duplicate, Action::duplicate, "Done", "jira:issue_updated", true,
-       "already applied to this alert (same event, key, timestamp and changelog id): skipped"},
-      {Rule::duplicate, Action::duplicate, "Done", "jira:issue_updated", false,
-       "already applied to this alert (identical payload bytes): skipped"},
-      {Rule::stale, Action::stale, "Done", "jira:issue_updated", true,
-       "older than the alert's newest applied payload: recorded, state unchanged"},
-      {Rule::rejected, Action::reject, "", "", false, "unusable payload: rejected"},
-      {Rule::deleted, Action::resolve, "", "jira:issue_deleted", true, "issue deleted: resolve"},
-      {Rule::deleted, Action::update, "", "jira:issue_deleted", true, "issue deleted: already resolved, update"},
-      {Rule::resolve_status, Action::resolve, "Done", "jira:issue_updated", true,
-       "status 'Done' is a resolve status: resolve"},
-      {Rule::resolve_status, Action::update, "Done", "jira:issue_updated", true,
-       "status 'Done' is a resolve status: already resolved, update"},
-      {Rule::done_category, Action::resolve, "Won't Do", "jira:issue_updated", true,
-       "status 'Won't Do' is in category done: resolve"},
-      {Rule::done_category, Action::update, "Won't Do", "jira:issue_updated", true,
-       "status 'Won't Do' is in category done: already resolved, update"},
-      {Rule::active_status, Action::open, "To Do", "jira:issue_created", true, "status 'To Do' is active: open"},
-      {Rule::active_status, Action::update, "In Progress", "jira:issue_updated", true,
-       "status 'In Progress' is active: update"},
-      {Rule::active_status, Action::reopen, "Reopened", "jira:issue_updated", true,
-       "status 'Reopened' is active: reopen"},
-      {Rule::no_status, Action::open, "", "jira:issue_updated", true, "no status in the payload: open"},
-      {Rule::no_status, Action::update, "", "jira:issue_updated", true,
-       "no status in the payload: state unchanged, update"},
-  };
-  for (const auto& row : rows) {
-    INFO("row.text := ", std::string(row.text));
-    CHECK(rules::reason_text(row.rule, row.action, row.status, row.event, row.has_timestamp) == row.text);
-  }
-}
-
-TEST_CASE("identity") {
-  const auto id = [](const std::string& json) {
-    const Given given(json);
-    return rules::identity(given.payload(), given.bytes());
-  };
-  const std::string base =
-      R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
-
-  SUBCASE("same event, key, timestamp and changelog id: same identity, whatever else differs") {
-    CHECK(id(base) == id(base));
-    CHECK(id(base) == id(R"({ "timestamp" : 1000, "webhookEvent" : "jira:issue_updated", "changelog": {"id": "10"},
-                            "issue": {"key": "KAN-5", "fields": {"summary": "other", "status": {"name": "Done"}}},
-                            "user": {"displayName": "Bob"}})"));
-    // The same instant written as an ISO-8601 string.
-    CHECK(id(base) == id(R"({"webhookEvent":"jira:issue_updated","timestamp":"1970-01-01T00:00:01Z","issue":{"key":"KAN-5"},"changelog":{"id":"10"}})"));
-  }
-  SUBCASE("any of them different: a different identity") {
-    const std::string others[] = {
-        R"({"webhookEvent":"jira:issue_created","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-6"},"changelog":{"id":"10"}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":1001,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"11"}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":""}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"}})",
-        R"({"webhookEvent":"jira:issue_updated","timestamp":232,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
-    };
-    const auto reference = id(base);
-    for (const auto& other : others) {
-      CAPTURE(other);
-      CHECK(id(other) != reference);
+    SUBCASE("configurable entries and default") {
+      Mapping mapping;
+      mapping.set_priority("P1", Level::critical);
+      mapping.set_priority(" p2 ", Level::high);
+      mapping.set_priority("HIGH", Level::low);
+      mapping.set_default_priority(Level::low);
+      struct Configured {
+        std::string fields;
+        const char* level;
+        bool mapped;
+      };
+      for (const auto& row : std::vector<Configured>{
+               {named("P1"), "CRITICAL", true},
+               {named("p1"), "CRITICAL", true},
+               {named("P2"), "HIGH", true},
+               {named("High"), "LOW", true},
+               {named("Blocker"), "CRITICAL", true},
+               {named("P9"), "LOW", false},
+               {R"("priority":null)", "LOW", true},
+               {R"("summary":"none")", "LOW", true},
+           }) {
+        CAPTURE(row.fields);
+        const Given given(issue_event("jira:issue_created", row.fields));
+        const Decision d = decide(given, Before::none, mapping);
+        CHECK(level(d) == row.level);
+        CHECK(d.priority_mapped == row.mapped);
+      }
     }
   }
-  SUBCASE("an absent changelog id differs from an empty one") {
-    CHECK(id(R"({"webhookEvent":"jira:issue_updated","timestamp":1,"issue":{"key":"KAN-5"}})") !=
+
+  TEST_CASE("decide: duplicates and stale payloads (SPEC 1.5)") {
+    const Given resolving(issue_event("jira:issue_updated",
+                                      status("Done", "done") + R"(,"priority":"High")",
+                                      R"("timestamp":1000)"));
+    const Given active(issue_event("jira:issue_updated",
+                                   status("In Progress") + R"(,"priority":"Low")",
+                                   R"("timestamp":1000)"));
+    const Given untimed(issue_event("jira:issue_updated", status("Done", "done")));
+
+    SUBCASE("already applied: duplicate, with the state and priority it would set") {
+      const Decision d = decide(resolving, Before::open, Mapping(), /*already_applied=*/true);
+      CHECK(action(d) == "duplicate");
+      CHECK(d.rule == Rule::duplicate);
+      CHECK(state(d) == "resolved");
+      CHECK(level(d) == "HIGH");
+      CHECK_FALSE(rules::is_applied(d.action));
+      CHECK(reason(resolving, d) ==
+            "already applied to this alert (same event, key, timestamp and changelog id): skipped");
+
+      const Decision r = decide(active, Before::resolved, Mapping(), /*already_applied=*/true);
+      CHECK(action(r) == "duplicate");
+      CHECK(state(r) == "open");
+      CHECK(level(r) == "LOW");
+    }
+    SUBCASE("a duplicate without a timestamp is told by its bytes") {
+      const Decision d = decide(untimed, Before::resolved, Mapping(), /*already_applied=*/true);
+      CHECK(action(d) == "duplicate");
+      CHECK(reason(untimed, d) ==
+            "already applied to this alert (identical payload bytes): skipped");
+    }
+    SUBCASE("not applied before: decided as usual") {
+      CHECK(action(decide(resolving, Before::open, Mapping(), /*already_applied=*/false)) ==
+            "resolve");
+    }
+    SUBCASE("already applied but no alert: the alert is new, so it applies") {
+      CHECK(action(decide(resolving, Before::none, Mapping(), /*already_applied=*/true)) ==
+            "resolve");
+    }
+    SUBCASE("older than the alert's newest payload: stale, with the state it would set") {
+      const Decision d = decide(resolving, Before::open, Mapping(), false, /*updated_at=*/1001);
+      CHECK(action(d) == "stale");
+      CHECK(d.rule == Rule::stale);
+      CHECK(state(d) == "resolved");
+      CHECK(level(d) == "HIGH");
+      CHECK_FALSE(rules::is_applied(d.action));
+      CHECK(reason(resolving, d) ==
+            "older than the alert's newest applied payload: recorded, state unchanged");
+
+      const Decision r = decide(active, Before::resolved, Mapping(), false, /*updated_at=*/5000);
+      CHECK(action(r) == "stale");
+      CHECK(state(r) == "open");
+    }
+    SUBCASE("the same timestamp is not stale") {
+      CHECK(action(decide(resolving, Before::open, Mapping(), false, /*updated_at=*/1000)) ==
+            "resolve");
+      CHECK(action(decide(active, Before::resolved, Mapping(), false, /*updated_at=*/1000)) ==
+            "reopen");
+    }
+    SUBCASE("a newer timestamp is not stale") {
+      CHECK(action(decide(resolving, Before::open, Mapping(), false, /*updated_at=*/999)) ==
+            "resolve");
+    }
+    SUBCASE("without a timestamp a payload is never stale") {
+      CHECK(action(decide(untimed, Before::open, Mapping(), false, /*updated_at=*/1000)) ==
+            "resolve");
+    }
+    SUBCASE("an alert without a time makes nothing stale") {
+      CHECK(action(decide(resolving, Before::open, Mapping(), false, std::nullopt)) == "resolve");
+    }
+    SUBCASE("a duplicate is reported as a duplicate even when it is also old") {
+      const Decision d =
+          decide(resolving, Before::open, Mapping(), /*already_applied=*/true, /*updated_at=*/5000);
+      CHECK(action(d) == "duplicate");
+      CHECK(d.rule == Rule::duplicate);
+    }
+    SUBCASE("a stale deletion") {
+      const Given deleted(issue_event("jira:issue_deleted", "", R"("timestamp":10)"));
+      const Decision d = decide(deleted, Before::open, Mapping(), false, /*updated_at=*/20);
+      CHECK(action(d) == "stale");
+      CHECK(state(d) == "resolved");
+    }
+  }
+
+  TEST_CASE("status_rule") {
+    const Mapping mapping;
+    CHECK(rules::status_rule("Done", "", false, mapping) == Rule::resolve_status);
+    CHECK(rules::status_rule(" closed ", "new", true, mapping) == Rule::resolve_status);
+    CHECK(rules::status_rule("Won't Do", "done", true, mapping) == Rule::done_category);
+    CHECK(rules::status_rule("Won't Do", " done ", true, mapping) == Rule::done_category);
+    CHECK(rules::status_rule("Won't Do", "done", false, mapping) == Rule::active_status);
+    CHECK(rules::status_rule("Won't Do", "indeterminate", true, mapping) == Rule::active_status);
+    CHECK(rules::status_rule("In Progress", "", false, mapping) == Rule::active_status);
+
+    Mapping no_category;
+    no_category.set_use_category(false);
+    CHECK(rules::status_rule("Won't Do", "done", true, no_category) == Rule::active_status);
+    CHECK(rules::status_rule("Done", "done", true, no_category) == Rule::resolve_status);
+  }
+
+  TEST_CASE("reason_text") {
+    struct ReasonRow {
+      Rule rule;
+      Action action;
+      const char* status;
+      const char* event;
+      bool has_timestamp;
+      const char* text;
+    };
+    const ReasonRow rows[] = {
+        {Rule::ignored_event, Action::ignore, "", "comment_created", true,
+         "event 'comment_created' does not change alerts: ignored"},
+        {Rule::duplicate, Action::duplicate, "Done", "jira:issue_updated", true,
+         "already applied to this alert (same event, key, timestamp and changelog id): skipped"},
+        {Rule::duplicate, Action::duplicate, "Done", "jira:issue_updated", false,
+         "already applied to this alert (identical payload bytes): skipped"},
+        {Rule::stale, Action::stale, "Done", "jira:issue_updated", true,
+         "older than the alert's newest applied payload: recorded, state unchanged"},
+        {Rule::rejected, Action::reject, "", "", false, "unusable payload: rejected"},
+        {Rule::deleted, Action::resolve, "", "jira:issue_deleted", true, "issue deleted: resolve"},
+        {Rule::deleted, Action::update, "", "jira:issue_deleted", true,
+         "issue deleted: already resolved, update"},
+        {Rule::resolve_status, Action::resolve, "Done", "jira:issue_updated", true,
+         "status 'Done' is a resolve status: resolve"},
+        {Rule::resolve_status, Action::update, "Done", "jira:issue_updated", true,
+         "status 'Done' is a resolve status: already resolved, update"},
+        {Rule::done_category, Action::resolve, "Won't Do", "jira:issue_updated", true,
+         "status 'Won't Do' is in category done: resolve"},
+        {Rule::done_category, Action::update, "Won't Do", "jira:issue_updated", true,
+         "status 'Won't Do' is in category done: already resolved, update"},
+        {Rule::active_status, Action::open, "To Do", "jira:issue_created", true,
+         "status 'To Do' is active: open"},
+        {Rule::active_status, Action::update, "In Progress", "jira:issue_updated", true,
+         "status 'In Progress' is active: update"},
+        {Rule::active_status, Action::reopen, "Reopened", "jira:issue_updated", true,
+         "status 'Reopened' is active: reopen"},
+        {Rule::no_status, Action::open, "", "jira:issue_updated", true,
+         "no status in the payload: open"},
+        {Rule::no_status, Action::update, "", "jira:issue_updated", true,
+         "no status in the payload: state unchanged, update"},
+    };
+    for (const auto& row : rows) {
+      INFO("row.text := ", std::string(row.text));
+      CHECK(rules::reason_text(row.rule, row.action, row.status, row.event, row.has_timestamp) ==
+            row.text);
+    }
+  }
+
+  TEST_CASE("identity") {
+    const auto id = [](const std::string& json) {
+      const Given given(json);
+      return rules::identity(given.payload(), given.bytes());
+    };
+    const std::string base =
+        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
+
+    SUBCASE("same event, key, timestamp and changelog id: same identity, whatever else differs") {
+      CHECK(id(base) == id(base));
+      CHECK(
+          id(base) ==
+          id(R"({ "timestamp" : 1000, "webhookEvent" : "jira:issue_updated", "changelog": {"id": "10"},
+                            "issue": {"key": "KAN-5", "fields": {"summary": "other", "status": {"name": "Done"}}},
+                            "user": {"displayName": "Bob"}})"));
+      // The same instant written as an ISO-8601 string.
+      CHECK(
+          id(base) ==
+          id(R"({"webhookEvent":"jira:issue_updated","timestamp":"1970-01-01T00:00:01Z","issue":{"key":"KAN-5"},"changelog":{"id":"10"}})"));
+    }
+    SUBCASE("any of them different: a different identity") {
+      const std::string others[] = {
+          R"({"webhookEvent":"jira:issue_created","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-6"},"changelog":{"id":"10"}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":1001,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":"11"}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"},"changelog":{"id":""}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"KAN-5"}})",
+          R"({"webhookEvent":"jira:issue_updated","timestamp":232,"issue":{"key":"KAN-5"},"changelog":{"id":"10"}})",
+      };
+      const auto reference = id(base);
+      for (const auto& other : others) {
+        CAPTURE(other);
+        CHECK(id(other) != reference);
+      }
+    }
+    SUBCASE("an absent changelog id differs from an empty one") {
+      CHECK(
+          id(R"({"webhookEvent":"jira:issue_updated","timestamp":1,"issue":{"key":"KAN-5"}})") !=
           id(R"({"webhookEvent":"jira:issue_updated","timestamp":1,"issue":{"key":"KAN-5"},"changelog":{"id":""}})"));
+    }
+    SUBCASE("without a timestamp: a hash of the payload's bytes") {
+      const std::string a =
+          R"({"webhookEvent":"jira:issue_updated","issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
+      const std::string b =
+          R"({"webhookEvent":"jira:issue_updated", "issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
+      CHECK(id(a) == id(a));
+      CHECK(id(a) == jira_alerts::util::hash64(a));
+      CHECK(id(a) != id(b));
+    }
   }
-  SUBCASE("without a timestamp: a hash of the payload's bytes") {
-    const std::string a = R"({"webhookEvent":"jira:issue_updated","issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
-    const std::string b = R"({"webhookEvent":"jira:issue_updated", "issue":{"key":"KAN-5"},"changelog":{"id":"10"}})";
-    CHECK(id(a) == id(a));
-    CHECK(id(a) == jira_alerts::util::hash64(a));
-    CHECK(id(a) != id(b));
-  }
-}
 
 }  // TEST_SUITE
 
 TEST_SUITE("rules.mapping") {
-
-TEST_CASE("Mapping::priority") {
-  const Mapping mapping;
-  CHECK(mapping.priority("Blocker").level == Level::critical);
-  CHECK(mapping.priority("Blocker").mapped);
-  CHECK(mapping.priority("MAJOR").level == Level::high);
-  CHECK(mapping.priority("medium").level == Level::medium);
-  CHECK(mapping.priority("Trivial").level == Level::low);
-  CHECK(mapping.priority(" \tLow\n").level == Level::low);
-  CHECK_FALSE(mapping.priority("P1").mapped);
-  CHECK(mapping.priority("P1").level == Level::medium);
-  CHECK_FALSE(mapping.priority("").mapped);
-  CHECK_FALSE(mapping.priority(std::string(200, 'x')).mapped);
-  CHECK(mapping.default_priority() == Level::medium);
-}
-
-TEST_CASE("Mapping::is_resolve_status") {
-  Mapping mapping;
-  CHECK(mapping.is_resolve_status("Done"));
-  CHECK(mapping.is_resolve_status(" RESOLVED "));
-  CHECK(mapping.is_resolve_status("\tDone\r\n"));
-  CHECK(mapping.is_resolve_status("closed"));
-  CHECK_FALSE(mapping.is_resolve_status("Won't Do"));
-  CHECK_FALSE(mapping.is_resolve_status(""));
-  CHECK(mapping.resolve_statuses() == std::vector<std::string>{"Done", "Closed", "Resolved"});
-
-  SUBCASE("set_resolve_statuses replaces, trimmed, without repeats") {
-    mapping.set_resolve_statuses({" Fixed ", "fixed", "Shipped"});
-    CHECK(mapping.resolve_statuses() == std::vector<std::string>{"Fixed", "Shipped"});
-    CHECK(mapping.is_resolve_status("FIXED"));
-    CHECK_FALSE(mapping.is_resolve_status("Done"));
+  TEST_CASE("Mapping::priority") {
+    const Mapping mapping;
+    CHECK(mapping.priority("Blocker").level == Level::critical);
+    CHECK(mapping.priority("Blocker").mapped);
+    CHECK(mapping.priority("MAJOR").level == Level::high);
+    CHECK(mapping.priority("medium").level == Level::medium);
+    CHECK(mapping.priority("Trivial").level == Level::low);
+    CHECK(mapping.priority(" \tLow\n").level == Level::low);
+    CHECK_FALSE(mapping.priority("P1").mapped);
+    CHECK(mapping.priority("P1").level == Level::medium);
+    CHECK_FALSE(mapping.priority("").mapped);
+    CHECK_FALSE(mapping.priority(std::string(200, 'x')).mapped);
+    CHECK(mapping.default_priority() == Level::medium);
   }
-  SUBCASE("add_resolve_status appends once") {
-    mapping.add_resolve_status("Won't Do");
-    mapping.add_resolve_status(" won't do ");
-    mapping.add_resolve_status("DONE");
-    CHECK(mapping.resolve_statuses() == std::vector<std::string>{"Done", "Closed", "Resolved", "Won't Do"});
-    CHECK(mapping.is_resolve_status("won't do"));
-  }
-  SUBCASE("an empty list resolves by category only") {
-    mapping.set_resolve_statuses({});
-    CHECK(mapping.resolve_statuses().empty());
-    CHECK_FALSE(mapping.is_resolve_status("Done"));
-  }
-}
 
-TEST_CASE("level_name and parse_level") {
-  CHECK(rules::level_name(Level::critical) == "CRITICAL");
-  CHECK(rules::level_name(Level::high) == "HIGH");
-  CHECK(rules::level_name(Level::medium) == "MEDIUM");
-  CHECK(rules::level_name(Level::low) == "LOW");
-  CHECK(rules::parse_level("critical") == Level::critical);
-  CHECK(rules::parse_level(" High ") == Level::high);
-  CHECK(rules::parse_level("MEDIUM") == Level::medium);
-  CHECK(rules::parse_level("low") == Level::low);
-  CHECK_FALSE(rules::parse_level("Blocker").has_value());
-  CHECK_FALSE(rules::parse_level("").has_value());
-  CHECK(rules::level_names() == std::vector<std::string>{"CRITICAL", "HIGH", "MEDIUM", "LOW"});
-}
+  TEST_CASE("Mapping::is_resolve_status") {
+    Mapping mapping;
+    CHECK(mapping.is_resolve_status("Done"));
+    CHECK(mapping.is_resolve_status(" RESOLVED "));
+    CHECK(mapping.is_resolve_status("\tDone\r\n"));
+    CHECK(mapping.is_resolve_status("closed"));
+    CHECK_FALSE(mapping.is_resolve_status("Won't Do"));
+    CHECK_FALSE(mapping.is_resolve_status(""));
+    CHECK(mapping.resolve_statuses() == std::vector<std::string>{"Done", "Closed", "Resolved"});
+
+    SUBCASE("set_resolve_statuses replaces, trimmed, without repeats") {
+      mapping.set_resolve_statuses({" Fixed ", "fixed", "Shipped"});
+      CHECK(mapping.resolve_statuses() == std::vector<std::string>{"Fixed", "Shipped"});
+      CHECK(mapping.is_resolve_status("FIXED"));
+      CHECK_FALSE(mapping.is_resolve_status("Done"));
+    }
+    SUBCASE("add_resolve_status appends once") {
+      mapping.add_resolve_status("Won't Do");
+      mapping.add_resolve_status(" won't do ");
+      mapping.add_resolve_status("DONE");
+      CHECK(mapping.resolve_statuses() ==
+            std::vector<std::string>{"Done", "Closed", "Resolved", "Won't Do"});
+      CHECK(mapping.is_resolve_status("won't do"));
+    }
+    SUBCASE("an empty list resolves by category only") {
+      mapping.set_resolve_statuses({});
+      CHECK(mapping.resolve_statuses().empty());
+      CHECK_FALSE(mapping.is_resolve_status("Done"));
+    }
+  }
+
+  TEST_CASE("level_name and parse_level") {
+    CHECK(rules::level_name(Level::critical) == "CRITICAL");
+    CHECK(rules::level_name(Level::high) == "HIGH");
+    CHECK(rules::level_name(Level::medium) == "MEDIUM");
+    CHECK(rules::level_name(Level::low) == "LOW");
+    CHECK(rules::parse_level("critical") == Level::critical);
+    CHECK(rules::parse_level(" High ") == Level::high);
+    CHECK(rules::parse_level("MEDIUM") == Level::medium);
+    CHECK(rules::parse_level("low") == Level::low);
+    CHECK_FALSE(rules::parse_level("Blocker").has_value());
+    CHECK_FALSE(rules::parse_level("").has_value());
+    CHECK(rules::level_names() == std::vector<std::string>{"CRITICAL", "HIGH", "MEDIUM", "LOW"});
+  }
 
 }  // TEST_SUITE
 
 TEST_SUITE("rules.decide") {
-
-TEST_CASE("action_name, parse_action and is_applied") {
-  const std::pair<Action, const char*> names[] = {
-      {Action::open, "open"},     {Action::update, "update"},       {Action::resolve, "resolve"},
-      {Action::reopen, "reopen"}, {Action::ignore, "ignore"},       {Action::duplicate, "duplicate"},
-      {Action::stale, "stale"},   {Action::reject, "reject"},
-  };
-  for (const auto& [a, name] : names) {
-    INFO("name := ", std::string(name));
-    CHECK(rules::action_name(a) == name);
-    CHECK(rules::parse_action(name) == a);
+  TEST_CASE("action_name, parse_action and is_applied") {
+    const std::pair<Action, const char*> names[] = {
+        {Action::open, "open"},     {Action::update, "update"}, {Action::resolve, "resolve"},
+        {Action::reopen, "reopen"}, {Action::ignore, "ignore"}, {Action::duplicate, "duplicate"},
+        {Action::stale, "stale"},   {Action::reject, "reject"},
+    };
+    for (const auto& [a, name] : names) {
+      INFO("name := ", std::string(name));
+      CHECK(rules::action_name(a) == name);
+      CHECK(rules::parse_action(name) == a);
+    }
+    CHECK_FALSE(rules::parse_action("Open").has_value());
+    CHECK_FALSE(rules::parse_action("").has_value());
+    CHECK(rules::is_applied(Action::open));
+    CHECK(rules::is_applied(Action::update));
+    CHECK(rules::is_applied(Action::resolve));
+    CHECK(rules::is_applied(Action::reopen));
+    CHECK_FALSE(rules::is_applied(Action::ignore));
+    CHECK_FALSE(rules::is_applied(Action::duplicate));
+    CHECK_FALSE(rules::is_applied(Action::stale));
+    CHECK_FALSE(rules::is_applied(Action::reject));
   }
-  CHECK_FALSE(rules::parse_action("Open").has_value());
-  CHECK_FALSE(rules::parse_action("").has_value());
-  CHECK(rules::is_applied(Action::open));
-  CHECK(rules::is_applied(Action::update));
-  CHECK(rules::is_applied(Action::resolve));
-  CHECK(rules::is_applied(Action::reopen));
-  CHECK_FALSE(rules::is_applied(Action::ignore));
-  CHECK_FALSE(rules::is_applied(Action::duplicate));
-  CHECK_FALSE(rules::is_applied(Action::stale));
-  CHECK_FALSE(rules::is_applied(Action::reject));
-}
 
-TEST_CASE("state_name and parse_state") {
-  CHECK(rules::state_name(State::open) == "open");
-  CHECK(rules::state_name(State::resolved) == "resolved");
-  CHECK(rules::parse_state("open") == State::open);
-  CHECK(rules::parse_state("resolved") == State::resolved);
-  CHECK_FALSE(rules::parse_state("closed").has_value());
-}
+  TEST_CASE("state_name and parse_state") {
+    CHECK(rules::state_name(State::open) == "open");
+    CHECK(rules::state_name(State::resolved) == "resolved");
+    CHECK(rules::parse_state("open") == State::open);
+    CHECK(rules::parse_state("resolved") == State::resolved);
+    CHECK_FALSE(rules::parse_state("closed").has_value());
+  }
 
 }  // TEST_SUITE

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -107,9 +106,9 @@ TEST_SUITE("store.schema") {
       store::Database db(path, store::OpenMode::read_write_create);
       db.exec("CREATE TABLE notes (text)");
     }
-    CHECK_THROWS_WITH_AS(store::Store(path, store::Access::write),
-                         ("'" + path + "' is a SQLite database but not a jira-alerts state file").c_str(),
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        store::Store(path, store::Access::write),
+        ("'" + path + "' is a SQLite database but not a jira-alerts state file").c_str(), Error);
   }
 
   TEST_CASE("a file that is not a database is refused") {
@@ -130,12 +129,13 @@ TEST_SUITE("store.replay") {
   TEST_CASE("open, update, resolve and reopen keep one alert with its episodes") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);
-    const auto counts = replay_text(
-        st, dir, "h.ndjson",
-        payload("jira:issue_created", "OPS-1", 1000, "Open", "new", "Medium") +
-            payload("jira:issue_updated", "OPS-1", 2000, "In Progress", "indeterminate", "Highest") +
-            payload("jira:issue_updated", "OPS-1", 3000, "Done", "done", "High") +
-            payload("jira:issue_updated", "OPS-1", 4000, "Reopened", "new", "Low"));
+    const auto counts =
+        replay_text(st, dir, "h.ndjson",
+                    payload("jira:issue_created", "OPS-1", 1000, "Open", "new", "Medium") +
+                        payload("jira:issue_updated", "OPS-1", 2000, "In Progress", "indeterminate",
+                                "Highest") +
+                        payload("jira:issue_updated", "OPS-1", 3000, "Done", "done", "High") +
+                        payload("jira:issue_updated", "OPS-1", 4000, "Reopened", "new", "Low"));
     CHECK(counts.of(rules::Action::open) == 1);
     CHECK(counts.of(rules::Action::update) == 1);
     CHECK(counts.of(rules::Action::resolve) == 1);
@@ -179,7 +179,9 @@ TEST_SUITE("store.replay") {
     CHECK(all[0].state == State::resolved);
     CHECK_FALSE(all[0].opened_at.has_value());
     CHECK(all[0].resolved_at == 500);
-    CHECK(count(st, "SELECT count(*) FROM episodes WHERE opened_at IS NULL AND resolved_at = 500") == 1);
+    CHECK(
+        count(st, "SELECT count(*) FROM episodes WHERE opened_at IS NULL AND resolved_at = 500") ==
+        1);
   }
 
   TEST_CASE("a moved issue keeps its alert under the new key with the old key as alias") {
@@ -264,10 +266,10 @@ TEST_SUITE("store.replay") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);
     const std::string bad = R"({"webhookEvent": "jira:issue_updated", "issue": 42})";
-    const auto counts = replay_text(st, dir, "h.ndjson",
-                                    payload("jira:issue_created", "OPS-3", 1000, "Open", "new") +
-                                        bad + "\n" +
-                                        payload("jira:issue_updated", "OPS-3", 2000, "Done", "done"));
+    const auto counts =
+        replay_text(st, dir, "h.ndjson",
+                    payload("jira:issue_created", "OPS-3", 1000, "Open", "new") + bad + "\n" +
+                        payload("jira:issue_updated", "OPS-3", 2000, "Done", "done"));
     CHECK(counts.of(rules::Action::reject) == 1);
     CHECK(counts.of(rules::Action::resolve) == 1);  // the payload after the bad one still counts
     store::Statement s(st.db(),
@@ -284,7 +286,8 @@ TEST_SUITE("store.replay") {
   TEST_CASE("the event log view names sources, events, statuses and priorities") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);
-    replay_text(st, dir, "h.ndjson", payload("jira:issue_created", "OPS-5", 1000, "Open", "new", "P1"));
+    replay_text(st, dir, "h.ndjson",
+                payload("jira:issue_created", "OPS-5", 1000, "Open", "new", "P1"));
     store::Statement s(st.db(),
                        "SELECT source, fingerprint, event, action, rule, state, priority, "
                        "jira_priority, status, warnings FROM event_log");
@@ -317,8 +320,8 @@ TEST_SUITE("store.dry_run") {
     REQUIRE_FALSE(wal_before.empty());
     {
       store::Store st(path, store::Access::dry_run);
-      const auto counts =
-          replay_text(st, dir, "b.ndjson", payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
+      const auto counts = replay_text(st, dir, "b.ndjson",
+                                      payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
       CHECK(counts.of(rules::Action::resolve) == 1);  // decided against the file's state
       CHECK(alerts(st)[0].state == State::resolved);
     }
@@ -341,7 +344,8 @@ TEST_SUITE("store.dry_run") {
     const std::string before = read_file(path);
     {
       store::Store st(path, store::Access::dry_run);
-      replay_text(st, dir, "b.ndjson", payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
+      replay_text(st, dir, "b.ndjson",
+                  payload("jira:issue_updated", "OPS-9", 2000, "Done", "done"));
     }
     CHECK(read_file(path) == before);
     CHECK_FALSE(std::filesystem::exists(path + "-wal"));

@@ -12,7 +12,8 @@ namespace jira_alerts::test {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "jira-alerts-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "jira-alerts-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDir() {

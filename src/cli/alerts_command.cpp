@@ -33,8 +33,9 @@ int run_alerts(const AlertsOptions& o) {
   if (!o.at.empty()) {
     at = util::parse_time(o.at);
     if (!at)
-      throw Error("--at '" + o.at +
-                  "': expected epoch milliseconds or an ISO-8601 time such as 2026-01-02T03:04:05Z");
+      throw Error(
+          "--at '" + o.at +
+          "': expected epoch milliseconds or an ISO-8601 time such as 2026-01-02T03:04:05Z");
   }
 
   store::Store store(o.db, store::Access::read);
@@ -42,7 +43,8 @@ int run_alerts(const AlertsOptions& o) {
   if (at)
     alerts = store::alerts_at(store.db(), filter, *at);
   else
-    store::for_each_alert(store.db(), filter, [&](const store::AlertView& a) { alerts.push_back(a); });
+    store::for_each_alert(store.db(), filter,
+                          [&](const store::AlertView& a) { alerts.push_back(a); });
   report::Output out(stdout);
   report::print_alerts(out, *report::parse_format(o.format), alerts);
   return 0;

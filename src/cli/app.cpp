@@ -11,7 +11,8 @@ namespace jira_alerts::cli {
 int run(int argc, char** argv) {
   // No allocation statistics: they take a global mutex on every SQLite allocation.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  CLI::App app{"jira-alerts: replay recorded Jira webhook payloads into alert state", "jira-alerts"};
+  CLI::App app{"jira-alerts: replay recorded Jira webhook payloads into alert state",
+               "jira-alerts"};
   app.set_version_flag("--version", "jira-alerts " JIRA_ALERTS_VERSION);
   app.require_subcommand(1);
   app.footer(R"(Examples:
@@ -21,8 +22,12 @@ int run(int argc, char** argv) {
 Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for the rules.)");
   std::string command_line = "jira-alerts";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
-  const std::vector<Command> commands{setup_replay(app, command_line), setup_alerts(app), setup_show(app),
-                                      setup_check(app),  setup_lint(app),   setup_stats(app),
+  const std::vector<Command> commands{setup_replay(app, command_line),
+                                      setup_alerts(app),
+                                      setup_show(app),
+                                      setup_check(app),
+                                      setup_lint(app),
+                                      setup_stats(app),
                                       setup_rejects(app)};
 
   try {

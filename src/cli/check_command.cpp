@@ -37,8 +37,9 @@ Expectation parse_expectation(std::string_view written, const std::string& where
   const std::string context = where + " '" + text + "'";
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw Error(context + ": expected KEY=STATE or KEY=STATE:PRIORITY, e.g. KAN-5=resolved or "
-                          "KAN-7=open:HIGH");
+    throw Error(context +
+                ": expected KEY=STATE or KEY=STATE:PRIORITY, e.g. KAN-5=resolved or "
+                "KAN-7=open:HIGH");
   Expectation e{text, std::string(util::trim(text.substr(0, eq))), Expected::open, std::nullopt};
   std::string state(util::trim(text.substr(eq + 1)));
   std::string priority;
@@ -48,14 +49,19 @@ Expectation parse_expectation(std::string_view written, const std::string& where
     if (priority.empty()) throw Error(context + ": the priority after ':' is empty");
   }
   const std::string lowered = util::to_lower(state);
-  if (lowered == "open") e.state = Expected::open;
-  else if (lowered == "resolved") e.state = Expected::resolved;
-  else if (lowered == "absent") e.state = Expected::absent;
+  if (lowered == "open")
+    e.state = Expected::open;
+  else if (lowered == "resolved")
+    e.state = Expected::resolved;
+  else if (lowered == "absent")
+    e.state = Expected::absent;
   else {
     std::string message = context + ": unknown state '" + state + "'";
     const std::string suggestion = util::closest(state, {"open", "resolved", "absent"});
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    else message += " (states: open, resolved, absent)";
+    if (!suggestion.empty())
+      message += "; did you mean '" + suggestion + "'?";
+    else
+      message += " (states: open, resolved, absent)";
     throw Error(message);
   }
   if (!priority.empty()) {
@@ -76,8 +82,8 @@ std::vector<Expectation> read_expectations(const CheckOptions& o) {
     for (std::uint64_t number = 1; std::getline(in, line); ++number) {
       const std::string_view text = util::trim(line);
       if (text.empty() || text.front() == '#') continue;
-      out.push_back(parse_expectation(text, o.expect_file + ":" + std::to_string(number) +
-                                                ": expectation"));
+      out.push_back(
+          parse_expectation(text, o.expect_file + ":" + std::to_string(number) + ": expectation"));
     }
   }
   return out;
@@ -109,9 +115,15 @@ Outcome evaluate(store::Database& db, const Expectation& e) {
   }
   out.found = describe(*alert, e.key);
   switch (e.state) {
-    case Expected::absent: out.ok = false; break;
-    case Expected::open: out.ok = alert->state == rules::State::open; break;
-    case Expected::resolved: out.ok = alert->state == rules::State::resolved; break;
+    case Expected::absent:
+      out.ok = false;
+      break;
+    case Expected::open:
+      out.ok = alert->state == rules::State::open;
+      break;
+    case Expected::resolved:
+      out.ok = alert->state == rules::State::resolved;
+      break;
   }
   if (e.priority && alert->priority != *e.priority) out.ok = false;
   return out;
@@ -126,7 +138,8 @@ void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
       s += "{\"check\":";
       util::append_json_string(s, r.check);
       s += ",\"key\":";
-      report::append_json_optional(s, r.key ? std::optional<std::string_view>(*r.key) : std::nullopt);
+      report::append_json_optional(s,
+                                   r.key ? std::optional<std::string_view>(*r.key) : std::nullopt);
       s += r.ok ? ",\"ok\":true,\"found\":" : ",\"ok\":false,\"found\":";
       util::append_json_string(s, r.found);
       s += "}\n";
@@ -144,8 +157,9 @@ int run_check(const CheckOptions& o) {
   if (!o.fail_on.empty()) fail_on = level_or_throw(o.fail_on, "--fail-on");
   if (o.max_open && *o.max_open < 0) throw Error("--max-open: expected a count of 0 or more");
   if (expectations.empty() && !o.max_open && !fail_on)
-    throw Error("nothing to check: give expectations (KAN-5=resolved), --expect FILE, "
-                "--max-open N or --fail-on PRIORITY (see 'jira-alerts check --help')");
+    throw Error(
+        "nothing to check: give expectations (KAN-5=resolved), --expect FILE, "
+        "--max-open N or --fail-on PRIORITY (see 'jira-alerts check --help')");
 
   store::Store store(o.db, store::Access::read);
   std::vector<Outcome> outcomes;
@@ -155,14 +169,15 @@ int run_check(const CheckOptions& o) {
     store::AlertFilter open;
     open.state = rules::State::open;
     std::vector<store::AlertView> alerts;
-    store::for_each_alert(store.db(), open, [&](const store::AlertView& a) { alerts.push_back(a); });
+    store::for_each_alert(store.db(), open,
+                          [&](const store::AlertView& a) { alerts.push_back(a); });
     if (o.max_open) {
       std::string keys;
       for (const auto& a : alerts) keys += (keys.empty() ? ": " : ", ") + a.fingerprint;
       const auto n = static_cast<std::int64_t>(alerts.size());
-      outcomes.push_back({"--max-open " + std::to_string(*o.max_open), std::nullopt,
-                          n <= *o.max_open,
-                          std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open") + keys});
+      outcomes.push_back(
+          {"--max-open " + std::to_string(*o.max_open), std::nullopt, n <= *o.max_open,
+           std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open") + keys});
     }
     if (fail_on) {
       const std::string check = "--fail-on " + std::string(rules::level_name(*fail_on));
@@ -171,8 +186,9 @@ int run_check(const CheckOptions& o) {
         // Levels are ordered most urgent first: "at or above" is "<=".
         if (a.priority > *fail_on) continue;
         any = true;
-        outcomes.push_back({check, a.fingerprint, false,
-                            a.fingerprint + " is open at " + std::string(rules::level_name(a.priority))});
+        outcomes.push_back(
+            {check, a.fingerprint, false,
+             a.fingerprint + " is open at " + std::string(rules::level_name(a.priority))});
       }
       if (!any)
         outcomes.push_back({check, std::nullopt, true,
@@ -205,8 +221,9 @@ Command setup_check(CLI::App& parent) {
       ->type_name("FILE");
   app->add_option("--max-open", o->max_open, "Fail when more than N alerts are open")
       ->type_name("N");
-  app->add_option("--fail-on", o->fail_on,
-                  "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW)")
+  app->add_option(
+         "--fail-on", o->fail_on,
+         "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW)")
       ->type_name("PRIORITY");
   app->add_flag("-q,--quiet", o->quiet, "Print only the checks that fail");
   add_db_option(*app, o->db);

@@ -12,7 +12,8 @@ void add_db_option(CLI::App& app, std::string& path) {
       ->type_name("PATH");
 }
 
-void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& allowed) {
+void add_format_option(CLI::App& app, std::string& format,
+                       const std::vector<std::string>& allowed) {
   format = "text";
   std::string names;
   for (const auto& name : allowed) names += (names.empty() ? "" : "|") + name;
@@ -22,11 +23,13 @@ void add_format_option(CLI::App& app, std::string& format, const std::vector<std
 }
 
 void add_mapping_options(CLI::App& app, MappingOptions& o) {
-  app.add_option("--config", o.config_file, "TOML file with the mapping settings (env JIRA_ALERTS_CONFIG)")
+  app.add_option("--config", o.config_file,
+                 "TOML file with the mapping settings (env JIRA_ALERTS_CONFIG)")
       ->envname("JIRA_ALERTS_CONFIG")
       ->type_name("FILE");
-  app.add_option("--resolve-status", o.resolve_statuses,
-                 "Also resolve on this status name (repeatable; default list: Done, Closed, Resolved)")
+  app.add_option(
+         "--resolve-status", o.resolve_statuses,
+         "Also resolve on this status name (repeatable; default list: Done, Closed, Resolved)")
       ->type_name("NAME")
       ->expected(1)
       ->allow_extra_args(false)
@@ -48,8 +51,10 @@ rules::Level level_or_throw(const std::string& name, const std::string& what) {
   if (const auto level = rules::parse_level(name)) return *level;
   std::string message = what + ": unknown priority level '" + name + "'";
   const std::string suggestion = util::closest(name, rules::level_names());
-  if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-  else message += " (levels: CRITICAL, HIGH, MEDIUM, LOW)";
+  if (!suggestion.empty())
+    message += "; did you mean '" + suggestion + "'?";
+  else
+    message += " (levels: CRITICAL, HIGH, MEDIUM, LOW)";
   throw Error(message);
 }
 

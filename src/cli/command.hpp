@@ -3,7 +3,6 @@
 // and the mapping settings.
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>

@@ -31,7 +31,8 @@ void reject_unknown(const std::string& path, const toml::table& table, const std
   }
 }
 
-const toml::table& table_at(const std::string& path, const toml::node& node, const std::string& name) {
+const toml::table& table_at(const std::string& path, const toml::node& node,
+                            const std::string& name) {
   const auto* table = node.as_table();
   if (table == nullptr) fail(path, node, "'" + name + "' must be a table");
   return *table;
@@ -61,7 +62,8 @@ void load_config(const std::string& path, rules::Mapping& mapping) {
     reject_unknown(path, status, "status.", {"resolve", "category"});
     if (const auto* resolve = status.get("resolve")) {
       const auto* list = resolve->as_array();
-      if (list == nullptr) fail(path, *resolve, "'status.resolve' must be an array of status names");
+      if (list == nullptr)
+        fail(path, *resolve, "'status.resolve' must be an array of status names");
       std::vector<std::string> names;
       for (const auto& item : *list) {
         const std::string name = string_at(path, item, "status.resolve[]");

@@ -78,9 +78,9 @@ void lint_file(const std::string& path, Seen& seen) {
     ++seen.events[std::string(p.effective_event())];
     if (!parse::is_issue_event(p.effective_event())) continue;
     if (p.status.present)
-      ++seen.statuses[{std::string(p.status.value),
-                       p.category.present ? std::optional(std::string(p.category.value))
-                                          : std::nullopt}];
+      ++seen.statuses[{
+          std::string(p.status.value),
+          p.category.present ? std::optional(std::string(p.category.value)) : std::nullopt}];
     if (p.priority_form == parse::PriorityForm::named) ++seen.priorities[std::string(p.priority)];
   }
 }
@@ -142,8 +142,9 @@ int run_lint(const LintOptions& o) {
   std::vector<std::string> operands = o.inputs;
   if (operands.empty()) {
     if (isatty(STDIN_FILENO))
-      throw Error("no input: give files or directories, or pipe payloads into standard input "
-                  "(see 'jira-alerts lint --help')");
+      throw Error(
+          "no input: give files or directories, or pipe payloads into standard input "
+          "(see 'jira-alerts lint --help')");
     operands.push_back(read::stdin_name);
   }
   const std::vector<std::string> files = read::expand_operands(operands);
@@ -163,8 +164,9 @@ int run_lint(const LintOptions& o) {
 Command setup_lint(CLI::App& parent) {
   auto o = std::make_shared<LintOptions>();
   CLI::App* app = parent.add_subcommand(
-      "lint", "Check payloads without touching state: invalid payloads, and every event, status "
-              "and priority name seen with what it maps to");
+      "lint",
+      "Check payloads without touching state: invalid payloads, and every event, status "
+      "and priority name seen with what it maps to");
   app->add_option("inputs", o->inputs,
                   "Files, directories (walked recursively) or - for standard input; with none, "
                   "standard input is read")

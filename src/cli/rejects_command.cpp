@@ -39,7 +39,8 @@ void list(store::Store& st, report::Format format) {
       util::append_json_string(o, source_of(r));
       o += ",\"path\":";
       util::append_json_string(o, r.path);
-      o += ",\"line\":" + std::to_string(r.line) + ",\"error_line\":" + std::to_string(r.error_line) +
+      o += ",\"line\":" + std::to_string(r.line) +
+           ",\"error_line\":" + std::to_string(r.error_line) +
            ",\"error_column\":" + std::to_string(r.error_column) + ",\"reason\":";
       util::append_json_string(o, r.reason);
       o += ",\"size\":" + std::to_string(r.size) + ",\"rejected_at\":";
@@ -103,8 +104,8 @@ int run_rejects(const RejectsOptions& o) {
     store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
     const auto n = store::drop_all_rejects(st.db());
     tx.commit();
-    std::fprintf(stderr, "jira-alerts: dropped %lld rejected payload%s\n", static_cast<long long>(n),
-                 n == 1 ? "" : "s");
+    std::fprintf(stderr, "jira-alerts: dropped %lld rejected payload%s\n",
+                 static_cast<long long>(n), n == 1 ? "" : "s");
     return 0;
   }
   if (!o.drop.empty()) {
@@ -138,11 +139,12 @@ Command setup_rejects(CLI::App& parent) {
   auto* exporter = app->add_option("--export", o->export_dir,
                                    "Write each rejected payload's bytes to DIR/reject-ID.json")
                        ->type_name("DIR");
-  auto* drop = app->add_option("--drop", o->drop, "Forget the rejected payload with this ID (repeatable)")
-                   ->type_name("ID")
-                   ->expected(1)
-                   ->allow_extra_args(false)
-                   ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  auto* drop =
+      app->add_option("--drop", o->drop, "Forget the rejected payload with this ID (repeatable)")
+          ->type_name("ID")
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   auto* drop_all = app->add_flag("--drop-all", o->drop_all, "Forget every rejected payload");
   exporter->excludes(drop)->excludes(drop_all);
   drop->excludes(drop_all);

@@ -56,8 +56,9 @@ int run_replay(const ReplayOptions& o) {
   std::vector<std::string> operands = o.inputs;
   if (operands.empty()) {
     if (isatty(STDIN_FILENO))
-      throw Error("no input: give files or directories, or pipe payloads into standard input "
-                  "(see 'jira-alerts replay --help')");
+      throw Error(
+          "no input: give files or directories, or pipe payloads into standard input "
+          "(see 'jira-alerts replay --help')");
     operands.push_back(read::stdin_name);
   }
   const std::vector<std::string> files = read::expand_operands(operands);
@@ -67,8 +68,7 @@ int run_replay(const ReplayOptions& o) {
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   std::unique_ptr<report::DecisionWriter> writer;
   if (!o.quiet)
-    writer = std::make_unique<report::DecisionWriter>(
-        stdout, *report::parse_format(o.format));
+    writer = std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format));
   replay::Replayer replayer(store, mapping, writer.get(),
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
 
@@ -101,7 +101,8 @@ int run_replay(const ReplayOptions& o) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(replayer.counts(), seconds, o.dry_run);
-  return static_cast<int>(replayer.counts().of(rules::Action::reject) > 0 ? Exit::failed : Exit::ok);
+  return static_cast<int>(replayer.counts().of(rules::Action::reject) > 0 ? Exit::failed
+                                                                          : Exit::ok);
 }
 
 }  // namespace

@@ -22,8 +22,10 @@ int run_show(const ShowOptions& o) {
   if (!alert) {
     std::string message = "no alert '" + o.key + "' in " + o.db;
     const std::string suggestion = util::closest(o.key, store::all_keys(store.db()));
-    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
-    else message += " (list them with 'jira-alerts alerts')";
+    if (!suggestion.empty())
+      message += "; did you mean '" + suggestion + "'?";
+    else
+      message += " (list them with 'jira-alerts alerts')";
     throw Error(message);
   }
   const auto episodes = store::episodes_of(store.db(), alert->fingerprint);

@@ -69,14 +69,20 @@ std::vector<Record> records(const store::Stats& st) {
 void print_records(report::Output& out, report::Format format, const std::vector<Record>& recs) {
   if (format == report::Format::csv)
     out.buffer() += "kind,state,priority,fingerprint,count,median_ms,p90_ms,flapping\n";
-  auto number = [](std::optional<std::int64_t> n) { return n ? std::to_string(*n) : std::string(); };
+  auto number = [](std::optional<std::int64_t> n) {
+    return n ? std::to_string(*n) : std::string();
+  };
   for (const auto& r : recs) {
     std::string& o = out.buffer();
     if (format == report::Format::csv) {
-      const std::vector<std::string> cells{
-          r.kind, r.state.value_or(""), r.priority.value_or(""), r.fingerprint.value_or(""),
-          std::to_string(r.count), number(r.median_ms), number(r.p90_ms),
-          r.flapping ? (*r.flapping ? "true" : "false") : ""};
+      const std::vector<std::string> cells{r.kind,
+                                           r.state.value_or(""),
+                                           r.priority.value_or(""),
+                                           r.fingerprint.value_or(""),
+                                           std::to_string(r.count),
+                                           number(r.median_ms),
+                                           number(r.p90_ms),
+                                           r.flapping ? (*r.flapping ? "true" : "false") : ""};
       for (std::size_t i = 0; i < cells.size(); ++i) {
         if (i > 0) o.push_back(',');
         util::append_csv_field(o, cells[i]);
@@ -136,7 +142,8 @@ void print_text(report::Output& out, const store::Stats& st, std::size_t top) {
     const auto& v = st.time_to_resolve[static_cast<std::size_t>(level)];
     const auto median = store::percentile(v, 0.5), p90 = store::percentile(v, 0.9);
     ttr.add({std::string(rules::level_name(level)), std::to_string(v.size()),
-             median ? report::duration_text(*median) : "-", p90 ? report::duration_text(*p90) : "-"});
+             median ? report::duration_text(*median) : "-",
+             p90 ? report::duration_text(*p90) : "-"});
   }
   ttr.print(out);
 
@@ -153,7 +160,8 @@ void print_text(report::Output& out, const store::Stats& st, std::size_t top) {
   report::Table flapping({"FINGERPRINT", "REOPENS", "STATE", "PRIORITY"});
   for (const auto& r : st.reopens)
     if (r.reopens >= flapping_reopens)
-      flapping.add({r.fingerprint, std::to_string(r.reopens), std::string(rules::state_name(r.state)),
+      flapping.add({r.fingerprint, std::to_string(r.reopens),
+                    std::string(rules::state_name(r.state)),
                     std::string(rules::level_name(r.priority))});
   flapping.print(out);
 }

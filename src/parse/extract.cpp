@@ -15,24 +15,50 @@ namespace {
 
 // The objects on the path to a field the rules read; everything else is `other`.
 enum class Node : std::uint8_t {
-  other, root, issue, fields, status, category, priority, project, changelog, items, item,
-  transition, user,
+  other,
+  root,
+  issue,
+  fields,
+  status,
+  category,
+  priority,
+  project,
+  changelog,
+  items,
+  item,
+  transition,
+  user,
 };
 
 // The members the rules read. Each has one bit in the "seen" mask of its object.
 enum class Slot : std::uint8_t {
   none,
-  webhook_event, timestamp, issue, changelog, transition, user,           // root
-  key, id, fields,                                                         // issue
-  status, priority, summary, project,                                      // issue.fields
-  status_name, category,                                                   // status
-  category_key,                                                            // statusCategory
-  priority_name,                                                           // priority
-  project_key,                                                             // project
-  changelog_id, items,                                                     // changelog
-  item_field_id, item_field, item_from, item_to,                           // changelog.items[]
-  to_status,                                                               // transition
-  display_name,                                                            // user
+  webhook_event,
+  timestamp,
+  issue,
+  changelog,
+  transition,
+  user,  // root
+  key,
+  id,
+  fields,  // issue
+  status,
+  priority,
+  summary,
+  project,  // issue.fields
+  status_name,
+  category,       // status
+  category_key,   // statusCategory
+  priority_name,  // priority
+  project_key,    // project
+  changelog_id,
+  items,  // changelog
+  item_field_id,
+  item_field,
+  item_from,
+  item_to,       // changelog.items[]
+  to_status,     // transition
+  display_name,  // user
 };
 
 struct Member {
@@ -109,32 +135,49 @@ Slot find_slot(Node parent, std::string_view name) {
 // The object node a slot opens, or `other` when the slot does not hold an object.
 Node object_node(Slot slot) {
   switch (slot) {
-    case Slot::issue: return Node::issue;
-    case Slot::fields: return Node::fields;
-    case Slot::status: return Node::status;
-    case Slot::category: return Node::category;
-    case Slot::priority: return Node::priority;
-    case Slot::project: return Node::project;
-    case Slot::changelog: return Node::changelog;
-    case Slot::transition: return Node::transition;
-    case Slot::user: return Node::user;
-    default: return Node::other;
+    case Slot::issue:
+      return Node::issue;
+    case Slot::fields:
+      return Node::fields;
+    case Slot::status:
+      return Node::status;
+    case Slot::category:
+      return Node::category;
+    case Slot::priority:
+      return Node::priority;
+    case Slot::project:
+      return Node::project;
+    case Slot::changelog:
+      return Node::changelog;
+    case Slot::transition:
+      return Node::transition;
+    case Slot::user:
+      return Node::user;
+    default:
+      return Node::other;
   }
 }
 
 // What a slot accepts, in words, for type errors.
 const char* expected(Slot slot) {
   switch (slot) {
-    case Slot::timestamp: return "integer milliseconds or an ISO-8601 string";
+    case Slot::timestamp:
+      return "integer milliseconds or an ISO-8601 string";
     case Slot::id:
-    case Slot::changelog_id: return "a string or an integer";
-    case Slot::priority: return "an object or a string";
-    case Slot::items: return "an array";
-    default: return object_node(slot) != Node::other ? "an object" : "a string";
+    case Slot::changelog_id:
+      return "a string or an integer";
+    case Slot::priority:
+      return "an object or a string";
+    case Slot::items:
+      return "an array";
+    default:
+      return object_node(slot) != Node::other ? "an object" : "a string";
   }
 }
 
-std::uint64_t bit(Slot slot) { return std::uint64_t{1} << static_cast<unsigned>(slot); }
+std::uint64_t bit(Slot slot) {
+  return std::uint64_t{1} << static_cast<unsigned>(slot);
+}
 
 // Does TEXT hold the three-byte form of a UTF-16 surrogate (ED A0..BF xx)?
 bool encodes_surrogate(std::string_view text) {
@@ -168,7 +211,7 @@ struct Collector {
       : p(payload), id_digits(id_text), changelog_digits(changelog_id_text) {}
 
   Payload& p;
-  std::string& id_digits;         // integer issue.id and changelog.id, as text
+  std::string& id_digits;  // integer issue.id and changelog.id, as text
   std::string& changelog_digits;
   Text fields_status, changelog_status, transition_status;
   bool transition_seen = false;
@@ -296,39 +339,71 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     if (slot != Slot::none && encodes_surrogate(v))
       return fail(at, "invalid JSON: a \\u escape holds an unpaired UTF-16 surrogate");
     switch (slot) {
-      case Slot::none: return true;
-      case Slot::webhook_event: p_.event.set(v); return true;
+      case Slot::none:
+        return true;
+      case Slot::webhook_event:
+        p_.event.set(v);
+        return true;
       case Slot::timestamp: {
         const auto ms = util::parse_iso8601(v);
         if (!ms) {
-          return fail(at, "field 'timestamp' is neither integer milliseconds nor an ISO-8601 time: '" +
-                              std::string(v.substr(0, 64)) + "'");
+          return fail(at,
+                      "field 'timestamp' is neither integer milliseconds nor an ISO-8601 time: '" +
+                          std::string(v.substr(0, 64)) + "'");
         }
         p_.timestamp = *ms;
         return true;
       }
-      case Slot::key: p_.key.set(v); key_offset = at; return true;
-      case Slot::id: p_.issue_id.set(v); return true;
+      case Slot::key:
+        p_.key.set(v);
+        key_offset = at;
+        return true;
+      case Slot::id:
+        p_.issue_id.set(v);
+        return true;
       case Slot::priority:
         p_.priority_form = PriorityForm::named;
         p_.priority = v;
         return true;
-      case Slot::summary: p_.summary.set(v); return true;
-      case Slot::status_name: c_.fields_status.set(v); return true;
-      case Slot::category_key: p_.category.set(v); return true;
+      case Slot::summary:
+        p_.summary.set(v);
+        return true;
+      case Slot::status_name:
+        c_.fields_status.set(v);
+        return true;
+      case Slot::category_key:
+        p_.category.set(v);
+        return true;
       case Slot::priority_name:
         p_.priority_form = PriorityForm::named;
         p_.priority = v;
         return true;
-      case Slot::project_key: p_.project.set(v); return true;
-      case Slot::changelog_id: p_.changelog_id.set(v); return true;
-      case Slot::item_field_id: c_.item.field_id.set(v); return true;
-      case Slot::item_field: c_.item.field.set(v); return true;
-      case Slot::item_from: c_.item.from.set(v); return true;
-      case Slot::item_to: c_.item.to.set(v); return true;
-      case Slot::to_status: c_.transition_status.set(v); return true;
-      case Slot::display_name: p_.user.set(v); return true;
-      default: return type_error(at, "a string");
+      case Slot::project_key:
+        p_.project.set(v);
+        return true;
+      case Slot::changelog_id:
+        p_.changelog_id.set(v);
+        return true;
+      case Slot::item_field_id:
+        c_.item.field_id.set(v);
+        return true;
+      case Slot::item_field:
+        c_.item.field.set(v);
+        return true;
+      case Slot::item_from:
+        c_.item.from.set(v);
+        return true;
+      case Slot::item_to:
+        c_.item.to.set(v);
+        return true;
+      case Slot::to_status:
+        c_.transition_status.set(v);
+        return true;
+      case Slot::display_name:
+        p_.user.set(v);
+        return true;
+      default:
+        return type_error(at, "a string");
     }
   }
 
@@ -353,12 +428,14 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
  private:
   std::uint64_t tell() const { return static_cast<std::uint64_t>(stream_.Tell()); }
 
-  Node top() const { return depth_ > 0 && depth_ <= max_tracked ? nodes_[depth_ - 1] : Node::other; }
+  Node top() const {
+    return depth_ > 0 && depth_ <= max_tracked ? nodes_[depth_ - 1] : Node::other;
+  }
 
   bool push(Node node) {
     if (depth_ >= Extractor::max_depth) {
-      return fail(tell(), "nesting deeper than " + std::to_string(Extractor::max_depth) +
-                                  " levels");
+      return fail(tell(),
+                  "nesting deeper than " + std::to_string(Extractor::max_depth) + " levels");
     }
     ++depth_;
     if (depth_ <= max_tracked) {
@@ -378,12 +455,18 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     if (depth_ == 0) return fail(0, "not an object: the payload is a JSON number");
     const Slot slot = take();
     switch (slot) {
-      case Slot::none: return true;
-      case Slot::timestamp: p_.timestamp = value; return true;
+      case Slot::none:
+        return true;
+      case Slot::timestamp:
+        p_.timestamp = value;
+        return true;
       case Slot::id:
-      case Slot::changelog_id: c_.set_integer_id(slot == Slot::id, value); return true;
+      case Slot::changelog_id:
+        c_.set_integer_id(slot == Slot::id, value);
+        return true;
       // The stream still stands at the number when its handler runs.
-      default: return type_error(tell(), "a number");
+      default:
+        return type_error(tell(), "a number");
     }
   }
 
@@ -425,8 +508,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view bytes,
                              std::uint64_t offset) {
   using namespace rapidjson;
-  const bool at_end = offset >= bytes.size() || bytes.find_first_not_of(" \t\r\n", offset) ==
-                                                    std::string_view::npos;
+  const bool at_end = offset >= bytes.size() ||
+                      bytes.find_first_not_of(" \t\r\n", offset) == std::string_view::npos;
   switch (code) {
     case kParseErrorDocumentEmpty:
       return bytes.find_first_not_of(" \t\r\n") == std::string_view::npos
@@ -463,10 +546,14 @@ std::string parse_error_text(rapidjson::ParseErrorCode code, std::string_view by
       if (offset < bytes.size() && static_cast<unsigned char>(bytes[offset]) < 0x20)
         return "invalid JSON: control character in a string (escape it as \\u00XX)";
       return "invalid UTF-8 in a string";
-    case kParseErrorNumberTooBig: return "invalid JSON: number too big to be stored in a double";
-    case kParseErrorNumberMissFraction: return "invalid JSON: missing digits after the decimal point";
-    case kParseErrorNumberMissExponent: return "invalid JSON: missing digits in the exponent";
-    default: return "invalid JSON: syntax error";
+    case kParseErrorNumberTooBig:
+      return "invalid JSON: number too big to be stored in a double";
+    case kParseErrorNumberMissFraction:
+      return "invalid JSON: missing digits after the decimal point";
+    case kParseErrorNumberMissExponent:
+      return "invalid JSON: missing digits in the exponent";
+    default:
+      return "invalid JSON: syntax error";
   }
 }
 
@@ -483,7 +570,8 @@ bool is_usable_key(std::string_view key) {
     const auto c = static_cast<unsigned char>(key[i]);
     if (c <= 0x20 || c == 0x7f) return false;
     // U+0080..U+00A0: C1 controls and the no-break space.
-    if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0xA0) return false;
+    if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0xA0)
+      return false;
   }
   return true;
 }
@@ -518,9 +606,10 @@ Unusable unusable(Payload& payload, bool transition_seen) {
     if (!payload.has_issue) return {"issue event without an 'issue' object", Unusable::At::payload};
     if (!payload.key.present) return {"issue event without 'issue.key'", Unusable::At::issue};
     if (!is_usable_key(payload.key.value))
-      return {"unusable 'issue.key': it must be 1 to 255 bytes with no white space or control "
-              "characters",
-              Unusable::At::key};
+      return {
+          "unusable 'issue.key': it must be 1 to 255 bytes with no white space or control "
+          "characters",
+          Unusable::At::key};
   }
   return {};
 }
@@ -580,25 +669,35 @@ class DomReader {
         return true;
       case Slot::timestamp:
         switch (e.type()) {
-          case type::NULL_VALUE: return true;
-          case type::INT64: p_.timestamp = std::int64_t(e); return true;
+          case type::NULL_VALUE:
+            return true;
+          case type::INT64:
+            p_.timestamp = std::int64_t(e);
+            return true;
           case type::STRING:
             p_.timestamp = util::parse_iso8601(std::string_view(e));
             return p_.timestamp.has_value();
-          default: return false;
+          default:
+            return false;
         }
       case Slot::issue:
         if (e.type() == type::OBJECT) p_.has_issue = true;
         return object(e, Node::issue);
-      case Slot::changelog: return object(e, Node::changelog);
+      case Slot::changelog:
+        return object(e, Node::changelog);
       case Slot::transition:
         if (e.type() == type::OBJECT) c_.transition_seen = true;
         return object(e, Node::transition);
-      case Slot::user: return object(e, Node::user);
-      case Slot::key: return text(e, p_.key);
-      case Slot::id: return id(e, true, p_.issue_id);
-      case Slot::fields: return object(e, Node::fields);
-      case Slot::status: return object(e, Node::status);
+      case Slot::user:
+        return object(e, Node::user);
+      case Slot::key:
+        return text(e, p_.key);
+      case Slot::id:
+        return id(e, true, p_.issue_id);
+      case Slot::fields:
+        return object(e, Node::fields);
+      case Slot::status:
+        return object(e, Node::status);
       case Slot::priority:
         if (e.type() == type::STRING) {
           p_.priority_form = PriorityForm::named;
@@ -606,11 +705,16 @@ class DomReader {
           return true;
         }
         return object(e, Node::priority);
-      case Slot::summary: return text(e, p_.summary);
-      case Slot::project: return object(e, Node::project);
-      case Slot::status_name: return text(e, c_.fields_status);
-      case Slot::category: return object(e, Node::category);
-      case Slot::category_key: return text(e, p_.category);
+      case Slot::summary:
+        return text(e, p_.summary);
+      case Slot::project:
+        return object(e, Node::project);
+      case Slot::status_name:
+        return text(e, c_.fields_status);
+      case Slot::category:
+        return object(e, Node::category);
+      case Slot::category_key:
+        return text(e, p_.category);
       case Slot::priority_name: {
         Text name;
         if (!text(e, name)) return false;
@@ -620,8 +724,10 @@ class DomReader {
         }
         return true;
       }
-      case Slot::project_key: return text(e, p_.project);
-      case Slot::changelog_id: return id(e, false, p_.changelog_id);
+      case Slot::project_key:
+        return text(e, p_.project);
+      case Slot::changelog_id:
+        return id(e, false, p_.changelog_id);
       case Slot::items:
         if (e.type() == type::NULL_VALUE) return true;
         if (e.type() != type::ARRAY) return false;
@@ -632,13 +738,20 @@ class DomReader {
           c_.finish_item();
         }
         return true;
-      case Slot::item_field_id: return text(e, c_.item.field_id);
-      case Slot::item_field: return text(e, c_.item.field);
-      case Slot::item_from: return text(e, c_.item.from);
-      case Slot::item_to: return text(e, c_.item.to);
-      case Slot::to_status: return text(e, c_.transition_status);
-      case Slot::display_name: return text(e, p_.user);
-      case Slot::none: return true;
+      case Slot::item_field_id:
+        return text(e, c_.item.field_id);
+      case Slot::item_field:
+        return text(e, c_.item.field);
+      case Slot::item_from:
+        return text(e, c_.item.from);
+      case Slot::item_to:
+        return text(e, c_.item.to);
+      case Slot::to_status:
+        return text(e, c_.transition_status);
+      case Slot::display_name:
+        return text(e, p_.user);
+      case Slot::none:
+        return true;
     }
     return false;
   }
@@ -660,7 +773,8 @@ Extractor::~Extractor() = default;
 
 Extractor::Engine Extractor::default_engine() {
   const char* name = std::getenv("JIRA_ALERTS_PARSER");
-  return name != nullptr && std::string_view(name) == "rapidjson" ? Engine::reference : Engine::fast;
+  return name != nullptr && std::string_view(name) == "rapidjson" ? Engine::reference
+                                                                  : Engine::fast;
 }
 
 bool Extractor::fast_extract(std::size_t size, Payload& payload) {

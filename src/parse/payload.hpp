@@ -40,19 +40,19 @@ struct Payload {
   bool workflow_body = false;  // no webhookEvent, but issue and transition: a post-function body
   std::optional<util::Millis> timestamp;
   bool has_issue = false;
-  Text key;                    // issue.key
-  Text issue_id;               // issue.id (a number is kept as its digits)
-  Text status;                 // the status name, from STATUS_SOURCE
-  Text category;               // issue.fields.status.statusCategory.key
+  Text key;       // issue.key
+  Text issue_id;  // issue.id (a number is kept as its digits)
+  Text status;    // the status name, from STATUS_SOURCE
+  Text category;  // issue.fields.status.statusCategory.key
   StatusSource status_source = StatusSource::none;
   PriorityForm priority_form = PriorityForm::absent;
-  std::string_view priority;   // the Jira priority name when named
+  std::string_view priority;  // the Jira priority name when named
   Text summary;
   Text project;
   Text changelog_id;
-  Text moved_from;             // the old key of a Key changelog item
-  Text moved_to;               // the new key of a Key changelog item
-  Text user;                   // user.displayName
+  Text moved_from;  // the old key of a Key changelog item
+  Text moved_to;    // the new key of a Key changelog item
+  Text user;        // user.displayName
 
   // The event type the rules act on: a workflow body counts as an update.
   std::string_view effective_event() const {

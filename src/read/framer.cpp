@@ -26,13 +26,14 @@ Masks classify(const char* p) {
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i newline = _mm_set1_epi8('\n');
   const __m128i case_bit = _mm_set1_epi8(0x20);
-  const __m128i open = _mm_set1_epi8('{');  // '[' | 0x20 == '{'
-  const __m128i close = _mm_set1_epi8('}'); // ']' | 0x20 == '}'
+  const __m128i open = _mm_set1_epi8('{');   // '[' | 0x20 == '{'
+  const __m128i close = _mm_set1_epi8('}');  // ']' | 0x20 == '}'
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     const __m128i folded = _mm_or_si128(v, case_bit);
     const auto bits = [&](__m128i eq) {
-      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq))) << (16 * i);
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(eq)))
+             << (16 * i);
     };
     m.quote |= bits(_mm_cmpeq_epi8(v, quote));
     m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
@@ -45,14 +46,28 @@ Masks classify(const char* p) {
   for (int i = 0; i < 64; ++i) {
     const std::uint64_t bit = std::uint64_t{1} << i;
     switch (p[i]) {
-      case '"': m.quote |= bit; break;
-      case '\\': m.backslash |= bit; break;
-      case '\n': m.newline |= bit; break;
-      case '{': m.open |= bit; m.brace |= bit; break;
-      case '[': m.open |= bit; break;
+      case '"':
+        m.quote |= bit;
+        break;
+      case '\\':
+        m.backslash |= bit;
+        break;
+      case '\n':
+        m.newline |= bit;
+        break;
+      case '{':
+        m.open |= bit;
+        m.brace |= bit;
+        break;
+      case '[':
+        m.open |= bit;
+        break;
       case '}':
-      case ']': m.close |= bit; break;
-      default: break;
+      case ']':
+        m.close |= bit;
+        break;
+      default:
+        break;
     }
   }
 #endif
@@ -243,8 +258,7 @@ void Framer::scan_container() {
       }
       if (m.open & bit) {
         ++depth;
-        if (arrays.size() < max_tracked_depth)
-          arrays.push_back((m.brace & bit) == 0);
+        if (arrays.size() < max_tracked_depth) arrays.push_back((m.brace & bit) == 0);
       } else if (static_cast<std::size_t>(--depth) < max_tracked_depth && !arrays.empty()) {
         arrays.pop_back();
       }
@@ -274,7 +288,8 @@ bool Framer::starts_payload(std::size_t at, bool in_array) const {
 
   const char* p = buf_.get() + at;
   const char* end = buf_.get() + end_;
-  const auto* newline = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  const auto* newline =
+      static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
   if (newline == nullptr && !eof_) return true;  // a line longer than the buffer: a payload
   const char* stop = newline != nullptr ? newline : end;
   int depth = 0;

@@ -21,10 +21,10 @@ enum class FrameProblem : std::uint8_t {
 
 // One candidate payload and where it starts.
 struct Frame {
-  std::string_view bytes;   // the raw bytes (a prefix when too_large); valid until next()
-  std::uint64_t line = 1;   // 1-based line of the first byte
-  std::uint64_t column = 1; // 1-based byte column of the first byte
-  std::uint64_t size = 0;   // the full size in bytes, also when only a prefix is kept
+  std::string_view bytes;    // the raw bytes (a prefix when too_large); valid until next()
+  std::uint64_t line = 1;    // 1-based line of the first byte
+  std::uint64_t column = 1;  // 1-based byte column of the first byte
+  std::uint64_t size = 0;    // the full size in bytes, also when only a prefix is kept
   FrameProblem problem = FrameProblem::none;
 };
 
@@ -57,19 +57,19 @@ class Framer {
   std::size_t max_payload_;
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = 0;
-  std::size_t pos_ = 0;    // next byte to scan
-  std::size_t end_ = 0;    // end of the bytes read
-  std::size_t begin_ = 0;  // first byte of the frame being scanned
-  std::uint64_t base_ = 0; // absolute offset of buf_[0]
+  std::size_t pos_ = 0;     // next byte to scan
+  std::size_t end_ = 0;     // end of the bytes read
+  std::size_t begin_ = 0;   // first byte of the frame being scanned
+  std::uint64_t base_ = 0;  // absolute offset of buf_[0]
   std::uint64_t line_ = 1;
-  std::uint64_t line_begin_ = 0;  // absolute offset of the current line's first byte
-  std::uint64_t frame_begin_ = 0; // absolute offset of the frame's first byte
+  std::uint64_t line_begin_ = 0;   // absolute offset of the current line's first byte
+  std::uint64_t frame_begin_ = 0;  // absolute offset of the frame's first byte
   bool eof_ = false;
   bool in_array_ = false;  // inside a top-level array: its elements are the payloads
   bool skipping_ = false;  // the frame outgrew the limit: bytes are dropped, not kept
   bool seen_payload_ = false;
   bool reported_empty_ = false;
-  std::string prefix_;     // kept prefix of a frame being skipped
+  std::string prefix_;        // kept prefix of a frame being skipped
   std::vector<bool> arrays_;  // scan_container's stack of container kinds, reused
 };
 

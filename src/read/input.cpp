@@ -46,8 +46,8 @@ std::vector<std::string> expand_operands(const std::vector<std::string>& operand
     std::error_code ec;
     const auto status = fs::status(operand, ec);
     if (ec || !fs::exists(status))
-      throw Error("cannot open '" + operand + "': " +
-                  (ec ? ec.message() : std::string("No such file or directory")));
+      throw Error("cannot open '" + operand +
+                  "': " + (ec ? ec.message() : std::string("No such file or directory")));
     if (fs::is_directory(status)) {
       walk(operand, files);
     } else {

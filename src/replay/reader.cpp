@@ -13,8 +13,8 @@ namespace {
 
 // Copies every string PAYLOAD points at into TEXT and points the payload there.
 void own(parse::Payload& p, std::string& text) {
-  parse::Text* fields[] = {&p.event,   &p.key,     &p.issue_id,     &p.status,
-                           &p.category, &p.summary, &p.project,      &p.changelog_id,
+  parse::Text* fields[] = {&p.event,      &p.key,      &p.issue_id, &p.status,
+                           &p.category,   &p.summary,  &p.project,  &p.changelog_id,
                            &p.moved_from, &p.moved_to, &p.user};
   std::size_t total = p.priority.size();
   for (const parse::Text* f : fields) total += f->value.size();
@@ -124,7 +124,9 @@ void Reader::run() {
         out->error = nullptr;
         parse::Rejection rejection;
         switch (frame.problem) {
-          case read::FrameProblem::empty: rejection = {0, "empty input: no payload"}; break;
+          case read::FrameProblem::empty:
+            rejection = {0, "empty input: no payload"};
+            break;
           case read::FrameProblem::too_large:
             rejection = {0, "payload of " + std::to_string(frame.size) +
                                 " bytes is larger than the limit of " +

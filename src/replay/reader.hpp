@@ -27,7 +27,7 @@ struct Parsed {
   Kind kind = Kind::payload;
   std::size_t file = 0;  // index into the file list
   std::uint64_t line = 0, column = 0, size = 0;
-  parse::Payload payload;    // views into TEXT
+  parse::Payload payload;      // views into TEXT
   std::uint64_t identity = 0;  // duplicate identity (rules::identity)
   std::uint64_t error_line = 0, error_column = 0;
   std::string reason;

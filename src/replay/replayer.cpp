@@ -1,8 +1,7 @@
 #include "replay/replayer.hpp"
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 namespace jira_alerts::replay {
@@ -64,7 +63,8 @@ Replayer::Source& Replayer::source(std::size_t file, const std::string& path) {
   if (!src.checked) {
     src.checked = true;
     std::error_code ec;
-    const auto absolute = path == "-" ? std::filesystem::path() : std::filesystem::absolute(path, ec);
+    const auto absolute =
+        path == "-" ? std::filesystem::path() : std::filesystem::absolute(path, ec);
     src.standing = store_.standing_rejects(src.id, absolute.lexically_normal().string());
   }
   return src;
@@ -157,8 +157,8 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   if (issue_event && p.moved_from.present && p.moved_from.value != p.key.value) {
     if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
       if (alert == nullptr) {
-        old->project = p.project.present ? std::optional(std::string(p.project.value))
-                                         : project_of_key(*key);
+        old->project =
+            p.project.present ? std::optional(std::string(p.project.value)) : project_of_key(*key);
         store_.move_alert(*old, *key);
         alert = old;
       } else {
@@ -194,8 +194,9 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
                      "jira-alerts: warning: %.*s:%llu: unmapped priority '%.*s' counts as %.*s "
                      "(map it with --priority '%.*s=LEVEL')\n",
                      static_cast<int>(path.size()), path.data(),
-                     static_cast<unsigned long long>(item.line), static_cast<int>(p.priority.size()),
-                     p.priority.data(), static_cast<int>(rules::level_name(d.priority).size()),
+                     static_cast<unsigned long long>(item.line),
+                     static_cast<int>(p.priority.size()), p.priority.data(),
+                     static_cast<int>(rules::level_name(d.priority).size()),
                      rules::level_name(d.priority).data(), static_cast<int>(p.priority.size()),
                      p.priority.data());
       }
@@ -277,8 +278,8 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       .summary = changed_summary,
       .user = view(p.user),
       .identity = rules::is_applied(d.action) ? std::optional(identity) : std::nullopt,
-      .warnings = joined_warnings.empty() ? std::nullopt
-                                          : std::optional<std::string_view>(joined_warnings),
+      .warnings =
+          joined_warnings.empty() ? std::nullopt : std::optional<std::string_view>(joined_warnings),
   });
   count(d.action);
 

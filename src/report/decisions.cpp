@@ -10,11 +10,16 @@ namespace {
 const char* action_colour(rules::Action action) {
   switch (action) {
     case rules::Action::open:
-    case rules::Action::reopen: return "\033[31m";
-    case rules::Action::resolve: return "\033[32m";
-    case rules::Action::reject: return "\033[1;31m";
-    case rules::Action::update: return "\033[33m";
-    default: return "\033[2m";
+    case rules::Action::reopen:
+      return "\033[31m";
+    case rules::Action::resolve:
+      return "\033[32m";
+    case rules::Action::reject:
+      return "\033[1;31m";
+    case rules::Action::update:
+      return "\033[33m";
+    default:
+      return "\033[2m";
   }
 }
 
@@ -40,7 +45,8 @@ void DecisionWriter::write(const DecisionRecord& r) {
     o += "\",\"state\":";
     append_json_optional(o, r.state ? std::optional(rules::state_name(*r.state)) : std::nullopt);
     o += ",\"priority\":";
-    append_json_optional(o, r.priority ? std::optional(rules::level_name(*r.priority)) : std::nullopt);
+    append_json_optional(o,
+                         r.priority ? std::optional(rules::level_name(*r.priority)) : std::nullopt);
     o += ",\"jira_priority\":";
     append_json_optional(o, r.jira_priority);
     o += ",\"status\":";

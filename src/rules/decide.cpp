@@ -6,14 +6,22 @@ namespace jira_alerts::rules {
 
 std::string_view action_name(Action action) {
   switch (action) {
-    case Action::open: return "open";
-    case Action::update: return "update";
-    case Action::resolve: return "resolve";
-    case Action::reopen: return "reopen";
-    case Action::ignore: return "ignore";
-    case Action::duplicate: return "duplicate";
-    case Action::stale: return "stale";
-    case Action::reject: return "reject";
+    case Action::open:
+      return "open";
+    case Action::update:
+      return "update";
+    case Action::resolve:
+      return "resolve";
+    case Action::reopen:
+      return "reopen";
+    case Action::ignore:
+      return "ignore";
+    case Action::duplicate:
+      return "duplicate";
+    case Action::stale:
+      return "stale";
+    case Action::reject:
+      return "reject";
   }
   return "reject";
 }
@@ -25,7 +33,9 @@ std::optional<Action> parse_action(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view state_name(State state) { return state == State::open ? "open" : "resolved"; }
+std::string_view state_name(State state) {
+  return state == State::open ? "open" : "resolved";
+}
 
 std::optional<State> parse_state(std::string_view name) {
   if (name == "open") return State::open;
@@ -58,8 +68,8 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
   else
     d.rule = status_rule(p.status.value, p.category.value, p.category.present, mapping);
 
-  const bool resolves = d.rule == Rule::deleted || d.rule == Rule::resolve_status ||
-                        d.rule == Rule::done_category;
+  const bool resolves =
+      d.rule == Rule::deleted || d.rule == Rule::resolve_status || d.rule == Rule::done_category;
   if (!alert) {
     d.action = resolves ? Action::resolve : Action::open;
     d.state = resolves ? State::resolved : State::open;
@@ -99,16 +109,26 @@ std::string reason_text(Rule rule, Action action, std::string_view status, std::
                  : "already applied to this alert (identical payload bytes): skipped";
     case Rule::stale:
       return "older than the alert's newest applied payload: recorded, state unchanged";
-    case Rule::rejected: return "unusable payload: rejected";
-    case Rule::deleted: why = "issue deleted"; break;
-    case Rule::resolve_status: why = "status '" + std::string(status) + "' is a resolve status"; break;
+    case Rule::rejected:
+      return "unusable payload: rejected";
+    case Rule::deleted:
+      why = "issue deleted";
+      break;
+    case Rule::resolve_status:
+      why = "status '" + std::string(status) + "' is a resolve status";
+      break;
     case Rule::done_category:
       why = "status '" + std::string(status) + "' is in category done";
       break;
-    case Rule::active_status: why = "status '" + std::string(status) + "' is active"; break;
-    case Rule::no_status: why = "no status in the payload"; break;
+    case Rule::active_status:
+      why = "status '" + std::string(status) + "' is active";
+      break;
+    case Rule::no_status:
+      why = "no status in the payload";
+      break;
   }
-  const bool resolving = rule == Rule::deleted || rule == Rule::resolve_status || rule == Rule::done_category;
+  const bool resolving =
+      rule == Rule::deleted || rule == Rule::resolve_status || rule == Rule::done_category;
   if (action == Action::update && resolving) return why + ": already resolved, update";
   if (action == Action::update && rule == Rule::no_status) return why + ": state unchanged, update";
   return why + ": " + std::string(action_name(action));

@@ -14,7 +14,16 @@
 namespace jira_alerts::rules {
 
 // What a payload does to its alert.
-enum class Action : std::uint8_t { open, update, resolve, reopen, ignore, duplicate, stale, reject };
+enum class Action : std::uint8_t {
+  open,
+  update,
+  resolve,
+  reopen,
+  ignore,
+  duplicate,
+  stale,
+  reject
+};
 
 // "open", "update", ... as in decision records.
 std::string_view action_name(Action action);
@@ -55,9 +64,9 @@ struct Current {
 struct Decision {
   Action action;
   Rule rule;
-  State state;              // the state the payload sets (would set, when not applied)
-  Level priority;           // the priority the payload sets (would set, when not applied)
-  bool priority_mapped;     // false: an unknown Jira priority fell back to the default
+  State state;           // the state the payload sets (would set, when not applied)
+  Level priority;        // the priority the payload sets (would set, when not applied)
+  bool priority_mapped;  // false: an unknown Jira priority fell back to the default
 };
 
 // Decides what PAYLOAD does to ALERT (null when no alert exists for its key).

@@ -22,10 +22,14 @@ bool iequals(std::string_view a, std::string_view lowered) {
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::critical: return "CRITICAL";
-    case Level::high: return "HIGH";
-    case Level::medium: return "MEDIUM";
-    case Level::low: return "LOW";
+    case Level::critical:
+      return "CRITICAL";
+    case Level::high:
+      return "HIGH";
+    case Level::medium:
+      return "MEDIUM";
+    case Level::low:
+      return "LOW";
   }
   return "MEDIUM";
 }
@@ -63,7 +67,8 @@ void Mapping::set_resolve_statuses(const std::vector<std::string>& names) {
 
 void Mapping::add_resolve_status(std::string_view name) {
   std::string lowered = util::to_lower(util::trim(name));
-  if (std::find(resolve_lowered_.begin(), resolve_lowered_.end(), lowered) != resolve_lowered_.end())
+  if (std::find(resolve_lowered_.begin(), resolve_lowered_.end(), lowered) !=
+      resolve_lowered_.end())
     return;
   resolve_names_.emplace_back(util::trim(name));
   resolve_lowered_.push_back(std::move(lowered));

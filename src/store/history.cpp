@@ -53,7 +53,8 @@ struct Row {
 
 // Replays ROWS (one alert's payloads in input order) up to AT into VIEW, starting from
 // CURRENT (the alert now, for what the log does not record). False when no row counts.
-bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at, AlertView& view) {
+bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at,
+                 AlertView& view) {
   // The log keeps a payload's summary only where it differed from its alert's summary
   // when recorded: a null one is the recorded alert's summary at that point in input
   // order, which only applied payloads change.
@@ -112,7 +113,8 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   view.fingerprint = keys.front();
   view.aliases.assign(keys.begin() + 1, keys.end());
   std::sort(view.aliases.begin(), view.aliases.end());
-  view.project = view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
+  view.project =
+      view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
   return true;
 }
 
@@ -214,14 +216,13 @@ std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::
     const auto it = current.find(group);
     AlertView view;
     if (it != current.end() && !rows.empty() && replay_rows(rows, it->second, at, view)) {
-      const bool keep =
-          (!filter.state || view.state == *filter.state) &&
-          (filter.priorities.empty() ||
-           std::find(filter.priorities.begin(), filter.priorities.end(), view.priority) !=
-               filter.priorities.end()) &&
-          (filter.projects.empty() ||
-           (view.project && std::find(filter.projects.begin(), filter.projects.end(),
-                                      *view.project) != filter.projects.end()));
+      const bool keep = (!filter.state || view.state == *filter.state) &&
+                        (filter.priorities.empty() ||
+                         std::find(filter.priorities.begin(), filter.priorities.end(),
+                                   view.priority) != filter.priorities.end()) &&
+                        (filter.projects.empty() ||
+                         (view.project && std::find(filter.projects.begin(), filter.projects.end(),
+                                                    *view.project) != filter.projects.end()));
       if (keep) out.push_back(std::move(view));
     }
     rows.clear();

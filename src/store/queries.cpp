@@ -43,8 +43,8 @@ void for_each_alert(Database& db, const AlertFilter& filter,
   }
   if (!filter.keys.empty()) {
     const std::string list = placeholders(next, filter.keys.size());
-    sql += " AND (a.fingerprint IN (" + list + ") OR a.id IN (SELECT alert_id FROM aliases WHERE key IN (" +
-           list + ")))";
+    sql += " AND (a.fingerprint IN (" + list +
+           ") OR a.id IN (SELECT alert_id FROM aliases WHERE key IN (" + list + ")))";
   }
   // Natural order of issue keys: KAN-2 before KAN-10.
   sql += R"sql(

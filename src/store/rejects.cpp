@@ -2,7 +2,8 @@
 
 namespace jira_alerts::store {
 
-void for_each_reject(Database& db, bool with_raw, const std::function<void(const RejectView&)>& visit) {
+void for_each_reject(Database& db, bool with_raw,
+                     const std::function<void(const RejectView&)>& visit) {
   Statement s(db, R"sql(
     SELECT r.id, s.path, r.line, r.error_line, r.error_column, r.reason, r.size,
            CASE WHEN ?1 THEN r.raw END, r.rejected_at, r.exported_to

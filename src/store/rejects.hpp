@@ -17,14 +17,15 @@ struct RejectView {
   std::string path;
   std::int64_t line, error_line, error_column;
   std::string reason;
-  std::int64_t size;          // the payload's full size
-  std::string raw;            // its bytes (a prefix when it was too large to keep)
-  std::int64_t rejected_at;   // wall clock, epoch milliseconds
+  std::int64_t size;         // the payload's full size
+  std::string raw;           // its bytes (a prefix when it was too large to keep)
+  std::int64_t rejected_at;  // wall clock, epoch milliseconds
   std::optional<std::string> exported_to;
 };
 
 // Calls VISIT for every rejected payload, oldest first; RAW is filled only WITH_RAW.
-void for_each_reject(Database& db, bool with_raw, const std::function<void(const RejectView&)>& visit);
+void for_each_reject(Database& db, bool with_raw,
+                     const std::function<void(const RejectView&)>& visit);
 
 // Records that reject ID was exported to the file PATH (an absolute path).
 void mark_exported(Database& db, std::int64_t id, const std::string& path);

@@ -13,13 +13,16 @@ int check(sqlite3* db, int code, std::string_view what) {
   if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE) return code;
   std::string message = std::string(what) + ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  message += " (SQLite code " + std::to_string(db != nullptr ? sqlite3_extended_errcode(db) : code) + ")";
+  message +=
+      " (SQLite code " + std::to_string(db != nullptr ? sqlite3_extended_errcode(db) : code) + ")";
   throw Error(message);
 }
 
 namespace {
 
-bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return access(path.c_str(), F_OK) == 0;
+}
 
 // PATH as a URI file name with the characters URIs reserve escaped.
 std::string file_uri(const std::string& path, const char* query) {
@@ -51,10 +54,16 @@ Database::Database(const std::string& path, OpenMode mode) {
     mode = OpenMode::read_only;
   }
   switch (mode) {
-    case OpenMode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
-    case OpenMode::read_write: flags |= SQLITE_OPEN_READWRITE; break;
+    case OpenMode::read_write_create:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case OpenMode::read_write:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
     case OpenMode::read_only:
-    case OpenMode::read_only_untouched: flags |= SQLITE_OPEN_READONLY; break;
+    case OpenMode::read_only_untouched:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
   }
   const int code = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (code != SQLITE_OK) {
@@ -145,9 +154,13 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::optional<std::int64_t> Statement::optional_int64(int column) const {
   if (is_null(column)) return std::nullopt;

@@ -47,7 +47,9 @@ class Statement {
  public:
   Statement(const Database& db, const char* sql);
   ~Statement();
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
 
@@ -56,7 +58,9 @@ class Statement {
   Statement& bind(int index, std::optional<std::int64_t> value);
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::optional<std::string_view> text);
-  Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, const std::string& text) {
+    return bind(index, std::string_view(text));
+  }
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind_blob(int index, std::string_view bytes);
   // Binds TEXT without a copy: it must stay valid until the statement is reset.

@@ -69,10 +69,9 @@ Stats collect_stats(Database& db, const TimeRange& range) {
       GROUP BY a.id ORDER BY 4 DESC, a.fingerprint)sql");
     bind_range(s, range);
     while (s.step())
-      st.reopens.push_back({std::string(s.text(0)),
-                            rules::parse_state(s.text(1)).value_or(rules::State::open),
-                            rules::parse_level(s.text(2)).value_or(rules::Level::medium),
-                            s.int64(3)});
+      st.reopens.push_back(
+          {std::string(s.text(0)), rules::parse_state(s.text(1)).value_or(rules::State::open),
+           rules::parse_level(s.text(2)).value_or(rules::Level::medium), s.int64(3)});
   }
   return st;
 }

@@ -53,35 +53,47 @@ void create_or_migrate(Database& db, const std::string& path) {
     db.exec(create_schema_sql);
     db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
     Statement meta(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
-    meta.bind(1, std::string_view("created_by")).bind(2, std::string_view("jira-alerts " JIRA_ALERTS_VERSION)).run();
-    meta.bind(1, std::string_view("created_at")).bind(2, util::format_iso8601(util::now_millis())).run();
+    meta.bind(1, std::string_view("created_by"))
+        .bind(2, std::string_view("jira-alerts " JIRA_ALERTS_VERSION))
+        .run();
+    meta.bind(1, std::string_view("created_at"))
+        .bind(2, util::format_iso8601(util::now_millis()))
+        .run();
   }
   tx.commit();
 }
-
 
 }  // namespace
 
 std::string_view rule_name(rules::Rule rule) {
   switch (rule) {
-    case rules::Rule::ignored_event: return "ignored_event";
-    case rules::Rule::duplicate: return "duplicate";
-    case rules::Rule::stale: return "stale";
-    case rules::Rule::deleted: return "deleted";
-    case rules::Rule::resolve_status: return "resolve_status";
-    case rules::Rule::done_category: return "done_category";
-    case rules::Rule::active_status: return "active_status";
-    case rules::Rule::no_status: return "no_status";
-    case rules::Rule::rejected: return "rejected";
+    case rules::Rule::ignored_event:
+      return "ignored_event";
+    case rules::Rule::duplicate:
+      return "duplicate";
+    case rules::Rule::stale:
+      return "stale";
+    case rules::Rule::deleted:
+      return "deleted";
+    case rules::Rule::resolve_status:
+      return "resolve_status";
+    case rules::Rule::done_category:
+      return "done_category";
+    case rules::Rule::active_status:
+      return "active_status";
+    case rules::Rule::no_status:
+      return "no_status";
+    case rules::Rule::rejected:
+      return "rejected";
   }
   return "rejected";
 }
 
 std::optional<rules::Rule> parse_rule(std::string_view name) {
   using rules::Rule;
-  for (const Rule r : {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted,
-                       Rule::resolve_status, Rule::done_category, Rule::active_status,
-                       Rule::no_status, Rule::rejected})
+  for (const Rule r :
+       {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted, Rule::resolve_status,
+        Rule::done_category, Rule::active_status, Rule::no_status, Rule::rejected})
     if (rule_name(r) == name) return r;
   return std::nullopt;
 }
@@ -89,12 +101,14 @@ std::optional<rules::Rule> parse_rule(std::string_view name) {
 namespace {
 Database open_database(const std::string& path, Access access) {
   switch (access) {
-    case Access::write: return Database(path, OpenMode::read_write_create);
+    case Access::write:
+      return Database(path, OpenMode::read_write_create);
     case Access::read:
       if (!file_exists(path))
         throw Error("no state file '" + path + "' (run 'jira-alerts replay' to create it)");
       return Database(path, OpenMode::read_only_untouched);
-    case Access::dry_run: return Database(":memory:", OpenMode::read_write_create);
+    case Access::dry_run:
+      return Database(":memory:", OpenMode::read_write_create);
   }
   throw Error("unknown access mode");
 }
@@ -125,10 +139,12 @@ Store::Store(const std::string& path, Access access) : db_(open_database(path, a
     case Access::dry_run:
       if (file_exists(path)) {
         Database source(path, OpenMode::read_only_untouched);
-        check(source.handle(), sqlite3_busy_timeout(source.handle(), busy_timeout_ms), "state file");
+        check(source.handle(), sqlite3_busy_timeout(source.handle(), busy_timeout_ms),
+              "state file");
         check_version(source, path);
         sqlite3_backup* backup = sqlite3_backup_init(db_.handle(), "main", source.handle(), "main");
-        if (backup == nullptr) check(db_.handle(), sqlite3_errcode(db_.handle()), "copying the state file");
+        if (backup == nullptr)
+          check(db_.handle(), sqlite3_errcode(db_.handle()), "copying the state file");
         const int code = sqlite3_backup_step(backup, -1);
         sqlite3_backup_finish(backup);
         if (code != SQLITE_DONE) check(db_.handle(), code, "copying the state file");
@@ -189,7 +205,9 @@ void Store::rollback_batch() {
   last_names_ = {};
 }
 
-void Store::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+void Store::checkpoint() {
+  db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
 
 void Store::begin_run(std::string_view command) {
   Statement s(db_, "INSERT INTO runs (started_at, command) VALUES (?1, ?2)");
@@ -198,7 +216,9 @@ void Store::begin_run(std::string_view command) {
 }
 
 void Store::finish_run(std::uint64_t payloads, std::uint64_t rejected) {
-  Statement s(db_, "UPDATE runs SET finished_at = ?1, payloads = payloads + ?2, rejected = rejected + ?3 WHERE id = ?4");
+  Statement s(db_,
+              "UPDATE runs SET finished_at = ?1, payloads = payloads + ?2, rejected = rejected + "
+              "?3 WHERE id = ?4");
   s.bind(1, util::now_millis())
       .bind(2, static_cast<std::int64_t>(payloads))
       .bind(3, static_cast<std::int64_t>(rejected))
@@ -250,8 +270,8 @@ Alert* Store::find(std::string_view key) {
 }
 
 bool Store::applied(std::int64_t alert_id, std::uint64_t identity) {
-  auto& s = statement(applied_,
-                      "SELECT 1 FROM events WHERE alert_id = ?1 AND identity = ?2 LIMIT 1");
+  auto& s =
+      statement(applied_, "SELECT 1 FROM events WHERE alert_id = ?1 AND identity = ?2 LIMIT 1");
   s.bind(1, alert_id).bind(2, static_cast<std::int64_t>(identity));
   const bool found = s.step();
   s.reset();
@@ -415,7 +435,8 @@ void Store::close_episode(std::int64_t alert_id, std::int64_t seq,
 
 std::int64_t Store::source_id(std::string_view path) {
   if (const auto it = sources_.find(path); it != sources_.end()) return it->second;
-  auto& insert = statement(insert_source_, "INSERT INTO sources (path) VALUES (?1) ON CONFLICT DO NOTHING");
+  auto& insert =
+      statement(insert_source_, "INSERT INTO sources (path) VALUES (?1) ON CONFLICT DO NOTHING");
   insert.bind(1, path).run();
   auto& select = statement(select_source_, "SELECT id FROM sources WHERE path = ?1");
   select.bind(1, path);
@@ -441,7 +462,8 @@ std::int64_t Store::intern(std::string_view name) {
   // A hostile input could bring endless distinct names: keep the cache bounded.
   if (names_.size() > 100'000) names_.clear();
   if (const auto it = names_.find(name); it != names_.end()) return it->second;
-  auto& insert = statement(insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING");
+  auto& insert =
+      statement(insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING");
   insert.bind(1, name).run();
   auto& select = statement(select_name_, "SELECT id FROM names WHERE name = ?1");
   select.bind(1, name);
@@ -480,7 +502,7 @@ void Store::log_event(const EventRow& r) {
 }
 
 Store::StandingRejects Store::standing_rejects(std::int64_t source_id,
-                                              const std::string& absolute_path) {
+                                               const std::string& absolute_path) {
   StandingRejects standing;
   Statement lines(db_, "SELECT DISTINCT line FROM rejects WHERE source_id = ?1");
   lines.bind(1, source_id);

@@ -18,9 +18,9 @@ namespace jira_alerts::store {
 
 // How the state file is opened.
 enum class Access : std::uint8_t {
-  write,     // create or migrate the file, then write to it
-  read,      // read an existing file; never create or change it
-  dry_run,   // a private in-memory copy of the file (or a new empty state): the file is untouched
+  write,    // create or migrate the file, then write to it
+  read,     // read an existing file; never create or change it
+  dry_run,  // a private in-memory copy of the file (or a new empty state): the file is untouched
 };
 
 // One alert as stored.
@@ -50,7 +50,7 @@ struct EventRow {
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   std::optional<std::string_view> jira_priority, status, summary;
-  std::optional<std::string_view> user;  // who triggered the change
+  std::optional<std::string_view> user;   // who triggered the change
   std::optional<std::uint64_t> identity;  // applied payloads only: the duplicate check reads it
   std::optional<std::string_view> warnings;
 };
@@ -58,8 +58,8 @@ struct EventRow {
 // One rejected payload.
 struct RejectRow {
   std::int64_t source_id;
-  std::uint64_t line;                       // where the payload starts
-  std::uint64_t error_line, error_column;   // where it went wrong
+  std::uint64_t line;                      // where the payload starts
+  std::uint64_t error_line, error_column;  // where it went wrong
   std::string_view reason;
   std::uint64_t size;
   std::string_view raw;
@@ -115,8 +115,8 @@ class Store {
   void add_alias(std::string_view key, std::int64_t alert_id);
   void open_episode(std::int64_t alert_id, std::int64_t seq, std::optional<util::Millis> opened_at,
                     rules::Level priority);
-  void close_episode(std::int64_t alert_id, std::int64_t seq, std::optional<util::Millis> resolved_at,
-                     rules::Level priority);
+  void close_episode(std::int64_t alert_id, std::int64_t seq,
+                     std::optional<util::Millis> resolved_at, rules::Level priority);
 
   std::int64_t source_id(std::string_view path);
 
@@ -155,10 +155,10 @@ class Store {
   bool batch_open_ = false;
   Interned names_, sources_;
   std::array<std::pair<std::string, std::int64_t>, 4> last_names_{};  // per NameKind
-  Interned alert_ids_;                              // fingerprints and aliases
-  std::unordered_map<std::int64_t, Alert> alerts_;  // by id
-  std::vector<std::int64_t> dirty_;                 // changed since the batch began
-  std::int64_t data_version_ = -1;                  // after our last commit
+  Interned alert_ids_;                                                // fingerprints and aliases
+  std::unordered_map<std::int64_t, Alert> alerts_;                    // by id
+  std::vector<std::int64_t> dirty_;  // changed since the batch began
+  std::int64_t data_version_ = -1;   // after our last commit
   std::unique_ptr<Statement> find_, applied_, insert_alert_, update_alert_, insert_alias_,
       open_episode_, close_episode_, insert_name_, select_name_, insert_source_, select_source_,
       insert_event_, update_reject_, insert_reject_;

@@ -35,7 +35,9 @@ constexpr Civil civil_from_days(std::int64_t z) {
   return {y + (m <= 2), m, d};
 }
 
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, unsigned m) {
   static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -133,12 +135,11 @@ void append_iso8601(std::string& out, Millis ms) {
   const Civil c = civil_from_days(days);
   const auto sec = rem / 1000;
   char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                              static_cast<long long>(c.year), c.month, c.day,
-                              static_cast<long long>(sec / 3600),
-                              static_cast<long long>(sec / 60 % 60),
-                              static_cast<long long>(sec % 60),
-                              static_cast<long long>(rem % 1000));
+  const int n =
+      std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                    static_cast<long long>(c.year), c.month, c.day,
+                    static_cast<long long>(sec / 3600), static_cast<long long>(sec / 60 % 60),
+                    static_cast<long long>(sec % 60), static_cast<long long>(rem % 1000));
   out.append(buf, static_cast<std::size_t>(n));
 }
 
