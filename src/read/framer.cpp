@@ -28,7 +28,7 @@ Masks classify(const char* p) {
   const __m128i case_bit = _mm_set1_epi8(0x20);
   const __m128i open = _mm_set1_epi8('{');   // '[' | 0x20 == '{'
   const __m128i close = _mm_set1_epi8('}');  // ']' | 0x20 == '}'
-  for (int i = 0; i < 4; ++i) {
+  for (std::ptrdiff_t i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     const __m128i folded = _mm_or_si128(v, case_bit);
     const auto bits = [&](__m128i eq) {
@@ -154,8 +154,8 @@ bool Framer::next(Frame& frame) {
     const char c = buf_[pos_];
     if (c == '\n') {
       newline();
-    } else if (c == ' ' || c == '\t' || c == '\r') {
-    } else if (in_array_ && c == ',') {
+    } else if (c == ' ' || c == '\t' || c == '\r' || (in_array_ && c == ',')) {
+      // white space, or what separates the elements of a top-level array
     } else if (in_array_ && c == ']') {
       in_array_ = false;
     } else if (!in_array_ && c == '[') {

@@ -249,7 +249,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       }
       store_.update_alert(a);
     }
-  } else if (d.action == Action::stale && p.summary.present &&
+  } else if (d.action == Action::stale && alert != nullptr && p.summary.present &&
              (!alert->summary || *alert->summary != p.summary.value)) {
     // Kept so that 'alerts --at' knows the title a late payload would have set.
     changed_summary = p.summary.value;
