@@ -246,6 +246,26 @@ TEST_SUITE("store.replay") {
     } while (std::next_permutation(order.begin(), order.end()));
   }
 
+  TEST_CASE("two open alerts merged by a late move keep one open episode") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const std::string move =
+        R"(,"changelog":{"id":"9","items":[{"field":"Key","fieldtype":"jira","from":null,)"
+        R"("fromString":"KAN-1","to":null,"toString":"OPS-9"}]})";
+    replay_text(st, dir, "h.ndjson",
+                payload("jira:issue_created", "KAN-1", 1000, "To Do", "new", "Low") +
+                    payload("jira:issue_updated", "OPS-9", 3000, "In Progress", "indeterminate") +
+                    payload("jira:issue_updated", "OPS-9", 2000, "To Do", "new", "High", move));
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].fingerprint == "OPS-9");
+    CHECK(all[0].state == State::open);
+    CHECK(all[0].episodes == 1);
+    CHECK(all[0].events == 2);
+    CHECK(count(st, "SELECT opened_at FROM episodes WHERE resolved_at IS NULL") == 1000);
+    CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
+  }
+
   TEST_CASE("duplicates and stale payloads are logged but change nothing") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);

@@ -86,7 +86,9 @@ Command setup_alerts(CLI::App& parent) {
   jira-alerts alerts --at 2026-01-13T09:30:00Z --state open
   jira-alerts alerts --at 1768298853918 --format jsonl
 
-TIME is epoch milliseconds or ISO-8601 (2026-01-02T03:04:05Z, 2026-01-02T04:04:05+01:00).)");
+TIME is epoch milliseconds or ISO-8601 (2026-01-02T03:04:05Z, 2026-01-02T04:04:05+01:00).
+
+Exit status: 0 listed (also when nothing matches), 2 usage error or no usable state file.)");
   return {app, [o] { return run_alerts(*o); }};
 }
 

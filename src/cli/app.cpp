@@ -1,10 +1,12 @@
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
 #include "cli/commands.hpp"
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 namespace jira_alerts::cli {
 
@@ -30,11 +32,32 @@ Run 'jira-alerts COMMAND --help' for a command's options; 'man jira-alerts' for 
                                       setup_stats(app),
                                       setup_rejects(app)};
 
+  // A mistyped command would otherwise read as "a subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto& command : commands) names.push_back(command.app->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::string message = std::string("jira-alerts: unknown command '") + argv[1] + "'";
+      const std::string suggestion = util::closest(argv[1], names);
+      if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+      std::fprintf(stderr, "%s\nRun 'jira-alerts --help' for the commands.\n", message.c_str());
+      return static_cast<int>(Exit::usage);
+    }
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --version
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(Exit::usage);
+    std::fprintf(stderr,
+                 "jira-alerts: %s\nRun 'jira-alerts --help' for the commands, 'jira-alerts COMMAND "
+                 "--help' for their options.\n",
+                 e.what());
+    return static_cast<int>(Exit::usage);
   }
   try {
     for (const auto& command : commands)

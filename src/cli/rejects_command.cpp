@@ -152,7 +152,9 @@ Command setup_rejects(CLI::App& parent) {
   jira-alerts rejects                          list them: source, size, when, reason
   jira-alerts rejects --export broken/         write each one out to fix by hand
   jira-alerts replay broken/                   replay the fixed files: they leave the list
-  jira-alerts rejects --drop 3 --drop 7        forget two of them)");
+  jira-alerts rejects --drop 3 --drop 7        forget two of them
+
+Exit status: 0 done, 2 usage error, an unknown ID or no usable state file.)");
   return {app, [o] { return run_rejects(*o); }};
 }
 

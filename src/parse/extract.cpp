@@ -299,6 +299,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   bool StartArray() {
     const std::uint64_t at = tell();
     if (depth_ == 0) return fail(at, "not an object: the payload is a JSON array");
+    if (top() == Node::items) return item_error(at, "an array");
     Node node = Node::other;
     if (pending_ == Slot::items)
       node = Node::items;
@@ -333,6 +334,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     const std::string_view v(s, n);
     const std::uint64_t at = static_cast<std::uint64_t>(s - base_) - 1;
     if (depth_ == 0) return fail(at, "not an object: the payload is a JSON string");
+    if (top() == Node::items) return item_error(at, "a string");
     const Slot slot = take();
     // RapidJSON decodes a lone \udc00 into bytes that are not UTF-8; what the rules
     // keep must be valid UTF-8.
@@ -409,6 +411,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   bool Null() {
     if (depth_ == 0) return fail(tell() - 4, "not an object: the payload is null");
+    if (top() == Node::items) return item_error(tell() - 4, "null");
     const Slot slot = take();
     // null spells "absent" for every field the rules read, but the event type.
     if (slot == Slot::webhook_event) return type_error(tell() - 4, "null");
@@ -453,6 +456,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
 
   bool integer(std::int64_t value) {
     if (depth_ == 0) return fail(0, "not an object: the payload is a JSON number");
+    if (top() == Node::items) return item_error(tell(), "a number");
     const Slot slot = take();
     switch (slot) {
       case Slot::none:
@@ -474,9 +478,15 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   // already moved past it (literals), so that the error points at its start.
   bool scalar(const char* what, std::uint64_t length) {
     if (depth_ == 0) return fail(0, std::string("not an object: the payload is ") + what);
+    if (top() == Node::items) return item_error(tell() - length, what);
     const Slot slot = take();
     if (slot == Slot::none) return true;
     return type_error(tell() - length, what);
+  }
+
+  // The rules read every changelog item: each must be an object.
+  bool item_error(std::uint64_t at, const std::string& found) {
+    return fail(at, "field 'changelog.items[]' must be an object, not " + found);
   }
 
   bool type_error(std::uint64_t at, const std::string& found) {
@@ -732,7 +742,7 @@ class DomReader {
         if (e.type() == type::NULL_VALUE) return true;
         if (e.type() != type::ARRAY) return false;
         for (const element item : simdjson::dom::array(e)) {
-          if (item.type() != type::OBJECT) continue;
+          if (item.type() != type::OBJECT) return false;
           c_.item = {};
           if (!members(Node::item, simdjson::dom::object(item))) return false;
           c_.finish_item();

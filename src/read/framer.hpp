@@ -43,6 +43,10 @@ class Framer {
   // Fills FRAME with the next payload; false at the end of the input.
   bool next(Frame& frame);
 
+  // The 1-based line and column just past the last byte read.
+  std::uint64_t line() const { return line_; }
+  std::uint64_t column() const { return absolute(end_) - line_begin_ + 1; }
+
  private:
   bool fill();
   void newline();

@@ -89,7 +89,12 @@ std::size_t ByteStream::read(char* buffer, std::size_t size) {
     // zlib names a stream opened from a descriptor "<fd:N>": the path says it better.
     if (text.rfind("<fd:", 0) == 0 && text.find(": ") != std::string_view::npos)
       text.remove_prefix(text.find(": ") + 2);
-    throw Error("cannot read '" + path_ + "': " + std::string(text));
+    if (code != Z_BUF_ERROR && code != Z_DATA_ERROR)
+      throw Error("cannot read '" + path_ + "': " + std::string(text));
+    // Damaged compressed data: what came before it is still good. The stream ends here.
+    damage_ = "gzip data " + std::string(code == Z_BUF_ERROR ? "cut short" : "corrupt") + " (" +
+              std::string(text) + "): the rest of the file cannot be read";
+    return 0;
   }
   return static_cast<std::size_t>(n);
 }

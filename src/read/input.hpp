@@ -26,14 +26,19 @@ class ByteStream {
   ByteStream(const ByteStream&) = delete;
   ByteStream& operator=(const ByteStream&) = delete;
 
-  // Reads up to SIZE bytes into BUFFER; 0 at the end. Throws Error on a read error.
+  // Reads up to SIZE bytes into BUFFER; 0 at the end, also where gzip data is damaged
+  // (see damage()). Throws Error on a read error.
   std::size_t read(char* buffer, std::size_t size);
 
   // The path as given, for messages.
   const std::string& path() const { return path_; }
 
+  // Why the stream ended early (damaged gzip data), or "" when it did not.
+  const std::string& damage() const { return damage_; }
+
  private:
   std::string path_;
+  std::string damage_;
   gzFile file_ = nullptr;
 };
 

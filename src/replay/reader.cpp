@@ -65,6 +65,14 @@ Chunk* Reader::next() {
   return chunk;
 }
 
+Chunk* Reader::try_next() {
+  std::lock_guard lock(mutex_);
+  if (full_.empty()) return nullptr;
+  Chunk* chunk = full_.front();
+  full_.pop_front();
+  return chunk;
+}
+
 void Reader::release(Chunk* chunk) {
   std::lock_guard lock(mutex_);
   free_.push_back(chunk);
@@ -114,6 +122,8 @@ void Reader::run() {
       read::Framer framer(in);
       read::Frame frame;
       while (framer.next(frame)) {
+        // A stream that broke before its first payload says so once, below.
+        if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
         Parsed* out = slot();
         if (out == nullptr) return;
         out->kind = Parsed::Kind::payload;
@@ -148,6 +158,17 @@ void Reader::run() {
         out->reason = std::move(rejection.reason);
         out->raw.assign(frame.bytes);
         chunk->bytes += out->raw.size();
+      }
+      if (!in.damage().empty()) {
+        Parsed* out = slot();
+        if (out == nullptr) return;
+        out->kind = Parsed::Kind::rejected;
+        out->file = file;
+        out->line = out->error_line = framer.line();
+        out->column = out->error_column = framer.column();
+        out->size = 0;
+        out->reason = in.damage();
+        out->raw.clear();
       }
     } catch (...) {
       Parsed* out = slot();

@@ -59,6 +59,8 @@ class Reader {
 
   // The next chunk in input order; give it back with release() when done.
   Chunk* next();
+  // The next chunk if one is ready, else null.
+  Chunk* try_next();
   void release(Chunk* chunk);
   // Asks the thread to stop early (the consumer does not want more).
   void stop();

@@ -1,6 +1,8 @@
 #include "replay/replayer.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 
@@ -15,9 +17,21 @@ Replayer::Replayer(store::Store& store, const rules::Mapping& mapping,
 bool Replayer::replay(const std::vector<std::string>& files) {
   Reader reader(files);
   sources_.assign(files.size(), Source{});
-  if (!store_.in_batch()) store_.begin_batch();
+  const bool batches = on_reject_ == OnReject::keep_going;
+  const auto started = std::chrono::steady_clock::now();
+  auto batch_started = started;
   for (;;) {
-    Chunk* chunk = reader.next();
+    Chunk* chunk = reader.try_next();
+    if (chunk == nullptr) {
+      // The input is slow (a pipe): commit what came so far rather than hold the
+      // file locked while waiting.
+      if (batches && in_batch_ > 0) commit_batch(started);
+      chunk = reader.next();
+    }
+    if (!store_.in_batch()) {
+      store_.begin_batch();
+      batch_started = std::chrono::steady_clock::now();
+    }
     for (std::size_t i = 0; i < chunk->used; ++i) {
       const Parsed& item = chunk->items[i];
       if (item.kind == Parsed::Kind::failed) {
@@ -41,20 +55,29 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         apply(item, path, src.id);
         replace_rejects(src, item.line);
       }
-      // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
-      if (++in_batch_ >= batch_size && on_reject_ == OnReject::keep_going) {
-        store_.commit_batch();
-        store_.begin_batch();
-        in_batch_ = 0;
-        // Source ids are interned per transaction: look them up again.
-        for (auto& s : sources_) s.id = 0;
-      }
+      ++in_batch_;
       if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
     }
     const bool last = chunk->last;
     reader.release(chunk);
     if (last) return true;
+    // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
+    if (batches && (in_batch_ >= batch_size ||
+                    std::chrono::steady_clock::now() - batch_started > batch_time)) {
+      commit_batch(started);
+    }
   }
+}
+
+void Replayer::commit_batch(std::chrono::steady_clock::time_point started) {
+  store_.commit_batch();
+  in_batch_ = 0;
+  // Source ids are interned per transaction: look them up again.
+  for (auto& s : sources_) s.id = 0;
+  // A long replay leaves a moment between batches, so that another process waiting
+  // for the file gets its turn instead of waiting for the whole run.
+  if (std::chrono::steady_clock::now() - started > batch_time)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
 }
 
 Replayer::Source& Replayer::source(std::size_t file, const std::string& path) {

@@ -3,6 +3,7 @@
 // one payload at a time, in input order.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,6 +34,8 @@ class Replayer {
  public:
   // Payloads per write transaction: a kill loses at most this many, never correctness.
   static constexpr std::uint64_t batch_size = 10'000;
+  // ... or this much time, whichever comes first.
+  static constexpr std::chrono::milliseconds batch_time{1000};
 
   Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionWriter* writer,
            OnReject on_reject);
@@ -60,6 +63,7 @@ class Replayer {
   Source& source(std::size_t file, const std::string& path);
   void replace_rejects(Source& source, std::uint64_t line);
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
+  void commit_batch(std::chrono::steady_clock::time_point started);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
   void count(rules::Action action);
 

@@ -12,6 +12,34 @@ namespace {
 
 constexpr int busy_timeout_ms = 60'000;
 
+// Waits for another process's write transaction by polling every millisecond (SQLite's
+// own handler backs off to 100 ms and so rarely catches the gap between two batches).
+int wait_for_lock(void*, int attempts) {
+  if (attempts >= busy_timeout_ms) return 0;
+  sqlite3_sleep(1);
+  return 1;
+}
+
+void set_busy_handler(Database& db) {
+  check(db.handle(), sqlite3_busy_handler(db.handle(), wait_for_lock, nullptr), "state file");
+}
+
+// Switching to WAL needs the file to itself: a process creating the same new file
+// at the same moment makes it fail at once, without the busy handler.
+void use_wal(Database& db) {
+  for (int attempt = 0;; ++attempt) {
+    {
+      Statement mode(db, "PRAGMA journal_mode");
+      if (mode.step() && mode.text(0) == "wal") return;
+    }
+    const int code = sqlite3_exec(db.handle(), "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if (code == SQLITE_OK) return;
+    if ((code & 0xff) != SQLITE_BUSY || attempt >= busy_timeout_ms)
+      check(db.handle(), code, "state file: switching to WAL");
+    sqlite3_sleep(1);
+  }
+}
+
 int user_version(Database& db) {
   Statement s(db, "PRAGMA user_version");
   s.step();
@@ -29,12 +57,19 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// Refuses files this program cannot use, before anything is written to them.
+// Refuses files this program cannot use, before anything is written to them. Both
+// reads share one transaction: another process may be creating the schema.
 void check_version(Database& db, const std::string& path) {
+  const bool own_transaction = sqlite3_get_autocommit(db.handle()) != 0;
   int version = 0;
+  bool tables = false;
   try {
+    if (own_transaction) db.exec("BEGIN");
     version = user_version(db);
+    tables = has_tables(db);
+    if (own_transaction) db.exec("COMMIT");
   } catch (const Error& e) {
+    if (own_transaction) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw Error("state file '" + path + "' is not a SQLite database (" + e.what() + ")");
   }
   if (version > schema_version) {
@@ -42,7 +77,7 @@ void check_version(Database& db, const std::string& path) {
                 ", newer than this program's version " + std::to_string(schema_version) +
                 "; use a newer jira-alerts (the file was not changed)");
   }
-  if (version == 0 && has_tables(db))
+  if (version == 0 && tables)
     throw Error("'" + path + "' is a SQLite database but not a jira-alerts state file");
 }
 
@@ -115,15 +150,28 @@ Database open_database(const std::string& path, Access access) {
 }  // namespace
 
 Store::Store(const std::string& path, Access access) : db_(open_database(path, access)) {
-  check(db_.handle(), sqlite3_busy_timeout(db_.handle(), busy_timeout_ms), "state file");
+  try {
+    open(path, access);
+  } catch (const Error& e) {
+    // Name the file in every message about it.
+    const std::string message = e.what();
+    if (message.rfind("state file: ", 0) == 0)
+      throw Error("state file '" + path + "': " + message.substr(12), e.status());
+    throw;
+  }
+}
+
+void Store::open(const std::string& path, Access access) {
+  set_busy_handler(db_);
   switch (access) {
     case Access::write:
       check_version(db_, path);
+      use_wal(db_);
       // NORMAL is durable against a killed process in WAL mode; checkpoints (the only
       // fsyncs) come every 64 MiB of WAL instead of every 4 MiB.
       db_.exec(
-          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-          "PRAGMA wal_autocheckpoint = 16384; PRAGMA cache_size = -8192");
+          "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; "
+          "PRAGMA cache_size = -8192");
       // A small run (one payload piped from CI) should not pay for a checkpoint and
       // its fsyncs on close: the WAL is kept, and checkpoint() folds it in after
       // large runs.
@@ -139,8 +187,7 @@ Store::Store(const std::string& path, Access access) : db_(open_database(path, a
     case Access::dry_run:
       if (file_exists(path)) {
         Database source(path, OpenMode::read_only_untouched);
-        check(source.handle(), sqlite3_busy_timeout(source.handle(), busy_timeout_ms),
-              "state file");
+        set_busy_handler(source);
         check_version(source, path);
         sqlite3_backup* backup = sqlite3_backup_init(db_.handle(), "main", source.handle(), "main");
         if (backup == nullptr)
@@ -206,7 +253,10 @@ void Store::rollback_batch() {
 }
 
 void Store::checkpoint() {
-  db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  // Best effort, without waiting: another process at work keeps the WAL in use.
+  sqlite3_busy_handler(db_.handle(), nullptr, nullptr);
+  sqlite3_exec(db_.handle(), "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  set_busy_handler(db_);
 }
 
 void Store::begin_run(std::string_view command) {
@@ -391,6 +441,25 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
           FROM episodes WHERE alert_id = ?1) AS ordered
     WHERE episodes.alert_id = ?1 AND episodes.seq = ordered.old)sql");
   renumber.bind(1, into_id).run();
+  // One issue has one incident at a time: a resolved alert closes every episode,
+  // an open one keeps a single open episode, opened when the earliest opened.
+  if (into.state == rules::State::resolved) {
+    Statement close(
+        db_, "UPDATE episodes SET resolved_at = ?2 WHERE alert_id = ?1 AND resolved_at IS NULL");
+    close.bind(1, into_id).bind(2, into.resolved_at).run();
+  } else {
+    Statement keep(db_, R"sql(
+      UPDATE episodes SET opened_at = (SELECT min(opened_at) FROM episodes
+                                       WHERE alert_id = ?1 AND resolved_at IS NULL)
+      WHERE alert_id = ?1 AND seq = (SELECT max(seq) FROM episodes
+                                     WHERE alert_id = ?1 AND resolved_at IS NULL))sql");
+    keep.bind(1, into_id).run();
+    Statement drop(db_, R"sql(
+      DELETE FROM episodes WHERE alert_id = ?1 AND resolved_at IS NULL
+        AND seq < (SELECT max(seq) FROM episodes WHERE alert_id = ?1 AND resolved_at IS NULL))sql");
+    drop.bind(1, into_id).run();
+    renumber.bind(1, into_id).run();
+  }
   Statement newest(db_, "SELECT max(seq) FROM episodes WHERE alert_id = ?1");
   newest.bind(1, into_id);
   newest.step();

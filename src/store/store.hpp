@@ -141,6 +141,7 @@ class Store {
   };
   using Interned = std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>>;
 
+  void open(const std::string& path, Access access);
   enum class NameKind : std::uint8_t { event, jira_priority, status, user };
   std::optional<std::int64_t> name_id(std::optional<std::string_view> name, NameKind kind);
   std::int64_t intern(std::string_view name);
