@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace jira_alerts::replay {
 
@@ -199,7 +199,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   const std::uint64_t identity = item.identity;
   const bool may_repeat =
       !p.timestamp || (found && alert->updated_at && *p.timestamp <= *alert->updated_at);
-  const bool already = issue_event && found && may_repeat && store_.applied(alert->id, identity);
+  const bool already = issue_event && found && may_repeat && alert->applied(identity);
   const rules::Current current = found ? rules::Current{alert->state, alert->updated_at}
                                        : rules::Current{rules::State::open, std::nullopt};
   const rules::Decision d = rules::decide(p, found ? &current : nullptr, already, mapping_);
@@ -246,6 +246,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     a.state = d.state;
     if (ts && (!a.updated_at || *ts > *a.updated_at)) a.updated_at = ts;
     ++a.events;
+    a.add_identity(identity);
 
     if (!found) {
       a.episode = 1;

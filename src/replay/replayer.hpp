@@ -33,7 +33,7 @@ struct Counts {
 class Replayer {
  public:
   // Payloads per write transaction: a kill loses at most this many, never correctness.
-  static constexpr std::uint64_t batch_size = 10'000;
+  static constexpr std::uint64_t batch_size = 50'000;
   // ... or this much time, whichever comes first.
   static constexpr std::chrono::milliseconds batch_time{1000};
 

@@ -42,7 +42,8 @@ CREATE TABLE alerts (
   resolved_at   INTEGER,
   updated_at    INTEGER,
   events        INTEGER NOT NULL DEFAULT 0,
-  reopens       INTEGER NOT NULL DEFAULT 0
+  reopens       INTEGER NOT NULL DEFAULT 0,
+  identities    BLOB NOT NULL DEFAULT x''
 );
 
 CREATE TABLE aliases (
@@ -79,7 +80,6 @@ CREATE TABLE events (
   identity         INTEGER,
   warnings         TEXT
 );
-CREATE INDEX events_by_alert ON events (alert_id, identity) WHERE alert_id IS NOT NULL;
 
 CREATE TABLE rejects (
   id          INTEGER PRIMARY KEY,

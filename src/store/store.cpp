@@ -32,7 +32,8 @@ void use_wal(Database& db) {
       Statement mode(db, "PRAGMA journal_mode");
       if (mode.step() && mode.text(0) == "wal") return;
     }
-    const int code = sqlite3_exec(db.handle(), "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    const int code =
+        sqlite3_exec(db.handle(), "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
     if (code == SQLITE_OK) return;
     if ((code & 0xff) != SQLITE_BUSY || attempt >= busy_timeout_ms)
       check(db.handle(), code, "state file: switching to WAL");
@@ -166,6 +167,9 @@ void Store::open(const std::string& path, Access access) {
   switch (access) {
     case Access::write:
       check_version(db_, path);
+      // Larger pages for a new file: a replay appends to the event log page after page,
+      // and each page is a write to the WAL. (A no-op for an existing file.)
+      db_.exec("PRAGMA page_size = 16384");
       use_wal(db_);
       // NORMAL is durable against a killed process in WAL mode; checkpoints (the only
       // fsyncs) come every 64 MiB of WAL instead of every 4 MiB.
@@ -281,7 +285,7 @@ Alert* Store::find(std::string_view key) {
   auto& s = statement(find_, R"sql(
     SELECT a.id, a.fingerprint, a.issue_id, a.project, a.state, a.priority, a.jira_priority,
            a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
-           (SELECT max(seq) FROM episodes WHERE alert_id = a.id)
+           (SELECT max(seq) FROM episodes WHERE alert_id = a.id), a.identities
     FROM alerts a
     WHERE a.id = coalesce((SELECT id FROM alerts WHERE fingerprint = ?1),
                           (SELECT alert_id FROM aliases WHERE key = ?1)))sql");
@@ -313,19 +317,44 @@ Alert* Store::find(std::string_view key) {
     alert.events = s.int64(12);
     alert.reopens = s.int64(13);
     alert.episode = s.optional_int64(14).value_or(0);
+    alert.identities = s.blob(15);
   }
   s.reset();
   alert_ids_.emplace(std::string(key), id);
   return &alert;
 }
 
-bool Store::applied(std::int64_t alert_id, std::uint64_t identity) {
-  auto& s =
-      statement(applied_, "SELECT 1 FROM events WHERE alert_id = ?1 AND identity = ?2 LIMIT 1");
-  s.bind(1, alert_id).bind(2, static_cast<std::int64_t>(identity));
-  const bool found = s.step();
-  s.reset();
-  return found;
+// Identities are kept with their alert, packed little-endian: a duplicate check is a
+// scan of one alert's few, and a replay maintains no index for them.
+namespace {
+constexpr std::size_t scanned_identities = 64;  // beyond this many, a hash set answers
+
+std::uint64_t identity_at(const std::string& identities, std::size_t at) {
+  std::uint64_t value = 0;
+  for (int b = 7; b >= 0; --b)
+    value = value << 8 | static_cast<unsigned char>(identities[at + static_cast<std::size_t>(b)]);
+  return value;
+}
+}  // namespace
+
+bool Alert::applied(std::uint64_t identity) const {
+  const std::size_t count = identities.size() / 8;
+  if (count <= scanned_identities) {
+    for (std::size_t at = 0; at < count * 8; at += 8)
+      if (identity_at(identities, at) == identity) return true;
+    return false;
+  }
+  if (identity_index.size() != count) {
+    identity_index.clear();
+    for (std::size_t at = 0; at < count * 8; at += 8)
+      identity_index.insert(identity_at(identities, at));
+  }
+  return identity_index.count(identity) > 0;
+}
+
+void Alert::add_identity(std::uint64_t identity) {
+  for (int b = 0; b < 8; ++b) identities.push_back(static_cast<char>(identity >> (8 * b) & 0xff));
+  if (!identity_index.empty()) identity_index.insert(identity);
 }
 
 namespace {
@@ -339,8 +368,8 @@ std::optional<std::string_view> view(const std::optional<T>& value) {
 Alert* Store::insert_alert(Alert a) {
   auto& s = statement(insert_alert_, R"sql(
     INSERT INTO alerts (fingerprint, issue_id, project, state, priority, jira_priority, status,
-                        summary, opened_at, resolved_at, updated_at, events, reopens)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
+                        summary, opened_at, resolved_at, updated_at, events, reopens, identities)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
   s.bind(1, std::string_view(a.fingerprint))
       .bind(2, view(a.issue_id))
       .bind(3, view(a.project))
@@ -354,6 +383,7 @@ Alert* Store::insert_alert(Alert a) {
       .bind(11, a.updated_at)
       .bind(12, a.events)
       .bind(13, a.reopens)
+      .bind_blob(14, a.identities)
       .run();
   a.id = db_.last_insert_rowid();
   alert_ids_.emplace(a.fingerprint, a.id);
@@ -389,7 +419,8 @@ void Store::write_alert(const Alert& a) {
   auto& s = statement(update_alert_, R"sql(
     UPDATE alerts SET fingerprint = ?1, issue_id = ?2, project = ?3, state = ?4, priority = ?5,
                       jira_priority = ?6, status = ?7, summary = ?8, opened_at = ?9,
-                      resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13
+                      resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13,
+                      identities = ?15
     WHERE id = ?14)sql");
   s.bind(1, std::string_view(a.fingerprint))
       .bind(2, view(a.issue_id))
@@ -405,6 +436,7 @@ void Store::write_alert(const Alert& a) {
       .bind(12, a.events)
       .bind(13, a.reopens)
       .bind(14, a.id)
+      .bind_blob(15, a.identities)
       .run();
 }
 
@@ -425,6 +457,7 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   }
   into.events += from.events;
   into.reopens += from.reopens;
+  into.identities += from.identities;
 
   Statement events(db_, "UPDATE events SET alert_id = ?2 WHERE alert_id = ?1");
   events.bind(1, from_id).bind(2, into_id).run();

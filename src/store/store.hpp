@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rules/decide.hpp"
@@ -34,7 +35,15 @@ struct Alert {
   std::int64_t events = 0;
   std::int64_t reopens = 0;
   std::int64_t episode = 0;  // sequence number of the newest episode (0: none)
+  std::string identities;    // the duplicate identities applied to it, 8 bytes each
   bool dirty = false;        // changed in memory, not yet written
+  // A hash set over IDENTITIES once there are many, so that checks stay O(1).
+  mutable std::unordered_set<std::uint64_t> identity_index;
+
+  // Was IDENTITY applied to this alert?
+  bool applied(std::uint64_t identity) const;
+  // Records that IDENTITY was applied.
+  void add_identity(std::uint64_t identity);
 };
 
 // One row of the event log.
@@ -97,8 +106,6 @@ class Store {
   // batches while no other process writes the file; the pointer stays valid until
   // the batch ends.
   Alert* find(std::string_view key);
-  // Was IDENTITY already applied to ALERT_ID?
-  bool applied(std::int64_t alert_id, std::uint64_t identity);
 
   // Inserts a new alert and returns it, cached.
   Alert* insert_alert(Alert alert);
@@ -160,9 +167,9 @@ class Store {
   std::unordered_map<std::int64_t, Alert> alerts_;                    // by id
   std::vector<std::int64_t> dirty_;  // changed since the batch began
   std::int64_t data_version_ = -1;   // after our last commit
-  std::unique_ptr<Statement> find_, applied_, insert_alert_, update_alert_, insert_alias_,
-      open_episode_, close_episode_, insert_name_, select_name_, insert_source_, select_source_,
-      insert_event_, update_reject_, insert_reject_;
+  std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
+      close_episode_, insert_name_, select_name_, insert_source_, select_source_, insert_event_,
+      update_reject_, insert_reject_;
 };
 
 }  // namespace jira_alerts::store
