@@ -110,7 +110,7 @@ void Replayer::replace_rejects(Source& src, std::uint64_t line) {
 void Replayer::finish() {
   if (store_.in_batch()) store_.commit_batch();
   // After a large run the main file should hold everything by itself again.
-  if (counts_.payloads >= batch_size) store_.checkpoint();
+  if (counts_.payloads >= checkpoint_after) store_.checkpoint();
   if (writer_) writer_->flush();
 }
 

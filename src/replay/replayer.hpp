@@ -36,6 +36,8 @@ class Replayer {
   static constexpr std::uint64_t batch_size = 50'000;
   // ... or this much time, whichever comes first.
   static constexpr std::chrono::milliseconds batch_time{1000};
+  // A run of this many payloads or more folds the WAL into the file when it ends.
+  static constexpr std::uint64_t checkpoint_after = 10'000;
 
   Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionWriter* writer,
            OnReject on_reject);
