@@ -770,6 +770,62 @@ class DomReader {
   Payload& p_;
 };
 
+// What follows a successful reference parse: the status picked, SPEC §4's last checks.
+bool finish_reference(Payload& payload, Collector& collector, const Handler& handler,
+                      Rejection& rejection) {
+  collector.finish();
+  if (const Unusable u = unusable(payload, collector.transition_seen); u.reason != nullptr) {
+    const std::uint64_t at = u.at == Unusable::At::issue ? handler.issue_offset
+                             : u.at == Unusable::At::key ? handler.key_offset
+                                                         : 0;
+    rejection = {at, u.reason};
+    return false;
+  }
+  return true;
+}
+
+// Copies BYTES into BUFFER (NUL-padded as it is) with the exponent of every number
+// whose digits are all zeros (0e400, -0.0E+999) blanked out: the value is zero, and the
+// column of everything else stays where it was. False when there was none.
+bool blank_zero_exponents(std::string_view bytes, std::vector<char>& buffer) {
+  std::memcpy(buffer.data(), bytes.data(), bytes.size());  // undo the in-situ parse
+  bool changed = false;
+  bool in_string = false;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    std::size_t j = c == '-' ? i + 1 : i;
+    bool zero = true;
+    bool digits = false;
+    for (; j < bytes.size() && ((bytes[j] >= '0' && bytes[j] <= '9') || bytes[j] == '.'); ++j) {
+      if (bytes[j] != '0' && bytes[j] != '.') zero = false;
+      digits = digits || bytes[j] != '.';
+    }
+    if (zero && digits && j < bytes.size() && (bytes[j] == 'e' || bytes[j] == 'E')) {
+      std::size_t end = j + 1;
+      if (end < bytes.size() && (bytes[end] == '+' || bytes[end] == '-')) ++end;
+      while (end < bytes.size() && bytes[end] >= '0' && bytes[end] <= '9') ++end;
+      std::fill(buffer.begin() + static_cast<std::ptrdiff_t>(j),
+                buffer.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+      changed = true;
+      j = end;
+    }
+    i = j > i ? j - 1 : i;
+  }
+  return changed;
+}
+
 }  // namespace
 
 Extractor::Extractor(Engine engine) : engine_(engine) {
@@ -815,29 +871,29 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
     payload = Payload{};
   }
 
-  rapidjson::InsituStringStream stream(buffer_.data());
-  Collector collector(payload, id_digits_, changelog_id_digits_);
-  Handler handler(collector, buffer_.data(), stream);
-  rapidjson::Reader reader;
-  constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                             rapidjson::kParseIterativeFlag;
-  const auto result = reader.Parse<flags>(stream, handler);
-  if (result.IsError()) {
-    if (result.Code() == rapidjson::kParseErrorTermination)
-      rejection = {handler.error_offset, handler.error};
-    else
-      rejection = {result.Offset(), parse_error_text(result.Code(), bytes, result.Offset())};
-    return false;
+  for (bool retried = false;; retried = true) {
+    rapidjson::InsituStringStream stream(buffer_.data());
+    Collector collector(payload, id_digits_, changelog_id_digits_);
+    Handler handler(collector, buffer_.data(), stream);
+    rapidjson::Reader reader;
+    constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+                               rapidjson::kParseIterativeFlag;
+    const auto result = reader.Parse<flags>(stream, handler);
+    if (result.IsError()) {
+      // RapidJSON calls 0e400 too big for a double; it is zero, as simdjson reads it.
+      if (result.Code() == rapidjson::kParseErrorNumberTooBig && !retried &&
+          blank_zero_exponents(bytes, buffer_)) {
+        payload = Payload{};
+        continue;
+      }
+      if (result.Code() == rapidjson::kParseErrorTermination)
+        rejection = {handler.error_offset, handler.error};
+      else
+        rejection = {result.Offset(), parse_error_text(result.Code(), bytes, result.Offset())};
+      return false;
+    }
+    return finish_reference(payload, collector, handler, rejection);
   }
-  collector.finish();
-  if (const Unusable u = unusable(payload, collector.transition_seen); u.reason != nullptr) {
-    const std::uint64_t at = u.at == Unusable::At::issue ? handler.issue_offset
-                             : u.at == Unusable::At::key ? handler.key_offset
-                                                         : 0;
-    rejection = {at, u.reason};
-    return false;
-  }
-  return true;
 }
 
 }  // namespace jira_alerts::parse
