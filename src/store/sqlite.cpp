@@ -135,6 +135,13 @@ Statement& Statement::bind_static(int index, std::optional<std::string_view> tex
   return *this;
 }
 
+Statement& Statement::bind_static_blob(int index, std::string_view bytes) {
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC),
+        "state file: binding");
+  return *this;
+}
+
 Statement& Statement::bind_null(int index) {
   check(db_, sqlite3_bind_null(stmt_, index), "state file: binding");
   return *this;

@@ -65,6 +65,7 @@ class Statement {
   Statement& bind_blob(int index, std::string_view bytes);
   // Binds TEXT without a copy: it must stay valid until the statement is reset.
   Statement& bind_static(int index, std::optional<std::string_view> text);
+  Statement& bind_static_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
 
   // Steps once: true while a row is available.

@@ -281,7 +281,7 @@ void Store::finish_run(std::uint64_t payloads, std::uint64_t rejected) {
 }
 
 Alert* Store::find(std::string_view key) {
-  if (const auto it = alert_ids_.find(key); it != alert_ids_.end()) return &alerts_.at(it->second);
+  if (const auto it = alert_ids_.find(key); it != alert_ids_.end()) return it->second;
   auto& s = statement(find_, R"sql(
     SELECT a.id, a.fingerprint, a.issue_id, a.project, a.state, a.priority, a.jira_priority,
            a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
@@ -320,7 +320,7 @@ Alert* Store::find(std::string_view key) {
     alert.identities = s.blob(15);
   }
   s.reset();
-  alert_ids_.emplace(std::string(key), id);
+  alert_ids_.emplace(std::string(key), &alert);
   return &alert;
 }
 
@@ -386,9 +386,9 @@ Alert* Store::insert_alert(Alert a) {
       .bind_blob(14, a.identities)
       .run();
   a.id = db_.last_insert_rowid();
-  alert_ids_.emplace(a.fingerprint, a.id);
   Alert& cached = alerts_[a.id];
   cached = std::move(a);
+  alert_ids_.emplace(cached.fingerprint, &cached);
   return &cached;
 }
 
@@ -402,7 +402,7 @@ void Store::update_alert(Alert& a) {
 void Store::move_alert(Alert& a, std::string_view new_key) {
   add_alias(a.fingerprint, a.id);
   a.fingerprint = new_key;
-  alert_ids_.insert_or_assign(a.fingerprint, a.id);
+  alert_ids_.insert_or_assign(a.fingerprint, &a);
   update_alert(a);
 }
 
@@ -422,21 +422,22 @@ void Store::write_alert(const Alert& a) {
                       resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13,
                       identities = ?15
     WHERE id = ?14)sql");
-  s.bind(1, std::string_view(a.fingerprint))
-      .bind(2, view(a.issue_id))
-      .bind(3, view(a.project))
-      .bind(4, rules::state_name(a.state))
-      .bind(5, rules::level_name(a.priority))
-      .bind(6, view(a.jira_priority))
-      .bind(7, view(a.status))
-      .bind(8, view(a.summary))
+  // The alert outlives run(): its texts are bound without copies.
+  s.bind_static(1, std::string_view(a.fingerprint))
+      .bind_static(2, view(a.issue_id))
+      .bind_static(3, view(a.project))
+      .bind_static(4, rules::state_name(a.state))
+      .bind_static(5, rules::level_name(a.priority))
+      .bind_static(6, view(a.jira_priority))
+      .bind_static(7, view(a.status))
+      .bind_static(8, view(a.summary))
       .bind(9, a.opened_at)
       .bind(10, a.resolved_at)
       .bind(11, a.updated_at)
       .bind(12, a.events)
       .bind(13, a.reopens)
       .bind(14, a.id)
-      .bind_blob(15, a.identities)
+      .bind_static_blob(15, a.identities)
       .run();
 }
 
@@ -502,8 +503,8 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
   remove.bind(1, from_id).run();
   add_alias(old_key, into_id);
-  for (auto& [k, id] : alert_ids_)
-    if (id == from_id) id = into_id;
+  for (auto& [k, cached] : alert_ids_)
+    if (cached == &from) cached = &into;
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), from_id), dirty_.end());
   alerts_.erase(from_id);
   Alert& merged = alerts_.at(into_id);
@@ -516,7 +517,8 @@ void Store::add_alias(std::string_view key, std::int64_t alert_id) {
                       "INSERT INTO aliases (key, alert_id) VALUES (?1, ?2) "
                       "ON CONFLICT (key) DO UPDATE SET alert_id = excluded.alert_id");
   s.bind(1, key).bind(2, alert_id).run();
-  alert_ids_.insert_or_assign(std::string(key), alert_id);
+  if (const auto it = alerts_.find(alert_id); it != alerts_.end())
+    alert_ids_.insert_or_assign(std::string(key), &it->second);
 }
 
 void Store::open_episode(std::int64_t alert_id, std::int64_t seq,

@@ -163,10 +163,11 @@ class Store {
   bool batch_open_ = false;
   Interned names_, sources_;
   std::array<std::pair<std::string, std::int64_t>, 4> last_names_{};  // per NameKind
-  Interned alert_ids_;                                                // fingerprints and aliases
-  std::unordered_map<std::int64_t, Alert> alerts_;                    // by id
-  std::vector<std::int64_t> dirty_;  // changed since the batch began
-  std::int64_t data_version_ = -1;   // after our last commit
+  // Fingerprints and aliases of the cached alerts (the map's nodes do not move).
+  std::unordered_map<std::string, Alert*, Hash, std::equal_to<>> alert_ids_;
+  std::unordered_map<std::int64_t, Alert> alerts_;  // by id
+  std::vector<std::int64_t> dirty_;                 // changed since the batch began
+  std::int64_t data_version_ = -1;                  // after our last commit
   std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
       close_episode_, insert_name_, select_name_, insert_source_, select_source_, insert_event_,
       update_reject_, insert_reject_;
