@@ -14,11 +14,11 @@ Usage: alerts_at.py BINARY SHARED_DIR   (exit 77 = skipped: no shared folder)
 """
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
+
+from variants import run_variants
 
 FIELDS = ("state", "priority", "summary", "fingerprint", "status", "jira_priority", "reopens",
           "episodes", "opened_at", "resolved_at", "updated_at")
@@ -100,19 +100,7 @@ def check_variant(binary, generator, work, name, args):
 
 
 def main():
-    binary, shared = os.path.abspath(sys.argv[1]), sys.argv[2]
-    generator = os.path.join(shared, "tools", "gen-jira-corpus")
-    if not os.path.exists(generator):
-        print(f"skipped: no generator at {generator}")
-        return 77
-    work = tempfile.mkdtemp(prefix="jira-alerts-at-")
-    try:
-        results = [check_variant(binary, generator, work, *v) for v in VARIANTS]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    failed = results.count(False)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_variants(check_variant, VARIANTS, "jira-alerts-at-")
 
 
 if __name__ == "__main__":

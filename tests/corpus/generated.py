@@ -9,10 +9,10 @@ Usage: generated.py BINARY SHARED_DIR   (exit 77 = skipped: no shared folder)
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+from variants import run_variants
 
 SIZE = ["--issues", "150", "--events", "2500"]
 VARIANTS = [
@@ -87,19 +87,7 @@ def check_variant(binary, generator, work, name, args, shape):
 
 
 def main():
-    binary, shared = os.path.abspath(sys.argv[1]), sys.argv[2]
-    generator = os.path.join(shared, "tools", "gen-jira-corpus")
-    if not os.path.exists(generator):
-        print(f"skipped: no generator at {generator}")
-        return 77
-    work = tempfile.mkdtemp(prefix="jira-alerts-generated-")
-    try:
-        results = [check_variant(binary, generator, work, *v) for v in VARIANTS]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    failed = results.count(False)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_variants(check_variant, VARIANTS, "jira-alerts-generated-")
 
 
 if __name__ == "__main__":
