@@ -65,11 +65,12 @@ void print_text(Output& out, const store::AlertView& a,
   episode_table.print(out);
 
   out.buffer() += "\nTimeline\n";
-  Table events({"TIME", "SOURCE", "ACTION", "STATUS", "PRIORITY", "REASON"});
+  Table events({"TIME", "SOURCE", "ACTION", "STATUS", "PRIORITY", "BY", "REASON"});
   for (const auto& t : timeline) {
     events.add({time_or(t.timestamp, "-"), source_of(t), std::string(rules::action_name(t.action)),
                 t.status.value_or("-"),
-                t.priority ? std::string(rules::level_name(*t.priority)) : "-", reason_of(t)});
+                t.priority ? std::string(rules::level_name(*t.priority)) : "-",
+                t.user.value_or("-"), reason_of(t)});
   }
   events.print(out);
 }
@@ -122,6 +123,8 @@ void print_jsonl(Output& out, const store::AlertView& a,
     append_json_optional(o, optional_view(t.jira_priority));
     o += ",\"status\":";
     append_json_optional(o, optional_view(t.status));
+    o += ",\"user\":";
+    append_json_optional(o, optional_view(t.user));
     o += ",\"summary\":";
     append_json_optional(o, optional_view(t.summary));
     o += ",\"reason\":";

@@ -160,13 +160,14 @@ void for_each_timeline_entry(Database& db, std::string_view fingerprint,
                              const std::function<void(const TimelineEntry&)>& visit) {
   Statement s(db, R"sql(
     SELECT e.id, src.path, e.line, e.issue_key, ev.name, e.timestamp, e.action, e.rule, e.state,
-           e.priority, jp.name, st.name, e.summary, e.warnings
+           e.priority, jp.name, st.name, e.summary, e.warnings, us.name
     FROM events e
     JOIN alerts a ON a.id = e.alert_id
     JOIN sources src ON src.id = e.source_id
     LEFT JOIN names ev ON ev.id = e.event_id
     LEFT JOIN names jp ON jp.id = e.jira_priority_id
     LEFT JOIN names st ON st.id = e.status_id
+    LEFT JOIN names us ON us.id = e.user_id
     WHERE a.fingerprint = ?1 ORDER BY e.id)sql");
   s.bind(1, fingerprint);
   TimelineEntry t;
@@ -185,6 +186,7 @@ void for_each_timeline_entry(Database& db, std::string_view fingerprint,
     t.status = optional_string(s, 11);
     t.summary = optional_string(s, 12);
     t.warnings = optional_string(s, 13);
+    t.user = optional_string(s, 14);
     visit(t);
   }
 }

@@ -38,6 +38,7 @@ struct TimelineEntry {
   std::string path;
   std::int64_t line = 0;
   std::optional<std::string> issue_key, event, jira_priority, status, summary, warnings;
+  std::optional<std::string> user;  // who triggered the change
   std::optional<util::Millis> timestamp;
   rules::Action action = rules::Action::ignore;
   std::optional<rules::Rule> rule;
