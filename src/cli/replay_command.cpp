@@ -26,7 +26,7 @@ struct ReplayOptions {
 
 std::string human_bytes(std::uint64_t bytes) {
   char buf[32];
-  if (bytes >= (1u << 20))
+  if (bytes >= 1'000'000)
     std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
   else
     std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
