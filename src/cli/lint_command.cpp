@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "parse/extract.hpp"
+#include "parse/unpack.hpp"
 #include "read/framer.hpp"
 #include "read/input.hpp"
 #include "report/table.hpp"
@@ -47,41 +47,40 @@ void report_invalid(std::string_view path, std::uint64_t line, std::uint64_t col
                static_cast<unsigned long long>(column), reason.c_str());
 }
 
+void count(const parse::Payload& p, Seen& seen) {
+  ++seen.events[std::string(p.effective_event())];
+  if (!parse::is_issue_event(p.effective_event())) return;
+  if (p.status.present)
+    ++seen.statuses[{std::string(p.status.value), p.category.present
+                                                      ? std::optional(std::string(p.category.value))
+                                                      : std::nullopt}];
+  if (p.priority_form == parse::PriorityForm::named) ++seen.priorities[std::string(p.priority)];
+}
+
 void lint_file(const std::string& path, Seen& seen) {
   read::ByteStream in(path);
   read::Framer framer(in);
-  parse::Extractor extractor;
-  parse::Payload p;
-  parse::Rejection rejection;
+  parse::Unpacker unpacker;
+  const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
+    ++seen.payloads;
+    if (u.usable()) return count(*u.payload, seen);
+    ++seen.invalid;
+    report_invalid(path, u.error_line, u.error_column, u.reason);
+  };
   read::Frame frame;
   while (framer.next(frame)) {
+    if (frame.problem == read::FrameProblem::none) {
+      unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
+      continue;
+    }
     ++seen.payloads;
-    if (frame.problem == read::FrameProblem::empty) {
-      ++seen.invalid;
-      report_invalid(path, frame.line, frame.column, "empty input: no payload");
-      continue;
-    }
-    if (frame.problem == read::FrameProblem::too_large) {
-      ++seen.invalid;
-      report_invalid(path, frame.line, frame.column,
-                     "payload of " + std::to_string(frame.size) +
-                         " bytes is larger than the limit of " +
-                         std::to_string(read::Framer::default_max_payload >> 20) + " MiB");
-      continue;
-    }
-    if (!extractor.extract(frame.bytes, p, rejection)) {
-      ++seen.invalid;
-      const auto at = parse::position_of(frame.bytes, rejection.offset, frame.line, frame.column);
-      report_invalid(path, at.line, at.column, rejection.reason);
-      continue;
-    }
-    ++seen.events[std::string(p.effective_event())];
-    if (!parse::is_issue_event(p.effective_event())) continue;
-    if (p.status.present)
-      ++seen.statuses[{
-          std::string(p.status.value),
-          p.category.present ? std::optional(std::string(p.category.value)) : std::nullopt}];
-    if (p.priority_form == parse::PriorityForm::named) ++seen.priorities[std::string(p.priority)];
+    ++seen.invalid;
+    report_invalid(path, frame.line, frame.column,
+                   frame.problem == read::FrameProblem::empty
+                       ? std::string("empty input: no payload")
+                       : "payload of " + std::to_string(frame.size) +
+                             " bytes is larger than the limit of " +
+                             std::to_string(read::Framer::default_max_payload >> 20) + " MiB");
   }
 }
 

@@ -9,6 +9,7 @@
 #include "replay/replayer.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
+#include "util/hmac.hpp"
 
 namespace jira_alerts::cli {
 namespace {
@@ -20,6 +21,7 @@ struct ReplayOptions {
   bool quiet = false;
   bool dry_run = false;
   bool strict = false;
+  std::string secret_file;
   MappingOptions mapping;
   std::string command_line;
 };
@@ -63,6 +65,9 @@ int run_replay(const ReplayOptions& o) {
   }
   const std::vector<std::string> files = read::expand_operands(operands);
   const rules::Mapping mapping = build_mapping(o.mapping);
+  const std::optional<std::string> secret =
+      o.secret_file.empty() ? std::nullopt
+                            : std::optional(util::read_secret_file(o.secret_file, "--secret-file"));
   const auto started = std::chrono::steady_clock::now();
 
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
@@ -71,6 +76,7 @@ int run_replay(const ReplayOptions& o) {
     writer = std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format));
   replay::Replayer replayer(store, mapping, writer.get(),
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
+  if (secret) replayer.require_signatures(*secret);
 
   const bool progress = isatty(STDERR_FILENO) != 0;
   auto last_progress = started;
@@ -122,16 +128,26 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
                 "Decide against the current state but leave the state file unchanged");
   app->add_flag("--strict", o->strict,
                 "Stop at the first rejected payload and commit nothing from this run");
+  app->add_option("--secret-file", o->secret_file,
+                  "Verify each envelope's X-Hub-Signature with the secret in FILE; a missing or "
+                  "wrong signature, or a payload outside an envelope, is rejected")
+      ->type_name("FILE");
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:
   jira-alerts replay captures/                   replay a directory of saved payloads
+  jira-alerts replay --secret-file jira.secret captures/   envelopes must be signed
   jira-alerts replay history.ndjson.gz --quiet   only the summary line
   curl -s ... | jira-alerts replay --format jsonl
   jira-alerts replay --dry-run new.json          what would happen, without changing state
   jira-alerts replay --priority P1=CRITICAL --resolve-status Mitigated history.ndjson
 
 Exit status: 0 all applied, 1 some payloads were rejected (every valid one still
-applied), 2 usage error, unreadable input or unusable state file.)");
+applied), 2 usage error, unreadable input or unusable state file.
+
+Envelopes (the lines 'record' writes, Jira Cloud's failed-webhook list or its items)
+are read like plain payloads: the payload is the envelope's body, positions point at
+the envelope, and a delivery whose X-Atlassian-Webhook-Identifier was applied is a
+duplicate.)");
   return {app, [o, &command_line] {
             o->command_line = command_line;
             return run_replay(*o);

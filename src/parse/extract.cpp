@@ -189,17 +189,6 @@ bool encodes_surrogate(std::string_view text) {
   return false;
 }
 
-// ASCII case-insensitive comparison with a lower-case literal.
-bool equals_lower(std::string_view text, std::string_view lowered) {
-  if (text.size() != lowered.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lowered[i]) return false;
-  }
-  return true;
-}
-
 // What both parsers gather while reading: the payload's fields, and the
 // candidates for its status until the whole payload has been read.
 struct Collector {
@@ -221,9 +210,9 @@ struct Collector {
   void finish_item() {
     const bool by_id = item.field_id.present;
     const std::string_view id = by_id ? item.field_id.value : item.field.value;
-    if (by_id ? id == "status" : equals_lower(id, "status")) {
+    if (by_id ? id == "status" : util::equals_lower(id, "status")) {
       if (item.to.present) changelog_status = item.to;
-    } else if (by_id ? (id == "issuekey" || id == "key") : equals_lower(id, "key")) {
+    } else if (by_id ? (id == "issuekey" || id == "key") : util::equals_lower(id, "key")) {
       if (item.from.present) p.moved_from = item.from;
       if (item.to.present) p.moved_to = item.to;
     }

@@ -34,7 +34,29 @@ void own(parse::Payload& p, std::string& text) {
 
 }  // namespace
 
-Reader::Reader(std::vector<std::string> files) : files_(std::move(files)) {
+void Parsed::assign(const parse::Unpacked& u, std::size_t in_file) {
+  file = in_file;
+  line = u.line;
+  column = u.column;
+  size = u.size;
+  error = nullptr;
+  delivery = rules::delivery_identity(u.delivery_id);
+  if (u.usable()) {
+    kind = Kind::payload;
+    payload = *u.payload;
+    identity = rules::identity(payload, u.bytes);
+    own(payload, text);
+    return;
+  }
+  kind = Kind::rejected;
+  error_line = u.error_line;
+  error_column = u.error_column;
+  reason = u.reason;
+  raw.assign(u.raw);
+}
+
+Reader::Reader(std::vector<std::string> files, std::optional<std::string> secret)
+    : files_(std::move(files)), secret_(std::move(secret)) {
   for (std::size_t i = 0; i < chunks_in_flight; ++i) {
     storage_.push_back(std::make_unique<Chunk>());
     storage_.back()->items.reserve(chunk_items);
@@ -98,7 +120,8 @@ void Reader::publish(Chunk* chunk) {
 }
 
 void Reader::run() {
-  parse::Extractor extractor;
+  parse::Unpacker unpacker;
+  if (secret_) unpacker.require_signatures(*secret_);
   Chunk* chunk = take_free();
   // Returns the next record to fill, handing over the chunk when it is full.
   const auto slot = [&]() -> Parsed* {
@@ -121,44 +144,36 @@ void Reader::run() {
       read::ByteStream in(files_[file]);
       read::Framer framer(in);
       read::Frame frame;
-      while (framer.next(frame)) {
+      bool stopped = false;
+      const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
+        Parsed* out = stopped ? nullptr : slot();
+        if (out == nullptr) {
+          stopped = true;
+          return;
+        }
+        out->assign(u, file);
+        chunk->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
+      };
+      while (framer.next(frame) && !stopped) {
         // A stream that broke before its first payload says so once, below.
         if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
-        Parsed* out = slot();
-        if (out == nullptr) return;
-        out->kind = Parsed::Kind::payload;
-        out->file = file;
-        out->line = frame.line;
-        out->column = frame.column;
-        out->size = frame.size;
-        out->error = nullptr;
-        parse::Rejection rejection;
-        switch (frame.problem) {
-          case read::FrameProblem::empty:
-            rejection = {0, "empty input: no payload"};
-            break;
-          case read::FrameProblem::too_large:
-            rejection = {0, "payload of " + std::to_string(frame.size) +
-                                " bytes is larger than the limit of " +
-                                std::to_string(read::Framer::default_max_payload >> 20) + " MiB"};
-            break;
-          case read::FrameProblem::none:
-            if (extractor.extract(frame.bytes, out->payload, rejection)) {
-              out->identity = rules::identity(out->payload, frame.bytes);
-              own(out->payload, out->text);
-              chunk->bytes += out->text.size();
-              continue;
-            }
-            break;
+        if (frame.problem == read::FrameProblem::none) {
+          unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
+          continue;
         }
-        const auto at = parse::position_of(frame.bytes, rejection.offset, frame.line, frame.column);
-        out->kind = Parsed::Kind::rejected;
-        out->error_line = at.line;
-        out->error_column = at.column;
-        out->reason = std::move(rejection.reason);
-        out->raw.assign(frame.bytes);
-        chunk->bytes += out->raw.size();
+        parse::Unpacked u;
+        u.line = u.error_line = frame.line;
+        u.column = u.error_column = frame.column;
+        u.size = frame.size;
+        u.raw = frame.bytes;
+        u.reason = frame.problem == read::FrameProblem::empty
+                       ? "empty input: no payload"
+                       : "payload of " + std::to_string(frame.size) +
+                             " bytes is larger than the limit of " +
+                             std::to_string(read::Framer::default_max_payload >> 20) + " MiB";
+        emit(u);
       }
+      if (stopped) return;
       if (!in.damage().empty()) {
         Parsed* out = slot();
         if (out == nullptr) return;

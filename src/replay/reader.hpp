@@ -8,11 +8,13 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "parse/payload.hpp"
+#include "parse/unpack.hpp"
 #include "read/framer.hpp"
 
 namespace jira_alerts::replay {
@@ -29,11 +31,15 @@ struct Parsed {
   std::uint64_t line = 0, column = 0, size = 0;
   parse::Payload payload;      // views into TEXT
   std::uint64_t identity = 0;  // duplicate identity (rules::identity)
+  std::uint64_t delivery = 0;  // the envelope's delivery identity (rules::delivery_identity), or 0
   std::uint64_t error_line = 0, error_column = 0;
   std::string reason;
   std::string raw;   // the rejected payload's bytes (a prefix when too large)
   std::string text;  // owns the payload's strings
   std::exception_ptr error;
+
+  // Fills this record from one payload of a frame read from the FILE-th input.
+  void assign(const parse::Unpacked& u, std::size_t file);
 };
 
 // A batch of payloads handed over at once, so that threads synchronise rarely.
@@ -52,7 +58,8 @@ class Reader {
   static constexpr std::size_t chunk_bytes = 4u << 20;
   static constexpr std::size_t chunks_in_flight = 4;
 
-  explicit Reader(std::vector<std::string> files);
+  // With SECRET, every payload must come in an envelope signed with it.
+  explicit Reader(std::vector<std::string> files, std::optional<std::string> secret = {});
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -73,6 +80,7 @@ class Reader {
   void publish(Chunk* chunk);
 
   std::vector<std::string> files_;
+  std::optional<std::string> secret_;
   std::vector<std::unique_ptr<Chunk>> storage_;
   std::mutex mutex_;
   std::condition_variable changed_;

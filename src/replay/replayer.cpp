@@ -15,7 +15,7 @@ Replayer::Replayer(store::Store& store, const rules::Mapping& mapping,
     : store_(store), mapping_(mapping), writer_(writer), on_reject_(on_reject) {}
 
 bool Replayer::replay(const std::vector<std::string>& files) {
-  Reader reader(files);
+  Reader reader(files, secret_);
   sources_.assign(files.size(), Source{});
   const bool batches = on_reject_ == OnReject::keep_going;
   const auto started = std::chrono::steady_clock::now();
@@ -199,7 +199,12 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   const std::uint64_t identity = item.identity;
   const bool may_repeat =
       !p.timestamp || (found && alert->updated_at && *p.timestamp <= *alert->updated_at);
-  const bool already = issue_event && found && may_repeat && alert->applied(identity);
+  // A delivery id is checked whatever the timestamp: a retry keeps it even when a
+  // rendered field of its body changed.
+  const bool same_content = issue_event && found && may_repeat && alert->applied(identity);
+  const bool same_delivery =
+      issue_event && found && !same_content && item.delivery != 0 && alert->applied(item.delivery);
+  const bool already = same_content || same_delivery;
   const rules::Current current = found ? rules::Current{alert->state, alert->updated_at}
                                        : rules::Current{rules::State::open, std::nullopt};
   const rules::Decision d = rules::decide(p, found ? &current : nullptr, already, mapping_);
@@ -247,6 +252,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     if (ts && (!a.updated_at || *ts > *a.updated_at)) a.updated_at = ts;
     ++a.events;
     a.add_identity(identity);
+    if (item.delivery != 0) a.add_identity(item.delivery);
 
     if (!found) {
       a.episode = 1;
@@ -308,7 +314,9 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   count(d.action);
 
   if (writer_) {
-    reason_ = rules::reason_text(d.rule, d.action, p.status.value, event, p.timestamp.has_value());
+    reason_ = same_delivery ? "already applied to this alert (same delivery id): skipped"
+                            : rules::reason_text(d.rule, d.action, p.status.value, event,
+                                                 p.timestamp.has_value());
     report::DecisionRecord r;
     r.path = path;
     r.line = item.line;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -47,6 +48,9 @@ class Replayer {
   // Throws Error when an input cannot be read; what came before it is applied.
   bool replay(const std::vector<std::string>& files);
 
+  // From now on every payload must come in an envelope signed with SECRET (--secret-file).
+  void require_signatures(std::string secret) { secret_ = std::move(secret); }
+
   // Commits the last batch.
   void finish();
 
@@ -79,6 +83,7 @@ class Replayer {
   std::vector<Source> sources_;
   Counts counts_;
   std::uint64_t in_batch_ = 0;
+  std::optional<std::string> secret_;
 };
 
 }  // namespace jira_alerts::replay

@@ -148,4 +148,10 @@ std::uint64_t identity(const parse::Payload& p, std::string_view bytes) {
   return util::hash64(p.changelog_id.value, h);
 }
 
+std::uint64_t delivery_identity(std::string_view delivery_id) {
+  if (delivery_id.empty()) return 0;
+  // Its own prefix, so that it never equals the content identity of a payload.
+  return util::hash64(delivery_id, util::hash64(std::string_view("delivery\x1f")));
+}
+
 }  // namespace jira_alerts::rules

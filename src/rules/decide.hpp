@@ -87,4 +87,8 @@ std::string reason_text(Rule rule, Action action, std::string_view status, std::
 // payload has a timestamp; otherwise a hash of its bytes.
 std::uint64_t identity(const parse::Payload& payload, std::string_view bytes);
 
+// The identity of a delivery id (X-Atlassian-Webhook-Identifier, or a failed-webhook
+// item's id): a payload whose delivery was applied is a duplicate too. 0 for no id.
+std::uint64_t delivery_identity(std::string_view delivery_id);
+
 }  // namespace jira_alerts::rules

@@ -5,20 +5,6 @@
 #include "util/text.hpp"
 
 namespace jira_alerts::rules {
-namespace {
-
-// Case-insensitive equality of ASCII text without allocating.
-bool iequals(std::string_view a, std::string_view lowered) {
-  if (a.size() != lowered.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lowered[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string_view level_name(Level level) {
   switch (level) {
@@ -81,7 +67,7 @@ void Mapping::set_priority(std::string_view name, Level level) {
 bool Mapping::is_resolve_status(std::string_view name) const {
   const std::string_view trimmed = util::trim(name);
   return std::any_of(resolve_lowered_.begin(), resolve_lowered_.end(),
-                     [&](const std::string& r) { return iequals(trimmed, r); });
+                     [&](const std::string& r) { return util::equals_lower(trimmed, r); });
 }
 
 PriorityMapping Mapping::priority(std::string_view jira_name) const {

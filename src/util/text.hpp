@@ -14,6 +14,9 @@ std::string_view trim(std::string_view text);
 // ASCII lower-case copy (Jira's status and priority names compare case-insensitively).
 std::string to_lower(std::string_view text);
 
+// Does TEXT equal LOWERED (lower-case ASCII) ignoring ASCII case? Allocates nothing.
+bool equals_lower(std::string_view text, std::string_view lowered);
+
 // Appends TEXT as a JSON string literal, quotes included.
 void append_json_string(std::string& out, std::string_view text);
 
