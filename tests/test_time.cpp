@@ -9,7 +9,7 @@
 using jira_alerts::util::format_iso8601;
 using jira_alerts::util::Millis;
 using jira_alerts::util::parse_iso8601;
-using jira_alerts::util::parse_time;
+using jira_alerts::util::parse_time_argument;
 
 namespace {
 
@@ -145,25 +145,82 @@ TEST_SUITE("util.time") {
     }
   }
 
-  TEST_CASE("parse_time") {
-    SUBCASE("epoch milliseconds as digits") {
-      CHECK(parse_time("0") == std::optional<Millis>(0));
-      CHECK(parse_time("1307460686805") == std::optional<Millis>(1307460686805));
-      CHECK(parse_time("999999999999999999") == std::optional<Millis>(999999999999999999));
+  TEST_CASE("parse_time_argument") {
+    // "Now" for the relative forms: 2026-01-02T03:04:05Z.
+    const Millis now = base;
+    const Millis midnight = 1767312000000;  // 2026-01-02T00:00:00Z
+    SUBCASE("accepted forms") {
+      const Accepted cases[] = {
+          {"2026-01-02T03:04:05Z", base},
+          {"2011-06-07T10:31:26.805-0500", 1307460686805},
+          {"2026-01-02T04:04:05+01:00", base},
+          // A date alone is UTC midnight.
+          {"2026-01-13", 1768262400000},
+          {"2024-02-29", 1709164800000},
+          {"1970-01-01", 0},
+          {"now", now},
+          {"today", midnight},
+          {"yesterday", midnight - 86400000},
+          {"-2h", now - 2 * 3600000},
+          {"-7d", now - 7 * 86400000LL},
+          {"-30m", now - 30 * 60000},
+          {"-45s", now - 45000},
+          {"-2w", now - 14 * 86400000LL},
+          {"-1h30m", now - 90 * 60000},
+          {"-0s", now},
+          {"+1d", now + 86400000},
+          {"@0", 0},
+          {"@1768298853", 1768298853000},
+          {"@1768298853.5", 1768298853500},
+          {"@1768298853.918", 1768298853918},
+          {"@1768298853.9187", 1768298853918},
+          {"@-1", -1000},
+          // Epoch milliseconds: a bare integer of at least 10^11.
+          {"100000000000", 100000000000},
+          {"1768298853918", 1768298853918},
+      };
+      for (const auto& c : cases) {
+        INFO("c.text := ", std::string(c.text));
+        const auto t = parse_time_argument(c.text, now);
+        CHECK(t.why == "");
+        REQUIRE(t.value.has_value());
+        CHECK(*t.value == c.expected);
+      }
     }
-    SUBCASE("ISO-8601") {
-      CHECK(parse_time("2011-06-07T10:31:26.805-0500") == std::optional<Millis>(1307460686805));
-      CHECK(parse_time("2026-01-02T03:04:05Z") == std::optional<Millis>(base));
-      CHECK(parse_time("2026-01-02") == std::nullopt);
-    }
-    SUBCASE("neither") {
-      CHECK_FALSE(parse_time("").has_value());
-      CHECK_FALSE(parse_time("-5").has_value());
-      CHECK_FALSE(parse_time("12a").has_value());
-      CHECK_FALSE(parse_time("1.5").has_value());
-      CHECK_FALSE(parse_time("yesterday").has_value());
-      // More digits than an int64 can hold are not read as milliseconds.
-      CHECK_FALSE(parse_time("99999999999999999999").has_value());
+    SUBCASE("refused forms, each with its reason") {
+      struct Refused {
+        const char* text;
+        const char* why_contains;
+      };
+      const Refused cases[] = {
+          {"", "empty"},
+          {"1768298853", "write @1768298853"},
+          {"0", "write @0"},
+          {"99999999999", "write @99999999999"},
+          {"99999999999999999999", "too large"},
+          {"-2", "relative time"},
+          {"-2x", "relative time"},
+          {"-h", "relative time"},
+          {"-", "relative time"},
+          {"-2h-", "relative time"},
+          {"@", "epoch seconds"},
+          {"@12a", "epoch seconds"},
+          {"@1.", "epoch seconds"},
+          {"2026-13-01", "ISO-8601"},
+          {"2026-02-30", "ISO-8601"},
+          {"2026-1-2", "ISO-8601"},
+          {"2026-01-02T", "ISO-8601"},
+          {"yesterday ", "ISO-8601"},
+          {"NOW", "ISO-8601"},
+          {"1.5", "ISO-8601"},
+          {"12a", "ISO-8601"},
+      };
+      for (const auto& c : cases) {
+        INFO("c.text := ", std::string(c.text));
+        const auto t = parse_time_argument(c.text, now);
+        CHECK_FALSE(t.value.has_value());
+        CHECK(t.why.find(c.why_contains) != std::string::npos);
+      }
     }
   }
 

@@ -7,7 +7,6 @@
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
-#include "util/time.hpp"
 
 namespace jira_alerts::cli {
 namespace {
@@ -30,13 +29,7 @@ int run_alerts(const AlertsOptions& o) {
   filter.keys = o.keys;
 
   std::optional<util::Millis> at;
-  if (!o.at.empty()) {
-    at = util::parse_time(o.at);
-    if (!at)
-      throw Error(
-          "--at '" + o.at +
-          "': expected epoch milliseconds or an ISO-8601 time such as 2026-01-02T03:04:05Z");
-  }
+  if (!o.at.empty()) at = time_or_throw("--at", o.at);
 
   store::Store store(o.db, store::Access::read);
   std::vector<store::AlertView> alerts;
@@ -75,18 +68,20 @@ Command setup_alerts(CLI::App& parent) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app->add_option("--at", o->at,
+  add_time_option(*app, "--at", o->at,
                   "The alerts as they stood at this event time: a replay of only the payloads "
-                  "with timestamp <= TIME (payloads without a timestamp are left out)")
-      ->type_name("TIME");
+                  "with timestamp <= TIME (payloads without a timestamp are left out)");
   app->footer(R"(Examples:
   jira-alerts alerts --state open
   jira-alerts alerts --priority CRITICAL --priority HIGH --format csv > alerts.csv
   jira-alerts alerts --key KAN-12 --format jsonl
   jira-alerts alerts --at 2026-01-13T09:30:00Z --state open
-  jira-alerts alerts --at 1768298853918 --format jsonl
+  jira-alerts alerts --at 2026-01-13 --format jsonl
+  jira-alerts alerts --at -2h --state open     two hours ago
 
-TIME is epoch milliseconds or ISO-8601 (2026-01-02T03:04:05Z, 2026-01-02T04:04:05+01:00).
+TIME is an ISO-8601 date (UTC midnight) or date-time (2026-01-13T09:30:00Z,
+2026-01-13T10:30:00+01:00), now, today, yesterday, a time relative to now (-30m, -2h,
+-7d, -1h30m), @SECONDS (epoch seconds) or epoch milliseconds (1768298853918).
 
 Exit status: 0 listed (also when nothing matches), 2 usage error or no usable state file.)");
   return {app, [o] { return run_alerts(*o); }};

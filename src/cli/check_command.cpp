@@ -18,6 +18,7 @@ struct CheckOptions {
   std::string fail_on;
   std::string db;
   std::string format;
+  std::string at;
   bool quiet = false;
 };
 
@@ -105,8 +106,26 @@ std::string describe(const store::AlertView& a, std::string_view key) {
   return s;
 }
 
-Outcome evaluate(store::Database& db, const Expectation& e) {
-  const auto alert = store::find_alert(db, e.key);
+// The alert that answers to KEY, now or as it stood at AT.
+std::optional<store::AlertView> lookup(store::Database& db, const std::string& key,
+                                       std::optional<util::Millis> at) {
+  if (!at) return store::find_alert(db, key);
+  if (auto then = store::alert_at(db, key, *at)) return std::move(then->alert);
+  return std::nullopt;
+}
+
+// The open alerts, now or as they stood at AT.
+std::vector<store::AlertView> open_alerts(store::Database& db, std::optional<util::Millis> at) {
+  store::AlertFilter open;
+  open.state = rules::State::open;
+  if (at) return store::alerts_at(db, open, *at);
+  std::vector<store::AlertView> alerts;
+  store::for_each_alert(db, open, [&](const store::AlertView& a) { alerts.push_back(a); });
+  return alerts;
+}
+
+Outcome evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at) {
+  const auto alert = lookup(db, e.key, at);
   Outcome out{e.text, e.key, false, ""};
   if (!alert) {
     out.ok = e.state == Expected::absent;
@@ -156,6 +175,8 @@ int run_check(const CheckOptions& o) {
   std::optional<rules::Level> fail_on;
   if (!o.fail_on.empty()) fail_on = level_or_throw(o.fail_on, "--fail-on");
   if (o.max_open && *o.max_open < 0) throw Error("--max-open: expected a count of 0 or more");
+  std::optional<util::Millis> at;
+  if (!o.at.empty()) at = time_or_throw("--at", o.at);
   if (expectations.empty() && !o.max_open && !fail_on)
     throw Error(
         "nothing to check: give expectations (KAN-5=resolved), --expect FILE, "
@@ -163,14 +184,10 @@ int run_check(const CheckOptions& o) {
 
   store::Store store(o.db, store::Access::read);
   std::vector<Outcome> outcomes;
-  for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e));
+  for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e, at));
 
   if (o.max_open || fail_on) {
-    store::AlertFilter open;
-    open.state = rules::State::open;
-    std::vector<store::AlertView> alerts;
-    store::for_each_alert(store.db(), open,
-                          [&](const store::AlertView& a) { alerts.push_back(a); });
+    const std::vector<store::AlertView> alerts = open_alerts(store.db(), at);
     if (o.max_open) {
       std::string keys;
       for (const auto& a : alerts) keys += (keys.empty() ? ": " : ", ") + a.fingerprint;
@@ -225,6 +242,9 @@ Command setup_check(CLI::App& parent) {
          "--fail-on", o->fail_on,
          "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW)")
       ->type_name("PRIORITY");
+  add_time_option(*app, "--at", o->at,
+                  "Check the alerts as they stood at this event time, as 'alerts --at' tells "
+                  "them (an alert with no payload by then is absent)");
   app->add_flag("-q,--quiet", o->quiet, "Print only the checks that fail");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
@@ -233,10 +253,12 @@ Command setup_check(CLI::App& parent) {
   jira-alerts check --expect expectations.txt --max-open 3
   jira-alerts check --fail-on HIGH --quiet
   jira-alerts check KAN-12=resolved           an old key checks the moved issue
+  jira-alerts check --at 2026-01-13T09:20:00Z OPS-101=open:CRITICAL   as it stood then
 
 A KEY may be an alert's fingerprint or an old key of a moved issue; KEY=absent holds
 only when no alert answers to KEY. Each check prints one line (ok or FAIL) naming
-the key, the expectation and what the state file holds.
+the key, the expectation and what the state file holds. TIME is as for 'alerts
+--at' (2026-01-13, 2026-01-13T09:30:00Z, -2h, @SECONDS, ...).
 
 Exit status: 0 every check holds, 1 a check failed, 2 usage error (a malformed
 expectation, an unknown state or priority) or unusable state file.)");

@@ -47,6 +47,18 @@ void add_mapping_options(CLI::App& app, MappingOptions& o) {
       ->type_name("LEVEL");
 }
 
+util::Millis time_or_throw(const std::string& option, const std::string& text) {
+  const auto t = util::parse_time_argument(text, util::now_millis());
+  if (!t.value) throw Error(option + ": '" + text + "': " + t.why);
+  return *t.value;
+}
+
+CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string& text,
+                             const std::string& description) {
+  // CLI11 would read "-2h" as an option; a relative time is a value here.
+  return app.add_option(name, text, description)->type_name("TIME")->allow_extra_args(false);
+}
+
 rules::Level level_or_throw(const std::string& name, const std::string& what) {
   if (const auto level = rules::parse_level(name)) return *level;
   std::string message = what + ": unknown priority level '" + name + "'";

@@ -9,6 +9,7 @@
 
 #include "report/format.hpp"
 #include "rules/mapping.hpp"
+#include "util/time.hpp"
 
 namespace jira_alerts::cli {
 
@@ -45,6 +46,14 @@ rules::Mapping build_mapping(const MappingOptions& options);
 
 // Reads a TOML config file into MAPPING (see the CONFIGURATION section of the man page).
 void load_config(const std::string& path, rules::Mapping& mapping);
+
+// Parses TEXT, given to OPTION (e.g. "--at"), as a time (util::parse_time_argument against
+// the wall clock) or throws a usage Error that names the option and the reason.
+util::Millis time_or_throw(const std::string& option, const std::string& text);
+
+// Adds a TIME option (--at, --since, --until) bound to TEXT, with DESCRIPTION.
+CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string& text,
+                             const std::string& description);
 
 // Parses a level name or throws a usage Error that says what WHAT was and suggests a name.
 rules::Level level_or_throw(const std::string& name, const std::string& what);

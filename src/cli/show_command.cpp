@@ -14,24 +14,42 @@ struct ShowOptions {
   std::string key;
   std::string db;
   std::string format;
+  std::string at;
 };
 
+[[noreturn]] void no_such_alert(store::Database& db, const ShowOptions& o) {
+  std::string message = "no alert '" + o.key + "' in " + o.db;
+  const std::string suggestion = util::closest(o.key, store::all_keys(db));
+  if (!suggestion.empty())
+    message += "; did you mean '" + suggestion + "'?";
+  else
+    message += " (list them with 'jira-alerts alerts')";
+  throw Error(message);
+}
+
 int run_show(const ShowOptions& o) {
+  std::optional<util::Millis> at;
+  if (!o.at.empty()) at = time_or_throw("--at", o.at);
   store::Store store(o.db, store::Access::read);
-  const auto alert = store::find_alert(store.db(), o.key);
-  if (!alert) {
-    std::string message = "no alert '" + o.key + "' in " + o.db;
-    const std::string suggestion = util::closest(o.key, store::all_keys(store.db()));
-    if (!suggestion.empty())
-      message += "; did you mean '" + suggestion + "'?";
-    else
-      message += " (list them with 'jira-alerts alerts')";
-    throw Error(message);
+  auto alert = store::find_alert(store.db(), o.key);
+  if (!alert) no_such_alert(store.db(), o);
+  // The timeline is the current alert's; at AT it keeps the payloads stamped by then.
+  const std::string fingerprint = alert->fingerprint;
+  std::vector<store::EpisodeView> episodes;
+  if (at) {
+    auto then = store::alert_at(store.db(), o.key, *at);
+    if (!then)
+      throw Error("alert '" + o.key + "' had no payload with a timestamp at or before " +
+                  util::format_iso8601(*at));
+    alert = std::move(then->alert);
+    episodes = std::move(then->episodes);
+  } else {
+    episodes = store::episodes_of(store.db(), fingerprint);
   }
-  const auto episodes = store::episodes_of(store.db(), alert->fingerprint);
   std::vector<store::TimelineEntry> timeline;
-  store::for_each_timeline_entry(store.db(), alert->fingerprint,
-                                 [&](const store::TimelineEntry& t) { timeline.push_back(t); });
+  store::for_each_timeline_entry(store.db(), fingerprint, [&](const store::TimelineEntry& t) {
+    if (!at || (t.timestamp && *t.timestamp <= *at)) timeline.push_back(t);
+  });
   report::Output out(stdout);
   report::print_show(out, *report::parse_format(o.format), *alert, episodes, timeline);
   return 0;
@@ -48,16 +66,22 @@ Command setup_show(CLI::App& parent) {
       ->type_name("KEY");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
+  add_time_option(*app, "--at", o->at,
+                  "The alert as it stood at this event time, as 'alerts --at' tells it; the "
+                  "timeline keeps the payloads with timestamp <= TIME");
   app->footer(R"(Examples:
   jira-alerts show OPS-101                 record, episodes and timeline
   jira-alerts show KAN-12                  an old key finds the moved issue (OPS-140)
+  jira-alerts show OPS-101 --at 2026-01-13T09:20:00Z     as it stood then
   jira-alerts show OPS-101 --format jsonl | jq 'select(.kind == "event") | .reason'
 
 The timeline lists every payload recorded for the alert in input order, with its
 source position, action and the rule that fired, applied or not (stale, duplicate,
 ignored). With --format jsonl the records are kind "alert", then "episode", then "event".
+TIME is as for 'alerts --at' (2026-01-13, 2026-01-13T09:30:00Z, -2h, @SECONDS, ...).
 
-Exit status: 0 shown, 2 no such alert, usage error or unusable state file.)");
+Exit status: 0 shown, 2 no such alert (or none yet at TIME), usage error or unusable
+state file.)");
   return {app, [o] { return run_show(*o); }};
 }
 

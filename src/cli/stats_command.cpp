@@ -25,11 +25,9 @@ constexpr rules::Level levels[] = {rules::Level::critical, rules::Level::high, r
                                    rules::Level::low};
 constexpr rules::State states[] = {rules::State::open, rules::State::resolved};
 
-std::optional<util::Millis> time_or_throw(const std::string& text, const char* option) {
+std::optional<util::Millis> optional_time(const std::string& text, const char* option) {
   if (text.empty()) return std::nullopt;
-  if (const auto t = util::parse_time(text)) return t;
-  throw Error(std::string(option) + " '" + text +
-              "': expected epoch milliseconds or an ISO-8601 time such as 2026-01-02T03:04:05Z");
+  return time_or_throw(option, text);
 }
 
 // One flat record for jsonl and csv: fields that do not apply are null (empty in CSV).
@@ -167,7 +165,7 @@ void print_text(report::Output& out, const store::Stats& st, std::size_t top) {
 }
 
 int run_stats(const StatsOptions& o) {
-  store::TimeRange range{time_or_throw(o.since, "--since"), time_or_throw(o.until, "--until")};
+  store::TimeRange range{optional_time(o.since, "--since"), optional_time(o.until, "--until")};
   if (range.since && range.until && *range.since > *range.until)
     throw Error("--since is after --until: the range is empty");
   store::Store store(o.db, store::Access::read);
@@ -189,14 +187,13 @@ Command setup_stats(CLI::App& parent) {
       "stats", "Counts by state and priority, time to resolve, reopen and flapping leaders");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl", "csv"});
-  app->add_option("--since", o->since, "Only what happened at or after this event time")
-      ->type_name("TIME");
-  app->add_option("--until", o->until, "Only what happened at or before this event time")
-      ->type_name("TIME");
+  add_time_option(*app, "--since", o->since, "Only what happened at or after this event time");
+  add_time_option(*app, "--until", o->until, "Only what happened at or before this event time");
   app->add_option("--top", o->top, "Reopen leaders to list in text (default: 10)")->type_name("N");
   app->footer(R"(Examples:
   jira-alerts stats
-  jira-alerts stats --since 2026-01-01T00:00:00Z --until 2026-02-01T00:00:00Z
+  jira-alerts stats --since 2026-01-01 --until 2026-02-01
+  jira-alerts stats --since -7d                 the last seven days
   jira-alerts stats --format csv > stats.csv
 
 Time to resolve is per episode (opened to resolved, event time), counted under the
@@ -205,7 +202,8 @@ are skipped. Median and P90 are nearest-rank: each is an observed duration. An a
 is flapping with 3 or more reopens. With --since/--until (both inclusive): an episode
 counts when it resolved in the range, a reopen when its payload's timestamp is in it,
 and an alert when a payload applied to it has a timestamp in it (its current state and
-priority are counted). TIME is epoch milliseconds or ISO-8601.
+priority are counted). TIME is as for 'alerts --at': an ISO-8601 date (UTC
+midnight) or date-time, now, today, yesterday, -2h, -7d, @SECONDS or epoch milliseconds.
 
 Exit status: 0 printed, 2 usage error or unusable state file.)");
   return {app, [o] { return run_stats(*o); }};

@@ -53,8 +53,9 @@ struct Row {
 
 // Replays ROWS (one alert's payloads in input order) up to AT into VIEW, starting from
 // CURRENT (the alert now, for what the log does not record). False when no row counts.
-bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at,
-                 AlertView& view) {
+// EPISODES, when given, receives the episodes as they stood at AT.
+bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at, AlertView& view,
+                 std::vector<EpisodeView>* episodes = nullptr) {
   // The log keeps a payload's summary only where it differed from its alert's summary
   // when recorded: a null one is the recorded alert's summary at that point in input
   // order, which only applied payloads change.
@@ -76,11 +77,13 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   view.id = current.id;
   view.issue_id = current.issue_id;
   std::vector<std::string> keys;
+  std::vector<EpisodeView> cycles;
   for (const Row& r : rows) {
     if (r.timestamp > at) continue;
     if (exists && r.timestamp < newest) continue;  // stale against what this prefix applied
     const bool no_status = !r.deleted && !r.status;
     const rules::State sets = no_status ? state : r.state.value_or(rules::State::open);
+    const rules::Level level = r.priority.value_or(rules::Level::medium);
     if (!exists) {
       exists = true;
       view.episodes = 1;
@@ -88,18 +91,22 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
         view.opened_at = r.timestamp;
       else
         view.resolved_at = r.timestamp;  // first seen resolved: when it opened is unknown
+      cycles.push_back({1, view.opened_at, view.resolved_at, level});
     } else if (state == rules::State::open && sets == rules::State::resolved) {
       view.resolved_at = r.timestamp;
+      cycles.back().resolved_at = r.timestamp;
+      cycles.back().priority = level;  // an episode's priority: set at open, updated at resolve
     } else if (state == rules::State::resolved && sets == rules::State::open) {
       ++view.reopens;
       ++view.episodes;
       view.opened_at = r.timestamp;
       view.resolved_at.reset();
+      cycles.push_back({view.episodes, r.timestamp, std::nullopt, level});
     }
     state = sets;
     newest = r.timestamp;
     ++view.events;
-    view.priority = r.priority.value_or(rules::Level::medium);
+    view.priority = level;
     view.jira_priority = r.jira_priority;
     if (r.status) view.status = r.status;
     if (!r.known_summary.empty()) view.summary = r.known_summary;
@@ -115,6 +122,7 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   std::sort(view.aliases.begin(), view.aliases.end());
   view.project =
       view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
+  if (episodes) *episodes = std::move(cycles);
   return true;
 }
 
@@ -191,7 +199,10 @@ void for_each_timeline_entry(Database& db, std::string_view fingerprint,
   }
 }
 
-std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::Millis at) {
+namespace {
+
+// alerts_at, with each alert's episodes at AT too.
+std::vector<AlertAt> states_at(Database& db, const AlertFilter& filter, util::Millis at) {
   // Candidates by key, as they are now; everything else is judged as they were at AT.
   AlertFilter by_key;
   by_key.keys = filter.keys;
@@ -211,13 +222,15 @@ std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::
       AND e.action NOT IN ('ignore', 'duplicate', 'reject')
     ORDER BY e.alert_id, e.id)sql");
 
-  std::vector<AlertView> out;
+  std::vector<AlertAt> out;
   std::vector<Row> rows;
   std::int64_t group = -1;
   auto finish_group = [&] {
     const auto it = current.find(group);
-    AlertView view;
-    if (it != current.end() && !rows.empty() && replay_rows(rows, it->second, at, view)) {
+    AlertAt state;
+    AlertView& view = state.alert;
+    if (it != current.end() && !rows.empty() &&
+        replay_rows(rows, it->second, at, view, &state.episodes)) {
       const bool keep = (!filter.state || view.state == *filter.state) &&
                         (filter.priorities.empty() ||
                          std::find(filter.priorities.begin(), filter.priorities.end(),
@@ -225,7 +238,7 @@ std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::
                         (filter.projects.empty() ||
                          (view.project && std::find(filter.projects.begin(), filter.projects.end(),
                                                     *view.project) != filter.projects.end()));
-      if (keep) out.push_back(std::move(view));
+      if (keep) out.push_back(std::move(state));
     }
     rows.clear();
   };
@@ -250,8 +263,27 @@ std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::
     rows.push_back(std::move(r));
   }
   finish_group();
-  std::sort(out.begin(), out.end(), listed_before);
+  std::sort(out.begin(), out.end(),
+            [](const AlertAt& a, const AlertAt& b) { return listed_before(a.alert, b.alert); });
   return out;
+}
+
+}  // namespace
+
+std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::Millis at) {
+  std::vector<AlertView> out;
+  for (auto& state : states_at(db, filter, at)) out.push_back(std::move(state.alert));
+  return out;
+}
+
+std::optional<AlertAt> alert_at(Database& db, std::string_view key, util::Millis at) {
+  AlertFilter filter;
+  filter.keys.emplace_back(key);
+  std::optional<AlertAt> found;
+  for (auto& state : states_at(db, filter, at))
+    // The fingerprint wins over an alias that another alert may hold.
+    if (!found || state.alert.fingerprint == key) found = std::move(state);
+  return found;
 }
 
 }  // namespace jira_alerts::store

@@ -57,4 +57,14 @@ void for_each_timeline_entry(Database& db, std::string_view fingerprint,
 // priority and project apply to the alert as it stood at AT. Ordered like for_each_alert.
 std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::Millis at);
 
+// One alert as it stood at event time AT, with its episodes then.
+struct AlertAt {
+  AlertView alert;
+  std::vector<EpisodeView> episodes;
+};
+
+// The alert that answers to KEY now (its fingerprint or an alias), as it stood at AT as
+// alerts_at tells it; nothing when no payload of it with a timestamp <= AT was recorded.
+std::optional<AlertAt> alert_at(Database& db, std::string_view key, util::Millis at);
+
 }  // namespace jira_alerts::store

@@ -1,6 +1,8 @@
 #include "util/time.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 
 namespace jira_alerts::util {
@@ -116,14 +118,126 @@ std::optional<Millis> parse_iso8601(std::string_view s) {
   return (seconds - offset_minutes * 60) * 1000 + millis;
 }
 
-std::optional<Millis> parse_time(std::string_view text) {
-  if (!text.empty() && text.size() <= 18 &&
-      text.find_first_not_of("0123456789") == std::string_view::npos) {
-    Millis value = 0;
-    for (const char c : text) value = value * 10 + (c - '0');
-    return value;
+namespace {
+
+constexpr Millis day_ms = 86'400'000;
+
+// Reads a run of digits at POS into VALUE (at most 18 of them); false when there is none.
+bool number(std::string_view s, std::size_t& pos, std::int64_t& value) {
+  const std::size_t start = pos;
+  value = 0;
+  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && pos - start < 18)
+    value = value * 10 + (s[pos++] - '0');
+  return pos > start && (pos == s.size() || s[pos] < '0' || s[pos] > '9');
+}
+
+// "2h", "7d", "1h30m": a sum of NUMBER UNIT terms, in milliseconds.
+std::optional<Millis> duration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  Millis total = 0;
+  for (std::size_t pos = 0; pos < s.size();) {
+    std::int64_t n = 0;
+    if (!number(s, pos, n) || pos == s.size()) return std::nullopt;
+    Millis unit = 0;
+    switch (s[pos++]) {
+      case 's':
+        unit = 1000;
+        break;
+      case 'm':
+        unit = 60'000;
+        break;
+      case 'h':
+        unit = 3'600'000;
+        break;
+      case 'd':
+        unit = day_ms;
+        break;
+      case 'w':
+        unit = 7 * day_ms;
+        break;
+      default:
+        return std::nullopt;
+    }
+    if (n > INT64_MAX / unit / 2) return std::nullopt;
+    total += n * unit;
   }
-  return parse_iso8601(text);
+  return total;
+}
+
+// "@1768298853" or "@1768298853.5": epoch seconds.
+std::optional<Millis> epoch_seconds(std::string_view s) {
+  std::size_t pos = 0;
+  std::int64_t whole = 0;
+  const bool negative = literal(s, pos, '-');
+  if (!number(s, pos, whole) || whole > INT64_MAX / 1000 - 1) return std::nullopt;
+  Millis ms = whole * 1000;
+  if (literal(s, pos, '.')) {
+    unsigned fraction = 0;
+    const std::size_t start = pos;
+    if (!digits(s, pos, std::min<int>(3, static_cast<int>(s.size() - pos)), fraction) ||
+        pos == start)
+      return std::nullopt;
+    for (std::size_t i = pos - start; i < 3; ++i) fraction *= 10;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    ms += fraction;
+  }
+  if (pos != s.size()) return std::nullopt;
+  return negative ? -ms : ms;
+}
+
+// "2026-01-13": UTC midnight.
+std::optional<Millis> date_only(std::string_view s) {
+  std::size_t pos = 0;
+  unsigned year = 0, month = 0, day = 0;
+  if (s.size() != 10 || !digits(s, pos, 4, year) || !literal(s, pos, '-') ||
+      !digits(s, pos, 2, month) || !literal(s, pos, '-') || !digits(s, pos, 2, day))
+    return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+  return days_from_civil(year, month, day) * day_ms;
+}
+
+Millis midnight(Millis t) {
+  return t - ((t % day_ms) + day_ms) % day_ms;
+}
+
+TimeArgument refuse(std::string why) {
+  return {std::nullopt, std::move(why)};
+}
+
+}  // namespace
+
+TimeArgument parse_time_argument(std::string_view text, Millis now) {
+  if (text.empty()) return refuse("the time is empty");
+  if (text == "now") return {now, {}};
+  if (text == "today") return {midnight(now), {}};
+  if (text == "yesterday") return {midnight(now) - day_ms, {}};
+  if (text.front() == '-' || text.front() == '+') {
+    if (const auto d = duration(text.substr(1)))
+      return {text.front() == '-' ? now - *d : now + *d, {}};
+    return refuse(
+        "not a relative time: write a number and a unit (s, m, h, d, w), e.g. -2h, "
+        "-7d or -1h30m");
+  }
+  if (text.front() == '@') {
+    if (const auto ms = epoch_seconds(text.substr(1))) return {ms, {}};
+    return refuse("not epoch seconds: write @ and a number, e.g. @1768298853");
+  }
+  if (text.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::size_t pos = 0;
+    std::int64_t value = 0;
+    if (!number(text, pos, value)) return refuse("the number is too large");
+    if (value < 100'000'000'000)
+      return refuse(
+          "a bare number is epoch milliseconds from 100000000000 on; this one can only "
+          "be seconds: write @" +
+          std::string(text));
+    return {value, {}};
+  }
+  if (const auto t = date_only(text)) return {t, {}};
+  if (const auto t = parse_iso8601(text)) return {t, {}};
+  return refuse(
+      "expected an ISO-8601 date or time (2026-01-13, 2026-01-13T09:30:00Z), now, "
+      "today, a relative time (-2h, -7d), @SECONDS or epoch milliseconds");
 }
 
 void append_iso8601(std::string& out, Millis ms) {
