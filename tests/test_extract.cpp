@@ -170,6 +170,7 @@ TEST_SUITE("parse.extract") {
       CHECK(p.project.value == "KAN");
       CHECK(p.changelog_id.value == "10104");
       CHECK(p.user.value == "Ada Lovelace");
+      CHECK(p.self.value == "https://example.atlassian.net/rest/api/2/10005");
       CHECK_FALSE(p.moved_from.present);
       CHECK_FALSE(p.moved_to.present);
     }
@@ -812,6 +813,8 @@ TEST_SUITE("parse.extract") {
              "field 'issue' must be an object, not a string"},
             {R"({"webhookEvent":"x","issue":{"key":5}})", "5}",
              "field 'issue.key' must be a string, not a number"},
+            {R"({"webhookEvent":"x","issue":{"self":true}})", "true",
+             "field 'issue.self' must be a string, not a boolean"},
             {R"({"webhookEvent":"x","issue":{"fields":{"status":"Done"}}})", R"("Done")",
              "field 'issue.fields.status' must be an object, not a string"},
             {R"({"webhookEvent":"x","issue":{"fields":{"summary":3}}})", "3}",

@@ -67,7 +67,7 @@ TEST_SUITE("store.schema") {
     store::Store st(dir.file("state.db"), store::Access::write);
     CHECK(count(st, "PRAGMA user_version") == store::schema_version);
     for (const char* table : {"meta", "names", "sources", "runs", "alerts", "aliases", "episodes",
-                              "events", "rejects"}) {
+                              "events", "rejects", "outbox"}) {
       store::Statement s(st.db(), "SELECT count(*) FROM sqlite_schema WHERE name = ?1");
       s.bind(1, table);
       REQUIRE(s.step());
@@ -76,6 +76,37 @@ TEST_SUITE("store.schema") {
     store::Statement mode(st.db(), "PRAGMA journal_mode");
     REQUIRE(mode.step());
     CHECK(mode.text(0) == "wal");
+  }
+
+  TEST_CASE("a version 1 file is migrated in place, keeping its data") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Database db(path, store::OpenMode::read_write_create);
+      db.exec(
+          read_file(std::string(JIRA_ALERTS_SOURCE_DIR) + "/tests/fixtures/state-v1.sql").c_str());
+    }
+    SUBCASE("by a reporting command, which could not read it otherwise") {
+      store::Store st(path, store::Access::read);
+      CHECK(count(st, "PRAGMA user_version") == store::schema_version);
+      const auto listed = alerts(st);
+      CHECK(listed.size() == 9);
+      CHECK_FALSE(listed.front().site.has_value());  // not known before version 2
+      CHECK(count(st, "SELECT count(*) FROM events") == 39);
+      CHECK(count(st, "SELECT count(*) FROM outbox") == 0);
+    }
+    SUBCASE("by a replay, which then records the site") {
+      store::Store st(path, store::Access::write);
+      CHECK(count(st, "PRAGMA user_version") == store::schema_version);
+      replay_text(st, dir, "more.ndjson",
+                  R"({"webhookEvent":"jira:issue_updated","timestamp":1900000000000,"issue":)"
+                  R"({"key":"OPS-152","self":"https://acme.atlassian.net/rest/api/2/issue/1",)"
+                  R"("fields":{"status":{"name":"Open"}}}})");
+      store::Statement s(st.db(), "SELECT site, events FROM alerts WHERE fingerprint = 'OPS-152'");
+      REQUIRE(s.step());
+      CHECK(s.text(0) == "https://acme.atlassian.net");
+      CHECK(count(st, "SELECT count(*) FROM events") == 40);
+    }
   }
 
   TEST_CASE("a file with a newer schema is refused and left untouched") {

@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "forward/alertmanager.hpp"
 #include "report/alerts.hpp"
 #include "store/history.hpp"
 #include "store/queries.hpp"
@@ -39,6 +40,11 @@ int run_alerts(const AlertsOptions& o) {
     store::for_each_alert(store.db(), filter,
                           [&](const store::AlertView& a) { alerts.push_back(a); });
   report::Output out(stdout);
+  if (o.format == "alertmanager") {
+    out.buffer() += forward::alertmanager::body(alerts);
+    out.buffer() += '\n';
+    return 0;
+  }
   report::print_alerts(out, *report::parse_format(o.format), alerts);
   return 0;
 }
@@ -49,7 +55,7 @@ Command setup_alerts(CLI::App& parent) {
   auto o = std::make_shared<AlertsOptions>();
   CLI::App* app = parent.add_subcommand("alerts", "List alerts from the state file");
   add_db_option(*app, o->db);
-  add_format_option(*app, o->format, {"text", "jsonl", "csv"});
+  add_format_option(*app, o->format, {"text", "jsonl", "csv", "alertmanager"});
   app->add_option("--state", o->state, "open, resolved or all (default: all)")
       ->check(CLI::IsMember({"open", "resolved", "all"}))
       ->type_name("STATE");
@@ -78,6 +84,11 @@ Command setup_alerts(CLI::App& parent) {
   jira-alerts alerts --at 2026-01-13T09:30:00Z --state open
   jira-alerts alerts --at 2026-01-13 --format jsonl
   jira-alerts alerts --at -2h --state open     two hours ago
+  jira-alerts alerts --state open --format alertmanager |
+    curl -H 'Content-Type: application/json' -d @- http://localhost:9093/api/v2/alerts
+
+--format alertmanager prints the JSON array that Alertmanager's POST /api/v2/alerts
+takes (open alerts without endsAt, resolved ones with it).
 
 TIME is an ISO-8601 date (UTC midnight) or date-time (2026-01-13T09:30:00Z,
 2026-01-13T10:30:00+01:00), now, today, yesterday, a time relative to now (-30m, -2h,

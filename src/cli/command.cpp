@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include <cstdlib>
+
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -88,6 +90,11 @@ rules::Mapping build_mapping(const MappingOptions& o) {
   if (!o.default_priority.empty())
     mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
   return mapping;
+}
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? std::string(value) : std::string();
 }
 
 }  // namespace jira_alerts::cli

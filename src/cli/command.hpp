@@ -55,6 +55,9 @@ util::Millis time_or_throw(const std::string& option, const std::string& text);
 CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string& text,
                              const std::string& description);
 
+// The environment variable NAME, or "" when it is unset.
+std::string env_or_empty(const char* name);
+
 // Parses a level name or throws a usage Error that says what WHAT was and suggests a name.
 rules::Level level_or_throw(const std::string& name, const std::string& what);
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "forward/printer.hpp"
 #include "read/input.hpp"
 #include "replay/replayer.hpp"
 #include "store/store.hpp"
@@ -22,6 +23,7 @@ struct ReplayOptions {
   bool dry_run = false;
   bool strict = false;
   std::string secret_file;
+  std::string routing_key;
   MappingOptions mapping;
   std::string command_line;
 };
@@ -54,6 +56,18 @@ void print_summary(const replay::Counts& c, double seconds, bool dry_run) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+// Where the decisions go: text or JSON Lines records, or a platform's requests.
+std::unique_ptr<report::DecisionSink> decision_sink(const ReplayOptions& o) {
+  if (o.format == "pagerduty") {
+    std::string key = o.routing_key;
+    if (key.empty()) key = env_or_empty("PAGERDUTY_ROUTING_KEY");
+    return std::make_unique<forward::VendorPrinter>(stdout, forward::Vendor::pagerduty, key);
+  }
+  if (o.format == "opsgenie")
+    return std::make_unique<forward::VendorPrinter>(stdout, forward::Vendor::opsgenie, "");
+  return std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format));
+}
+
 int run_replay(const ReplayOptions& o) {
   std::vector<std::string> operands = o.inputs;
   if (operands.empty()) {
@@ -71,9 +85,8 @@ int run_replay(const ReplayOptions& o) {
   const auto started = std::chrono::steady_clock::now();
 
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
-  std::unique_ptr<report::DecisionWriter> writer;
-  if (!o.quiet)
-    writer = std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format));
+  std::unique_ptr<report::DecisionSink> writer;
+  if (!o.quiet) writer = decision_sink(o);
   replay::Replayer replayer(store, mapping, writer.get(),
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
@@ -122,7 +135,11 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
                   "standard input is read")
       ->type_name("INPUT");
   add_db_option(*app, o->db);
-  add_format_option(*app, o->format, {"text", "jsonl"});
+  add_format_option(*app, o->format, {"text", "jsonl", "pagerduty", "opsgenie"});
+  app->add_option("--routing-key", o->routing_key,
+                  "PagerDuty integration key put into --format pagerduty events (default: "
+                  "$PAGERDUTY_ROUTING_KEY)")
+      ->type_name("KEY");
   app->add_flag("-q,--quiet", o->quiet, "Print no decision per payload, only the summary");
   app->add_flag("-n,--dry-run", o->dry_run,
                 "Decide against the current state but leave the state file unchanged");
@@ -140,6 +157,13 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   curl -s ... | jira-alerts replay --format jsonl
   jira-alerts replay --dry-run new.json          what would happen, without changing state
   jira-alerts replay --priority P1=CRITICAL --resolve-status Mitigated history.ndjson
+  jira-alerts replay --format pagerduty new.json     PagerDuty Events v2, one per change
+  jira-alerts replay --format opsgenie new.json | jq -c .body
+
+--format pagerduty prints one Events API v2 event per applied decision (trigger for
+open, update and reopen; resolve for resolve); --format opsgenie one Alert API request
+a line, {"action": "create" or "close", "path", "body"}. Decisions that change no
+alert print nothing in these formats.
 
 Exit status: 0 all applied, 1 some payloads were rejected (every valid one still
 applied), 2 usage error, unreadable input or unusable state file.

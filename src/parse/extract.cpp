@@ -41,6 +41,7 @@ enum class Slot : std::uint8_t {
   user,  // root
   key,
   id,
+  self,
   fields,  // issue
   status,
   priority,
@@ -77,6 +78,7 @@ constexpr std::array members{
     Member{Node::root, "user", Slot::user, "user"},
     Member{Node::issue, "key", Slot::key, "issue.key"},
     Member{Node::issue, "id", Slot::id, "issue.id"},
+    Member{Node::issue, "self", Slot::self, "issue.self"},
     Member{Node::issue, "fields", Slot::fields, "issue.fields"},
     Member{Node::fields, "status", Slot::status, "issue.fields.status"},
     Member{Node::fields, "priority", Slot::priority, "issue.fields.priority"},
@@ -351,6 +353,9 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         return true;
       case Slot::id:
         p_.issue_id.set(v);
+        return true;
+      case Slot::self:
+        p_.self.set(v);
         return true;
       case Slot::priority:
         p_.priority_form = PriorityForm::named;
@@ -693,6 +698,8 @@ class DomReader {
         return text(e, p_.key);
       case Slot::id:
         return id(e, true, p_.issue_id);
+      case Slot::self:
+        return text(e, p_.self);
       case Slot::fields:
         return object(e, Node::fields);
       case Slot::status:

@@ -42,6 +42,7 @@ struct Payload {
   bool has_issue = false;
   Text key;       // issue.key
   Text issue_id;  // issue.id (a number is kept as its digits)
+  Text self;      // issue.self: the issue's REST URL, which names the Jira site
   Text status;    // the status name, from STATUS_SOURCE
   Text category;  // issue.fields.status.statusCategory.key
   StatusSource status_source = StatusSource::none;

@@ -15,7 +15,7 @@ namespace {
 void own(parse::Payload& p, std::string& text) {
   parse::Text* fields[] = {&p.event,      &p.key,      &p.issue_id, &p.status,
                            &p.category,   &p.summary,  &p.project,  &p.changelog_id,
-                           &p.moved_from, &p.moved_to, &p.user};
+                           &p.moved_from, &p.moved_to, &p.user,     &p.self};
   std::size_t total = p.priority.size();
   for (const parse::Text* f : fields) total += f->value.size();
   text.clear();

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <thread>
 
+#include "util/text.hpp"
+
 namespace jira_alerts::replay {
 
 using rules::Action;
 
-Replayer::Replayer(store::Store& store, const rules::Mapping& mapping,
-                   report::DecisionWriter* writer, OnReject on_reject)
+Replayer::Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionSink* writer,
+                   OnReject on_reject)
     : store_(store), mapping_(mapping), writer_(writer), on_reject_(on_reject) {}
 
 bool Replayer::replay(const std::vector<std::string>& files) {
@@ -242,6 +244,8 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     else if (!a.project)
       a.project = project_of_key(*key);
     if (p.issue_id.present) assign(a.issue_id, p.issue_id.value);
+    if (const std::string_view site = util::jira_site(p.self.value); !site.empty())
+      assign(a.site, site);
     if (p.status.present) assign(a.status, p.status.value);
     if (jira_priority)
       assign(a.jira_priority, *jira_priority);
@@ -330,6 +334,11 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     r.jira_priority = jira_priority;
     r.status = status;
     r.summary = view(p.summary);
+    if (has_alert) {
+      r.project = view(alert->project);
+      r.site = view(alert->site);
+      r.title = view(alert->summary);
+    }
     r.user = view(p.user);
     r.timestamp = p.timestamp;
     r.reason = reason_;

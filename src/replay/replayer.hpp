@@ -40,7 +40,7 @@ class Replayer {
   // A run of this many payloads or more folds the WAL into the file when it ends.
   static constexpr std::uint64_t checkpoint_after = 10'000;
 
-  Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionWriter* writer,
+  Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionSink* writer,
            OnReject on_reject);
 
   // Replays every payload of FILES ("-" for standard input) in order, reading on a
@@ -75,7 +75,7 @@ class Replayer {
 
   store::Store& store_;
   const rules::Mapping& mapping_;
-  report::DecisionWriter* writer_;
+  report::DecisionSink* writer_;
   OnReject on_reject_;
   std::vector<std::string> warnings_;
   std::string reason_;

@@ -22,17 +22,26 @@ struct DecisionRecord {
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   std::optional<std::string_view> jira_priority, status, summary, user;
+  std::optional<std::string_view> project, site, title;  // the alert's, when it has them
   std::optional<std::int64_t> timestamp;
   std::string_view reason;
   const std::vector<std::string>* warnings = nullptr;
 };
 
+// Where a replay hands its decision records.
+class DecisionSink {
+ public:
+  virtual ~DecisionSink() = default;
+  virtual void write(const DecisionRecord& record) = 0;
+  virtual void flush() = 0;
+};
+
 // Prints decision records as text lines or JSON Lines.
-class DecisionWriter {
+class DecisionWriter : public DecisionSink {
  public:
   DecisionWriter(std::FILE* stream, Format format);
-  void write(const DecisionRecord& record);
-  void flush() { out_.flush(); }
+  void write(const DecisionRecord& record) override;
+  void flush() override { out_.flush(); }
 
  private:
   Output out_;

@@ -122,6 +122,7 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   std::sort(view.aliases.begin(), view.aliases.end());
   view.project =
       view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
+  view.site = current.site;
   if (episodes) *episodes = std::move(cycles);
   return true;
 }

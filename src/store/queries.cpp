@@ -29,7 +29,7 @@ void for_each_alert(Database& db, const AlertFilter& filter,
            a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
            (SELECT count(*) FROM episodes WHERE alert_id = a.id),
            (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key)),
-           a.id
+           a.id, a.site
     FROM alerts a WHERE 1)sql";
   int next = 1;
   if (filter.state) sql += " AND a.state = ?" + std::to_string(next++);
@@ -76,6 +76,7 @@ void for_each_alert(Database& db, const AlertFilter& filter,
     v.events = s.int64(11);
     v.reopens = s.int64(12);
     v.episodes = s.int64(13);
+    v.site = optional_string(s, 16);
     v.aliases.clear();
     const std::string_view aliases = s.text(14);
     for (std::size_t from = 0; from < aliases.size();) {

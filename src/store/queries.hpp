@@ -25,6 +25,7 @@ struct AlertView {
   std::int64_t id = 0;  // alerts.id
   std::string fingerprint;
   std::optional<std::string> issue_id, project, jira_priority, status, summary;
+  std::optional<std::string> site;  // the Jira site, when a payload named it
   rules::State state;
   rules::Level priority;
   std::optional<std::int64_t> opened_at, resolved_at, updated_at;

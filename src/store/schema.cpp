@@ -2,7 +2,8 @@
 
 namespace jira_alerts::store {
 
-// Keep in step with the SCHEMA section of man/jira-alerts.1.
+// Keep in step with the SCHEMA section of man/jira-alerts.1. A new file gets the
+// version 1 schema, then every migration: the migrations run on every new file.
 const char* const create_schema_sql = R"sql(
 CREATE TABLE meta (
   key   TEXT PRIMARY KEY,
@@ -109,5 +110,19 @@ LEFT JOIN names jp ON jp.id = e.jira_priority_id
 LEFT JOIN names st ON st.id = e.status_id
 LEFT JOIN names us ON us.id = e.user_id;
 )sql";
+
+// Version 1 → 2: the Jira site of each alert (for links), and the push outbox.
+const char* const migrate_1_to_2_sql = R"sql(
+ALTER TABLE alerts ADD COLUMN site TEXT;
+CREATE TABLE outbox (
+  target   TEXT NOT NULL,
+  alert_id INTEGER NOT NULL REFERENCES alerts (id),
+  event_id INTEGER NOT NULL,
+  acked_at INTEGER NOT NULL,
+  PRIMARY KEY (target, alert_id)
+) WITHOUT ROWID;
+)sql";
+
+const std::array<Migration, schema_version - 1> migrations{{{1, migrate_1_to_2_sql}}};
 
 }  // namespace jira_alerts::store

@@ -87,7 +87,7 @@ void create_or_migrate(Database& db, const std::string& path) {
   check_version(db, path);  // again, now that no other writer can change it
   if (user_version(db) == 0) {
     db.exec(create_schema_sql);
-    db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    db.exec("PRAGMA user_version = 1");
     Statement meta(db, "INSERT INTO meta (key, value) VALUES (?1, ?2)");
     meta.bind(1, std::string_view("created_by"))
         .bind(2, std::string_view("jira-alerts " JIRA_ALERTS_VERSION))
@@ -95,6 +95,12 @@ void create_or_migrate(Database& db, const std::string& path) {
     meta.bind(1, std::string_view("created_at"))
         .bind(2, util::format_iso8601(util::now_millis()))
         .run();
+  }
+  // An older file is brought up to date step by step, in the same transaction.
+  for (const Migration& m : migrations) {
+    if (user_version(db) != m.from) continue;
+    db.exec(m.sql);
+    db.exec(("PRAGMA user_version = " + std::to_string(m.from + 1)).c_str());
   }
   tx.commit();
 }
@@ -135,6 +141,22 @@ std::optional<rules::Rule> parse_rule(std::string_view name) {
 }
 
 namespace {
+// A file from an older release is migrated by whichever command opens it first, the
+// reporting ones included: they could not read it otherwise.
+void migrate_older(const std::string& path) {
+  int version = 0;
+  try {
+    Database peek(path, OpenMode::read_only_untouched);
+    version = user_version(peek);
+  } catch (const Error&) {
+    return;  // not a state file: check_version says so
+  }
+  if (version == 0 || version >= schema_version) return;
+  Database db(path, OpenMode::read_write);
+  set_busy_handler(db);
+  create_or_migrate(db, path);
+}
+
 Database open_database(const std::string& path, Access access) {
   switch (access) {
     case Access::write:
@@ -142,6 +164,7 @@ Database open_database(const std::string& path, Access access) {
     case Access::read:
       if (!file_exists(path))
         throw Error("no state file '" + path + "' (run 'jira-alerts replay' to create it)");
+      migrate_older(path);
       return Database(path, OpenMode::read_only_untouched);
     case Access::dry_run:
       return Database(":memory:", OpenMode::read_write_create);
@@ -285,7 +308,7 @@ Alert* Store::find(std::string_view key) {
   auto& s = statement(find_, R"sql(
     SELECT a.id, a.fingerprint, a.issue_id, a.project, a.state, a.priority, a.jira_priority,
            a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
-           (SELECT max(seq) FROM episodes WHERE alert_id = a.id), a.identities
+           (SELECT max(seq) FROM episodes WHERE alert_id = a.id), a.identities, a.site
     FROM alerts a
     WHERE a.id = coalesce((SELECT id FROM alerts WHERE fingerprint = ?1),
                           (SELECT alert_id FROM aliases WHERE key = ?1)))sql");
@@ -318,6 +341,7 @@ Alert* Store::find(std::string_view key) {
     alert.reopens = s.int64(13);
     alert.episode = s.optional_int64(14).value_or(0);
     alert.identities = s.blob(15);
+    alert.site = text(16);
   }
   s.reset();
   alert_ids_.emplace(std::string(key), &alert);
@@ -368,8 +392,9 @@ std::optional<std::string_view> view(const std::optional<T>& value) {
 Alert* Store::insert_alert(Alert a) {
   auto& s = statement(insert_alert_, R"sql(
     INSERT INTO alerts (fingerprint, issue_id, project, state, priority, jira_priority, status,
-                        summary, opened_at, resolved_at, updated_at, events, reopens, identities)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
+                        summary, opened_at, resolved_at, updated_at, events, reopens, identities,
+                        site)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
   s.bind(1, std::string_view(a.fingerprint))
       .bind(2, view(a.issue_id))
       .bind(3, view(a.project))
@@ -384,6 +409,7 @@ Alert* Store::insert_alert(Alert a) {
       .bind(12, a.events)
       .bind(13, a.reopens)
       .bind_blob(14, a.identities)
+      .bind(15, view(a.site))
       .run();
   a.id = db_.last_insert_rowid();
   Alert& cached = alerts_[a.id];
@@ -420,7 +446,7 @@ void Store::write_alert(const Alert& a) {
     UPDATE alerts SET fingerprint = ?1, issue_id = ?2, project = ?3, state = ?4, priority = ?5,
                       jira_priority = ?6, status = ?7, summary = ?8, opened_at = ?9,
                       resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13,
-                      identities = ?15
+                      identities = ?15, site = ?16
     WHERE id = ?14)sql");
   // The alert outlives run(): its texts are bound without copies.
   s.bind_static(1, std::string_view(a.fingerprint))
@@ -438,6 +464,7 @@ void Store::write_alert(const Alert& a) {
       .bind(13, a.reopens)
       .bind(14, a.id)
       .bind_static_blob(15, a.identities)
+      .bind_static(16, view(a.site))
       .run();
 }
 
@@ -456,6 +483,7 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
     into.resolved_at = from.resolved_at;
     into.updated_at = from.updated_at;
   }
+  if (!into.site) into.site = from.site;
   into.events += from.events;
   into.reopens += from.reopens;
   into.identities += from.identities;
@@ -464,6 +492,9 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   events.bind(1, from_id).bind(2, into_id).run();
   Statement aliases(db_, "UPDATE aliases SET alert_id = ?2 WHERE alert_id = ?1");
   aliases.bind(1, from_id).bind(2, into_id).run();
+  // Targets knew FROM under its old key: what they acknowledged of it no longer applies.
+  Statement outbox(db_, "DELETE FROM outbox WHERE alert_id = ?1");
+  outbox.bind(1, from_id).run();
   // Both alerts' episodes, numbered again in the order they opened.
   Statement park(db_,
                  "UPDATE episodes SET alert_id = ?2, seq = seq + 1000000000 * (alert_id = ?1) "

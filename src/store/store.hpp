@@ -29,6 +29,7 @@ struct Alert {
   std::int64_t id = 0;  // 0 until inserted
   std::string fingerprint;
   std::optional<std::string> issue_id, project, jira_priority, status, summary;
+  std::optional<std::string> site;  // the Jira site, e.g. https://acme.atlassian.net
   rules::State state = rules::State::open;
   rules::Level priority = rules::Level::medium;
   std::optional<util::Millis> opened_at, resolved_at, updated_at;

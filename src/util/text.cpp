@@ -119,4 +119,17 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
   return best;
 }
 
+std::string_view jira_site(std::string_view self) {
+  if (self.rfind("https://", 0) != 0 && self.rfind("http://", 0) != 0) return {};
+  const auto rest = self.find("/rest/");
+  if (rest == std::string_view::npos) return {};
+  const std::string_view site = self.substr(0, rest);
+  // Only the characters of a URL's scheme, host, port and path: the site goes into links.
+  for (const char c : site)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\' ||
+        c == '?' || c == '#' || static_cast<unsigned char>(c) >= 0x7f)
+      return {};
+  return site;
+}
+
 }  // namespace jira_alerts::util

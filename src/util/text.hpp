@@ -26,6 +26,10 @@ void append_csv_field(std::string& out, std::string_view text);
 // 64-bit FNV-1a, the hash behind duplicate identities.
 std::uint64_t hash64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
 
+// The Jira site of an issue's REST URL (issue.self), "https://acme.atlassian.net" of
+// "https://acme.atlassian.net/rest/api/2/issue/10002"; "" when SELF is not such a URL.
+std::string_view jira_site(std::string_view self);
+
 // The candidate closest to WORD by edit distance, or "" when none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -1,0 +1,66 @@
+#pragma once
+// What the alerting platforms are told: one applied change of an alert, the levels
+// they speak, and the JSON writer every integration builds its requests with.
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "report/format.hpp"
+#include "rules/decide.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::forward {
+
+using report::optional_view;
+
+// One applied decision (open, update, reopen or resolve) of an alert.
+struct Change {
+  std::string_view fingerprint;
+  rules::Action action = rules::Action::open;
+  rules::Level priority = rules::Level::medium;
+  std::optional<std::string_view> jira_priority, status, summary, project, site, user;
+  std::string_view reason;
+  std::optional<util::Millis> timestamp;
+};
+
+// Does CHANGE end the incident (a resolve) rather than raise or refresh it?
+constexpr bool ends_incident(rules::Action action) {
+  return action == rules::Action::resolve;
+}
+
+// Alertmanager's and PagerDuty's severity: critical, error, warning, info.
+std::string_view severity(rules::Level level);
+
+// Opsgenie's priority: P1 (CRITICAL) to P4 (LOW).
+std::string_view opsgenie_priority(rules::Level level);
+
+// The page in Jira, or "" when the site is unknown.
+std::string browse_url(std::optional<std::string_view> site, std::string_view key);
+
+// The host of SITE ("acme.atlassian.net" of "https://acme.atlassian.net"), or FALLBACK.
+std::string_view site_host(std::optional<std::string_view> site, std::string_view fallback);
+
+// "KAN-5: Checkout is down" (the key alone without a summary).
+std::string headline(std::string_view key, std::optional<std::string_view> summary);
+
+// TEXT cut to at most MAX bytes without splitting a UTF-8 character; "…" marks a cut.
+std::string cut_utf8(std::string_view text, std::size_t max);
+
+// TEXT percent-encoded for a URL path segment (RFC 3986 unreserved characters kept).
+std::string escape_path_segment(std::string_view text);
+
+// The JSON writer of every request body.
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Writes a string value (or a member name) from a view.
+void put(Writer& w, std::string_view text);
+// Writes the member NAME: VALUE.
+void member(Writer& w, std::string_view name, std::string_view value);
+// Writes the member NAME: VALUE when VALUE is present and not empty.
+void member_if(Writer& w, std::string_view name, std::optional<std::string_view> value);
+
+}  // namespace jira_alerts::forward

@@ -1,0 +1,192 @@
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "forward/alertmanager.hpp"
+#include "forward/change.hpp"
+#include "forward/opsgenie.hpp"
+#include "forward/pagerduty.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::forward {
+namespace {
+
+using rules::Action;
+using rules::Level;
+
+rapidjson::Document parse(const std::string& json) {
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  REQUIRE_FALSE(d.HasParseError());
+  return d;
+}
+
+std::string str(const rapidjson::Value& v) {
+  REQUIRE(v.IsString());
+  return {v.GetString(), v.GetStringLength()};
+}
+
+Change sample(Action action) {
+  Change c;
+  c.fingerprint = "KAN-5";
+  c.action = action;
+  c.priority = Level::high;
+  c.jira_priority = "Major";
+  c.status = "In Progress";
+  c.summary = "Checkout is down";
+  c.project = "KAN";
+  c.site = "https://acme.atlassian.net";
+  c.user = "Priya Raman";
+  c.reason = "status 'In Progress' is active: open";
+  c.timestamp = 1768294931482;  // 2026-01-13T09:02:11.482Z
+  return c;
+}
+
+TEST_SUITE("forward") {
+  TEST_CASE("levels: severity and Opsgenie priority") {
+    CHECK(severity(Level::critical) == "critical");
+    CHECK(severity(Level::high) == "error");
+    CHECK(severity(Level::medium) == "warning");
+    CHECK(severity(Level::low) == "info");
+    CHECK(opsgenie_priority(Level::critical) == "P1");
+    CHECK(opsgenie_priority(Level::high) == "P2");
+    CHECK(opsgenie_priority(Level::medium) == "P3");
+    CHECK(opsgenie_priority(Level::low) == "P4");
+  }
+
+  TEST_CASE("jira_site: the site of issue.self") {
+    CHECK(util::jira_site("https://acme.atlassian.net/rest/api/2/issue/10002") ==
+          "https://acme.atlassian.net");
+    CHECK(util::jira_site("http://jira.local:8080/jira/rest/api/2/issue/1") ==
+          "http://jira.local:8080/jira");
+    CHECK(util::jira_site("").empty());
+    CHECK(util::jira_site("ftp://x/rest/").empty());
+    CHECK(util::jira_site("https://acme.atlassian.net/issue/1").empty());
+    CHECK(util::jira_site("https://a\"b/rest/api").empty());
+  }
+
+  TEST_CASE("cut_utf8 never splits a character") {
+    CHECK(cut_utf8("short", 10) == "short");
+    CHECK(cut_utf8("abcdefghij", 10) == "abcdefghij");
+    CHECK(cut_utf8("abcdefghijk", 10) == "abcdefg\xE2\x80\xA6");
+    // "ü" is two bytes: a cut inside it backs up to before it.
+    const std::string cut = cut_utf8("abcdef\xC3\xBCxyz", 9);
+    CHECK(cut == "abcdef\xE2\x80\xA6");
+    CHECK(cut.size() <= 9);
+    CHECK(cut_utf8("abcdef", 2).empty());
+  }
+
+  TEST_CASE("browse_url, site_host, escape_path_segment") {
+    CHECK(browse_url(std::string_view("https://acme.atlassian.net"), "KAN-5") ==
+          "https://acme.atlassian.net/browse/KAN-5");
+    CHECK(browse_url(std::nullopt, "KAN-5").empty());
+    CHECK(site_host(std::string_view("https://acme.atlassian.net"), "x") == "acme.atlassian.net");
+    CHECK(site_host(std::string_view("http://h:8080/jira"), "x") == "h:8080");
+    CHECK(site_host(std::nullopt, "jira-alerts") == "jira-alerts");
+    CHECK(escape_path_segment("KAN-5") == "KAN-5");
+    CHECK(escape_path_segment("a/b c?ü") == "a%2Fb%20c%3F%C3%BC");
+  }
+
+  TEST_CASE("alertmanager: an open and a resolved alert") {
+    store::AlertView open;
+    open.fingerprint = "KAN-5";
+    open.project = "KAN";
+    open.summary = "Checkout is down";
+    open.status = "In Progress";
+    open.jira_priority = "Highest";
+    open.site = "https://acme.atlassian.net";
+    open.state = rules::State::open;
+    open.priority = Level::critical;
+    open.opened_at = 1768294931482;
+    store::AlertView resolved = open;
+    resolved.fingerprint = "KAN-6";
+    resolved.state = rules::State::resolved;
+    resolved.priority = Level::low;
+    resolved.resolved_at = 1768298531482;
+    resolved.site.reset();
+    resolved.project.reset();
+
+    const auto d = parse(alertmanager::body({open, resolved}));
+    REQUIRE(d.IsArray());
+    REQUIRE(d.Size() == 2);
+    const auto& a = d[0];
+    CHECK(str(a["labels"]["alertname"]) == "JiraIssue");
+    CHECK(str(a["labels"]["fingerprint"]) == "KAN-5");
+    CHECK(str(a["labels"]["project"]) == "KAN");
+    CHECK(str(a["labels"]["priority"]) == "CRITICAL");
+    CHECK(str(a["labels"]["severity"]) == "critical");
+    CHECK(str(a["annotations"]["summary"]) == "KAN-5: Checkout is down");
+    CHECK(str(a["annotations"]["status"]) == "In Progress");
+    CHECK(str(a["annotations"]["jira_priority"]) == "Highest");
+    CHECK(str(a["startsAt"]) == "2026-01-13T09:02:11.482Z");
+    CHECK_FALSE(a.HasMember("endsAt"));
+    CHECK(str(a["generatorURL"]) == "https://acme.atlassian.net/browse/KAN-5");
+    const auto& r = d[1];
+    CHECK(str(r["labels"]["severity"]) == "info");
+    CHECK_FALSE(r["labels"].HasMember("project"));
+    CHECK(str(r["endsAt"]) == "2026-01-13T10:02:11.482Z");
+    CHECK_FALSE(r.HasMember("generatorURL"));
+  }
+
+  TEST_CASE("pagerduty: trigger and resolve") {
+    const auto t = parse(pagerduty::event(sample(Action::open), "ROUTINGKEY"));
+    CHECK(str(t["routing_key"]) == "ROUTINGKEY");
+    CHECK(str(t["event_action"]) == "trigger");
+    CHECK(str(t["dedup_key"]) == "KAN-5");
+    const auto& p = t["payload"];
+    CHECK(str(p["summary"]) == "KAN-5: Checkout is down");
+    CHECK(str(p["source"]) == "acme.atlassian.net");
+    CHECK(str(p["severity"]) == "error");
+    CHECK(str(p["timestamp"]) == "2026-01-13T09:02:11.482Z");
+    CHECK(str(p["component"]) == "KAN");
+    CHECK(str(p["custom_details"]["status"]) == "In Progress");
+    CHECK(str(p["custom_details"]["jira_priority"]) == "Major");
+    CHECK(str(p["custom_details"]["user"]) == "Priya Raman");
+    CHECK(str(p["custom_details"]["reason"]) == "status 'In Progress' is active: open");
+    CHECK(str(t["client_url"]) == "https://acme.atlassian.net/browse/KAN-5");
+    for (const Action a : {Action::update, Action::reopen})
+      CHECK(str(parse(pagerduty::event(sample(a), "k"))["event_action"]) == "trigger");
+    const auto r = parse(pagerduty::event(sample(Action::resolve), ""));
+    CHECK(str(r["event_action"]) == "resolve");
+    CHECK_FALSE(r.HasMember("routing_key"));
+  }
+
+  TEST_CASE("pagerduty: the summary is cut to 1024 bytes") {
+    Change c = sample(Action::open);
+    const std::string long_summary(3000, 'x');
+    c.summary = long_summary;
+    const auto d = parse(pagerduty::event(c, "k"));
+    CHECK(d["payload"]["summary"].GetStringLength() <= pagerduty::max_summary);
+    CHECK(d["payload"]["summary"].GetStringLength() > 1000);
+  }
+
+  TEST_CASE("opsgenie: create and close by alias") {
+    Change c = sample(Action::open);
+    const std::string long_summary(500, 'y');
+    c.summary = long_summary;
+    const auto create = opsgenie::request(c);
+    CHECK(create.action == "create");
+    CHECK(create.path == "/v2/alerts");
+    const auto b = parse(create.body);
+    CHECK(b["message"].GetStringLength() <= opsgenie::max_message);
+    CHECK(str(b["alias"]) == "KAN-5");
+    CHECK(str(b["priority"]) == "P2");
+    CHECK(str(b["source"]) == "acme.atlassian.net");
+    REQUIRE(b["tags"].IsArray());
+    CHECK(str(b["tags"][0]) == "jira");
+    CHECK(str(b["details"]["jira_priority"]) == "Major");
+
+    c.action = Action::resolve;
+    c.fingerprint = "KAN 5/x";
+    const auto close = opsgenie::request(c);
+    CHECK(close.action == "close");
+    CHECK(close.path == "/v2/alerts/KAN%205%2Fx/close?identifierType=alias");
+    const auto line = parse(opsgenie::line(close));
+    CHECK(str(line["action"]) == "close");
+    CHECK(str(line["body"]["source"]) == "acme.atlassian.net");
+  }
+}
+
+}  // namespace
+}  // namespace jira_alerts::forward
