@@ -57,13 +57,9 @@ Expectation parse_expectation(std::string_view written, const std::string& where
   else if (lowered == "absent")
     e.state = Expected::absent;
   else {
-    std::string message = context + ": unknown state '" + state + "'";
-    const std::string suggestion = util::closest(state, {"open", "resolved", "absent"});
-    if (!suggestion.empty())
-      message += "; did you mean '" + suggestion + "'?";
-    else
-      message += " (states: open, resolved, absent)";
-    throw Error(message);
+    const std::string hint = util::did_you_mean(state, {"open", "resolved", "absent"});
+    throw Error(context + ": unknown state '" + state + "'" +
+                (hint.empty() ? " (states: open, resolved, absent)" : hint));
   }
   if (!priority.empty()) {
     if (e.state == Expected::absent)

@@ -63,13 +63,9 @@ CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string
 
 rules::Level level_or_throw(const std::string& name, const std::string& what) {
   if (const auto level = rules::parse_level(name)) return *level;
-  std::string message = what + ": unknown priority level '" + name + "'";
-  const std::string suggestion = util::closest(name, rules::level_names());
-  if (!suggestion.empty())
-    message += "; did you mean '" + suggestion + "'?";
-  else
-    message += " (levels: CRITICAL, HIGH, MEDIUM, LOW)";
-  throw Error(message);
+  const std::string hint = util::did_you_mean(name, rules::level_names());
+  throw Error(what + ": unknown priority level '" + name + "'" +
+              (hint.empty() ? " (levels: CRITICAL, HIGH, MEDIUM, LOW)" : hint));
 }
 
 rules::Mapping build_mapping(const MappingOptions& o) {

@@ -24,10 +24,8 @@ void reject_unknown(const std::string& path, const toml::table& table, const std
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::string message = "unknown setting '" + prefix + name + "'";
-    const std::string suggestion = util::closest(name, known);
-    if (!suggestion.empty()) message += "; did you mean '" + prefix + suggestion + "'?";
-    fail(path, node, message);
+    fail(path, node,
+         "unknown setting '" + prefix + name + "'" + util::did_you_mean(name, known, prefix));
   }
 }
 

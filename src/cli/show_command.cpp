@@ -18,13 +18,9 @@ struct ShowOptions {
 };
 
 [[noreturn]] void no_such_alert(store::Database& db, const ShowOptions& o) {
-  std::string message = "no alert '" + o.key + "' in " + o.db;
-  const std::string suggestion = util::closest(o.key, store::all_keys(db));
-  if (!suggestion.empty())
-    message += "; did you mean '" + suggestion + "'?";
-  else
-    message += " (list them with 'jira-alerts alerts')";
-  throw Error(message);
+  const std::string hint = util::did_you_mean(o.key, store::all_keys(db));
+  throw Error("no alert '" + o.key + "' in " + o.db +
+              (hint.empty() ? " (list them with 'jira-alerts alerts')" : hint));
 }
 
 int run_show(const ShowOptions& o) {

@@ -133,3 +133,14 @@ std::string_view jira_site(std::string_view self) {
 }
 
 }  // namespace jira_alerts::util
+
+namespace jira_alerts::util {
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates,
+                         std::string_view prefix) {
+  const std::string suggestion = closest(word, candidates);
+  if (suggestion.empty()) return "";
+  return "; did you mean '" + std::string(prefix) + suggestion + "'?";
+}
+
+}  // namespace jira_alerts::util
