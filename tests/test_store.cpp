@@ -334,6 +334,46 @@ TEST_SUITE("store.replay") {
     CHECK(s.text(5) == bad);
   }
 
+  TEST_CASE("a reject is replaced only by the payload at its place") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const std::string created = payload("jira:issue_created", "OPS-3", 1000, "Open", "new");
+    const std::string bad = R"({"webhookEvent": 5})";
+    auto row = [&](const char* sql) { return count(st, sql); };
+    SUBCASE("a one-line array replayed unchanged keeps its reject") {
+      const std::string line = "[" + bad + ", " + created.substr(0, created.size() - 1) + "]\n";
+      replay_text(st, dir, "one.json", line);
+      const auto id = row("SELECT id FROM rejects");
+      replay_text(st, dir, "one.json", line);
+      CHECK(row("SELECT count(*) FROM rejects") == 1);
+      CHECK(row("SELECT id FROM rejects") == id);
+      CHECK(row("SELECT byte_offset FROM rejects") == 1);
+      CHECK(row("SELECT start_column FROM rejects") == 2);
+    }
+    SUBCASE("NDJSON fixed in place, a fix further up shifting the offsets") {
+      replay_text(st, dir, "h.ndjson", bad + "\n" + bad + "\n");
+      CHECK(row("SELECT count(*) FROM rejects") == 2);
+      replay_text(st, dir, "h.ndjson", created + created);
+      CHECK(row("SELECT count(*) FROM rejects") == 0);
+    }
+    SUBCASE("another source at the same place does not replace it") {
+      replay_text(st, dir, "a.ndjson", bad + "\n");
+      replay_text(st, dir, "b.ndjson", created);
+      CHECK(row("SELECT count(*) FROM rejects") == 1);
+    }
+  }
+
+  TEST_CASE("StandingReject::replaced_by: the same offset, or the same line and column") {
+    const store::Store::StandingReject known{1, 3, 5, 200};
+    CHECK(known.replaced_by(3, 5, 200));
+    CHECK(known.replaced_by(9, 1, 200));         // lines above gained or lost line breaks
+    CHECK(known.replaced_by(3, 5, 180));         // lines above were shortened
+    CHECK_FALSE(known.replaced_by(3, 40, 235));  // another payload on the same line
+    const store::Store::StandingReject legacy{2, 3, std::nullopt, std::nullopt};
+    CHECK(legacy.replaced_by(3, 40, 235));  // a version-1 row knows its line only
+    CHECK_FALSE(legacy.replaced_by(4, 1, 200));
+  }
+
   TEST_CASE("the event log view names sources, events, statuses and priorities") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);

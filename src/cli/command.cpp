@@ -14,6 +14,16 @@ void add_db_option(CLI::App& app, std::string& path) {
       ->type_name("PATH");
 }
 
+void add_label_option(CLI::App& app, std::string& label) {
+  app.add_option("--label", label,
+                 "Name standard input NAME in messages and as its source in the state file "
+                 "(default: shown as -, kept as -#RUN)")
+      ->check([](const std::string& name) {
+        return name.empty() ? std::string("the name is empty") : std::string();
+      })
+      ->type_name("NAME");
+}
+
 void add_format_option(CLI::App& app, std::string& format,
                        const std::vector<std::string>& allowed) {
   format = "text";

@@ -25,6 +25,9 @@ inline constexpr const char* default_db = "jira-alerts.db";
 // Adds --db (and the JIRA_ALERTS_DB environment variable) bound to PATH.
 void add_db_option(CLI::App& app, std::string& path);
 
+// Adds --label, the name standard input goes by, bound to LABEL.
+void add_label_option(CLI::App& app, std::string& label);
+
 // Adds --format with the ALLOWED names, bound to FORMAT.
 void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& allowed);
 

@@ -20,6 +20,7 @@ namespace {
 struct LintOptions {
   std::vector<std::string> inputs;
   std::string format;
+  std::string label;
   MappingOptions mapping;
 };
 
@@ -57,8 +58,9 @@ void count(const parse::Payload& p, Seen& seen) {
   if (p.priority_form == parse::PriorityForm::named) ++seen.priorities[std::string(p.priority)];
 }
 
-void lint_file(const std::string& path, Seen& seen) {
-  read::ByteStream in(path);
+// Lints the input FILE; PATH is its name in messages.
+void lint_file(const std::string& file, const std::string& path, Seen& seen) {
+  read::ByteStream in(file);
   read::Framer framer(in);
   parse::Unpacker unpacker;
   const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
@@ -149,7 +151,8 @@ int run_lint(const LintOptions& o) {
   const std::vector<std::string> files = read::expand_operands(operands);
   const rules::Mapping mapping = build_mapping(o.mapping);
   Seen seen;
-  for (const auto& file : files) lint_file(file, seen);
+  for (const auto& file : files)
+    lint_file(file, file == read::stdin_name && !o.label.empty() ? o.label : file, seen);
   print(records(seen, mapping), *report::parse_format(o.format));
   std::fflush(stdout);
   std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid\n",
@@ -171,6 +174,7 @@ Command setup_lint(CLI::App& parent) {
                   "standard input is read")
       ->type_name("INPUT");
   add_format_option(*app, o->format, {"text", "jsonl"});
+  add_label_option(*app, o->label);
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:
   jira-alerts lint captures/                       what would the rules make of these?

@@ -1,8 +1,10 @@
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -61,38 +63,93 @@ void list(store::Store& st, report::Format format) {
   table.print(out);
 }
 
-// Writes each rejected payload's bytes to DIR/reject-ID.json, through a temporary
-// name so that no half-written file is left behind.
+// Writes BYTES to TARGET through TEMPORARY (renamed into place once written and
+// synced), so that no half-written file is left. On failure the temporary file is
+// removed, and the Error names the file, the operation and the cause.
+void write_file(const fs::path& target, const fs::path& temporary, std::string_view bytes) {
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("'" + temporary.string() + "': create: " + std::strerror(errno));
+  const auto fail = [&](const char* operation) {
+    const int cause = errno;
+    if (fd >= 0) ::close(fd);
+    ::unlink(temporary.c_str());
+    throw Error("'" + temporary.string() + "': " + operation + ": " + std::strerror(cause));
+  };
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("write");
+    done += static_cast<std::size_t>(n);
+  }
+  // A full disk may only show when the data reaches it.
+  if (::fsync(fd) != 0) fail("fsync");
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) fail("close");
+  if (::rename(temporary.c_str(), target.c_str()) != 0)
+    fail(("rename to '" + target.string() + "'").c_str());
+}
+
+struct Exported {
+  std::int64_t id;
+  std::string path;  // as printed
+  std::string absolute;
+  std::string note;  // set when only a prefix was kept
+};
+
+// Records the EXPORTED files in the state file, so that replaying them replaces their
+// rejections. When that fails, the files are removed: none is left unrecorded.
+void record_exported(store::Store& st, const std::vector<Exported>& exported) {
+  try {
+    store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
+    for (const auto& e : exported) store::mark_exported(st.db(), e.id, e.absolute);
+    tx.commit();
+  } catch (const Error& e) {
+    std::error_code ec;
+    for (const auto& file : exported) fs::remove(file.path, ec);
+    throw Error(std::string(e.what()) + "; the " + std::to_string(exported.size()) +
+                " exported file(s) could not be recorded and were removed");
+  }
+}
+
+// Writes each rejected payload's bytes to DIR/reject-ID.json. When a file cannot be
+// written, the files written before it are still recorded and listed.
 void export_rejects(store::Store& st, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create '" + dir + "': " + ec.message());
-  std::vector<std::pair<std::int64_t, std::string>> written;
+  std::vector<Exported> exported;
+  std::string failure;
+  std::size_t total = 0;
   store::for_each_reject(st.db(), true, [&](const store::RejectView& r) {
+    ++total;
+    if (!failure.empty()) return;
     const fs::path target = fs::path(dir) / ("reject-" + std::to_string(r.id) + ".json");
-    const fs::path temporary = fs::path(dir) / (".reject-" + std::to_string(r.id) + ".json.tmp");
-    {
-      std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-      file.write(r.raw.data(), static_cast<std::streamsize>(r.raw.size()));
-      file.close();
-      if (!file) throw Error("cannot write '" + temporary.string() + "'");
+    try {
+      write_file(target, fs::path(dir) / (".reject-" + std::to_string(r.id) + ".json.tmp"), r.raw);
+    } catch (const Error& e) {
+      failure = e.what();
+      return;
     }
-    fs::rename(temporary, target, ec);
-    if (ec) throw Error("cannot write '" + target.string() + "': " + ec.message());
-    std::printf("%s", target.string().c_str());
+    Exported e{r.id, target.string(), fs::absolute(target).lexically_normal().string(), ""};
     if (static_cast<std::int64_t>(r.raw.size()) < r.size)
-      std::printf("  (the first %zu of %lld bytes: the payload was too large to keep whole)",
-                  r.raw.size(), static_cast<long long>(r.size));
-    std::printf("\n");
-    written.emplace_back(r.id, fs::absolute(target).lexically_normal().string());
+      e.note = "  (the first " + std::to_string(r.raw.size()) + " of " + std::to_string(r.size) +
+               " bytes: the payload was too large to keep whole)";
+    exported.push_back(std::move(e));
   });
-  store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
-  for (const auto& [id, path] : written) store::mark_exported(st.db(), id, path);
-  tx.commit();
+  record_exported(st, exported);
+  for (const auto& e : exported) std::printf("%s%s\n", e.path.c_str(), e.note.c_str());
+  std::fflush(stdout);
+  if (!failure.empty()) {
+    throw Error("rejects --export: " + failure + "; " + std::to_string(exported.size()) + " of " +
+                std::to_string(total) +
+                " rejected payloads were exported and recorded (listed above: fix and replay "
+                "them), the others were not");
+  }
   std::fprintf(stderr,
                "jira-alerts: exported %zu rejected payload%s to %s; fix them and replay the files: "
                "each one replayed successfully is no longer listed\n",
-               written.size(), written.size() == 1 ? "" : "s", dir.c_str());
+               exported.size(), exported.size() == 1 ? "" : "s", dir.c_str());
 }
 
 int run_rejects(const RejectsOptions& o) {

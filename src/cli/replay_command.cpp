@@ -24,6 +24,7 @@ struct ReplayOptions {
   bool strict = false;
   std::string secret_file;
   std::string routing_key;
+  std::string label;
   MappingOptions mapping;
   std::string command_line;
 };
@@ -90,6 +91,7 @@ int run_replay(const ReplayOptions& o) {
   replay::Replayer replayer(store, mapping, writer.get(),
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
+  replayer.stdin_label = o.label;
 
   const bool progress = isatty(STDERR_FILENO) != 0;
   auto last_progress = started;
@@ -149,6 +151,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
                   "Verify each envelope's X-Hub-Signature with the secret in FILE; a missing or "
                   "wrong signature, or a payload outside an envelope, is rejected")
       ->type_name("FILE");
+  add_label_option(*app, o->label);
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:
   jira-alerts replay captures/                   replay a directory of saved payloads

@@ -50,6 +50,7 @@ void Unpacker::envelope(const Envelope& e, std::string_view frame, std::uint64_t
   Unpacked u;
   u.line = at.line;
   u.column = at.column;
+  u.offset = e.begin;
   u.raw = e.end > e.begin ? frame.substr(e.begin, e.end - e.begin) : frame;
   u.size = u.raw.size();
   u.bytes = e.body;

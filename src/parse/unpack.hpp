@@ -16,6 +16,7 @@ namespace jira_alerts::parse {
 // One payload out of a frame, usable or rejected. The views stay valid during the call.
 struct Unpacked {
   std::uint64_t line = 1, column = 1;  // where the payload, or its envelope, starts
+  std::uint64_t offset = 0;            // ... as a byte offset into the frame
   std::uint64_t size = 0;              // its bytes in the input (the whole envelope's)
   const Payload* payload = nullptr;    // the fields when usable, else null
   std::string_view bytes;              // the payload's own bytes (an envelope's body)

@@ -145,7 +145,8 @@ bool Framer::next(Frame& frame) {
       if (!fill()) {
         if (!seen_payload_ && !reported_empty_) {
           reported_empty_ = true;
-          frame = Frame{{}, line_, absolute(pos_) - line_begin_ + 1, 0, FrameProblem::empty};
+          frame = Frame{
+              {}, line_, absolute(pos_) - line_begin_ + 1, absolute(pos_), 0, FrameProblem::empty};
           return true;
         }
         return false;
@@ -172,6 +173,7 @@ bool Framer::next(Frame& frame) {
   frame_begin_ = absolute(pos_);
   frame.line = line_;
   frame.column = frame_begin_ - line_begin_ + 1;
+  frame.offset = frame_begin_;
   skipping_ = false;
   const char first = buf_[pos_];
   if (first == '{' || first == '[')

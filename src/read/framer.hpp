@@ -24,6 +24,7 @@ struct Frame {
   std::string_view bytes;    // the raw bytes (a prefix when too_large); valid until next()
   std::uint64_t line = 1;    // 1-based line of the first byte
   std::uint64_t column = 1;  // 1-based byte column of the first byte
+  std::uint64_t offset = 0;  // 0-based byte offset of the first byte in the (decompressed) input
   std::uint64_t size = 0;    // the full size in bytes, also when only a prefix is kept
   FrameProblem problem = FrameProblem::none;
 };
@@ -46,6 +47,8 @@ class Framer {
   // The 1-based line and column just past the last byte read.
   std::uint64_t line() const { return line_; }
   std::uint64_t column() const { return absolute(end_) - line_begin_ + 1; }
+  // The byte offset just past the last byte read.
+  std::uint64_t offset() const { return absolute(end_); }
 
  private:
   bool fill();

@@ -152,6 +152,7 @@ void Reader::run() {
           return;
         }
         out->assign(u, file);
+        out->offset = frame.offset + u.offset;
         chunk->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
       };
       while (framer.next(frame) && !stopped) {
@@ -181,6 +182,7 @@ void Reader::run() {
         out->file = file;
         out->line = out->error_line = framer.line();
         out->column = out->error_column = framer.column();
+        out->offset = framer.offset();
         out->size = 0;
         out->reason = in.damage();
         out->raw.clear();

@@ -29,6 +29,7 @@ struct Parsed {
   Kind kind = Kind::payload;
   std::size_t file = 0;  // index into the file list
   std::uint64_t line = 0, column = 0, size = 0;
+  std::uint64_t offset = 0;    // byte offset of the payload's first byte in its input
   parse::Payload payload;      // views into TEXT
   std::uint64_t identity = 0;  // duplicate identity (rules::identity)
   std::uint64_t delivery = 0;  // the envelope's delivery identity (rules::delivery_identity), or 0

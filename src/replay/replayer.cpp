@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "util/text.hpp"
+#include "read/input.hpp"
 
 namespace jira_alerts::replay {
 
@@ -41,8 +42,8 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         reader.release(chunk);
         std::rethrow_exception(error);
       }
-      const std::string& path = files[item.file];
-      Source& src = source(item.file, path);
+      Source& src = source(item.file, files[item.file]);
+      const std::string& path = src.shown;
       counts_.bytes += item.size;
       if (item.kind == Parsed::Kind::rejected) {
         reject(item, path, src.id);
@@ -55,7 +56,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         }
       } else {
         apply(item, path, src.id);
-        replace_rejects(src, item.line);
+        replace_rejects(src, item);
       }
       ++in_batch_;
       if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
@@ -84,25 +85,40 @@ void Replayer::commit_batch(std::chrono::steady_clock::time_point started) {
 
 Replayer::Source& Replayer::source(std::size_t file, const std::string& path) {
   Source& src = sources_[file];
-  if (src.id == 0) src.id = store_.source_id(path);
   if (!src.checked) {
     src.checked = true;
+    const bool standard_input = path == read::stdin_name;
+    src.shown = standard_input && !stdin_label.empty() ? stdin_label : path;
+    src.stored = src.shown;
+    if (standard_input && stdin_label.empty())
+      src.stored = std::string(read::stdin_name) + "#" + std::to_string(store_.run_id());
+    src.id = store_.source_id(src.stored);
     std::error_code ec;
     const auto absolute =
-        path == "-" ? std::filesystem::path() : std::filesystem::absolute(path, ec);
+        standard_input ? std::filesystem::path() : std::filesystem::absolute(path, ec);
     src.standing = store_.standing_rejects(src.id, absolute.lexically_normal().string());
+    for (const auto& r : src.standing.at) {
+      src.reject_lines.insert(r.line);
+      if (r.offset) src.reject_offsets.insert(*r.offset);
+    }
   }
+  if (src.id == 0) src.id = store_.source_id(src.stored);
   return src;
 }
 
-// A payload was read successfully where a rejected one stood: the rejection is resolved.
-void Replayer::replace_rejects(Source& src, std::uint64_t line) {
-  auto& lines = src.standing.lines;
-  if (!lines.empty()) {
-    const auto it = std::find(lines.begin(), lines.end(), line);
-    if (it != lines.end()) {
-      store_.drop_reject_at(src.id, line);
-      lines.erase(it);
+// A payload was read successfully where a rejected one stood (the same source and
+// place, or the file it was exported to): that rejection is resolved.
+void Replayer::replace_rejects(Source& src, const Parsed& item) {
+  auto& at = src.standing.at;
+  const bool maybe = !at.empty() && (src.reject_lines.count(item.line) > 0 ||
+                                     src.reject_offsets.count(item.offset) > 0);
+  for (std::size_t i = 0; maybe && i < at.size();) {
+    if (at[i].replaced_by(item.line, item.column, item.offset)) {
+      store_.drop_reject(at[i].id);
+      at[i] = at.back();
+      at.pop_back();
+    } else {
+      ++i;
     }
   }
   for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
@@ -123,8 +139,8 @@ void Replayer::count(Action action) {
 
 void Replayer::reject(const Parsed& item, std::string_view path, std::int64_t source_id) {
   count(Action::reject);
-  store_.log_reject(
-      {source_id, item.line, item.error_line, item.error_column, item.reason, item.size, item.raw});
+  store_.log_reject({source_id, item.line, item.column, item.offset, item.error_line,
+                     item.error_column, item.reason, item.size, item.raw});
   std::fprintf(stderr, "jira-alerts: %.*s:%llu:%llu: %s\n", static_cast<int>(path.size()),
                path.data(), static_cast<unsigned long long>(item.error_line),
                static_cast<unsigned long long>(item.error_column), item.reason.c_str());

@@ -59,15 +59,24 @@ class Replayer {
   // Called with the byte count read so far, for a progress line.
   std::function<void(const Counts&)> on_progress;
 
+  // The name standard input goes by (--label): in messages, decision records and as
+  // its source in the state file. Without one, standard input is shown as "-" and
+  // stored as "-#RUN" (the run's id), a source of its own in every run.
+  std::string stdin_label;
+
  private:
   // What the replay knows of one input file.
   struct Source {
     std::int64_t id = 0;  // interned per transaction: 0 until looked up in this one
     bool checked = false;
+    std::string shown;   // the name in messages and decision records
+    std::string stored;  // the name in the state file's sources
     store::Store::StandingRejects standing;
+    // The lines and offsets where STANDING's rejects start: most payloads are at none.
+    std::unordered_set<std::uint64_t> reject_lines, reject_offsets;
   };
   Source& source(std::size_t file, const std::string& path);
-  void replace_rejects(Source& source, std::uint64_t line);
+  void replace_rejects(Source& source, const Parsed& item);
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
   void commit_batch(std::chrono::steady_clock::time_point started);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);

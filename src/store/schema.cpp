@@ -123,6 +123,14 @@ CREATE TABLE outbox (
 ) WITHOUT ROWID;
 )sql";
 
-const std::array<Migration, schema_version - 1> migrations{{{1, migrate_1_to_2_sql}}};
+// Version 2 → 3: where a rejected payload starts, to the byte, so that a reject is
+// replaced only by the payload at its place. Kept rows get NULL (their line only).
+const char* const migrate_2_to_3_sql = R"sql(
+ALTER TABLE rejects ADD COLUMN start_column INTEGER;
+ALTER TABLE rejects ADD COLUMN byte_offset INTEGER;
+)sql";
+
+const std::array<Migration, schema_version - 1> migrations{
+    {{1, migrate_1_to_2_sql}, {2, migrate_2_to_3_sql}}};
 
 }  // namespace jira_alerts::store

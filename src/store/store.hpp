@@ -68,7 +68,8 @@ struct EventRow {
 // One rejected payload.
 struct RejectRow {
   std::int64_t source_id;
-  std::uint64_t line;                      // where the payload starts
+  std::uint64_t line, column;              // where the payload starts
+  std::uint64_t offset;                    // ... to the byte, in its (decompressed) input
   std::uint64_t error_line, error_column;  // where it went wrong
   std::string_view reason;
   std::uint64_t size;
@@ -128,16 +129,25 @@ class Store {
 
   std::int64_t source_id(std::string_view path);
 
-  // Rejected payloads that a successful payload from a source replaces: those at
-  // the same source and line (the file was fixed in place), and those exported to
-  // the file at ABSOLUTE_PATH by 'rejects --export'.
+  // A rejected payload of a source, and where it started.
+  struct StandingReject {
+    std::int64_t id;
+    std::uint64_t line;
+    std::optional<std::uint64_t> column, offset;  // null in rows of a version-1 file
+    // Is the payload at LINE:COLUMN, OFFSET the one this reject stood for?
+    bool replaced_by(std::uint64_t at_line, std::uint64_t at_column, std::uint64_t at_offset) const;
+  };
+  // Rejected payloads that a successful payload from a source may replace: those of
+  // the same source (see StandingReject::replaced_by), and those exported to the
+  // file at ABSOLUTE_PATH by 'rejects --export' (empty: none).
   struct StandingRejects {
-    std::vector<std::uint64_t> lines;
+    std::vector<StandingReject> at;
     std::vector<std::int64_t> exported;
   };
   StandingRejects standing_rejects(std::int64_t source_id, const std::string& absolute_path);
-  void drop_reject_at(std::int64_t source_id, std::uint64_t line);
   void drop_reject(std::int64_t id);
+  // The current run's id (0 before begin_run).
+  std::int64_t run_id() const { return run_id_; }
   void log_event(const EventRow& row);
   void log_reject(const RejectRow& row);
 

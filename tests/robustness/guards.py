@@ -112,7 +112,7 @@ def fresh_state(binary, folder, lines, name="state.db"):
 def check_newer_schema(binary, folder, inputs):
     db = fresh_state(binary, folder, history(20, 5, 1))
     con = sqlite3.connect(db)
-    current = con.execute("PRAGMA user_version").fetchone()[0]  # what this program writes
+    ours = con.execute("PRAGMA user_version").fetchone()[0]  # the program's version
     con.execute("PRAGMA user_version = 99")
     con.close()
     problems = []
@@ -127,8 +127,8 @@ def check_newer_schema(binary, folder, inputs):
         message = [l for l in err.splitlines() if l.startswith("jira-alerts: ")]
         if not message:
             problems.append(f"{what}: no 'jira-alerts: ' message: {err!r}")
-        elif not (re.search(r"\b99\b", message[0]) and re.search(rf"\b{current}\b", message[0])):
-            problems.append(f"{what}: message does not name both versions (99 and {current}): "
+        elif not (re.search(r"\b99\b", message[0]) and re.search(rf"\b{ours}\b", message[0])):
+            problems.append(f"{what}: message does not name both versions (99 and {ours}): "
                             f"{message[0]}")
         problems += [f"{what}: {p}" for p in compare_snapshots(before, snapshot(folder))]
     return problems
