@@ -370,7 +370,7 @@ TEST_SUITE("store.replay") {
     CHECK(known.replaced_by(3, 5, 180));         // lines above were shortened
     CHECK_FALSE(known.replaced_by(3, 40, 235));  // another payload on the same line
     const store::Store::StandingReject legacy{2, 3, std::nullopt, std::nullopt};
-    CHECK(legacy.replaced_by(3, 40, 235));  // a version-1 row knows its line only
+    CHECK(legacy.replaced_by(3, 40, 235));  // a row kept from version 2 knows its line only
     CHECK_FALSE(legacy.replaced_by(4, 1, 200));
   }
 

@@ -636,21 +636,30 @@ void Store::log_event(const EventRow& r) {
   s.bind_static(16, r.warnings).bind(17, user_id).run();
 }
 
+bool Store::StandingReject::replaced_by(std::uint64_t at_line, std::uint64_t at_column,
+                                        std::uint64_t at_offset) const {
+  if (!offset) return line == at_line;  // all a row kept from a version-2 file knows
+  return *offset == at_offset || (line == at_line && column == at_column);
+}
+
 Store::StandingRejects Store::standing_rejects(std::int64_t source_id,
                                                const std::string& absolute_path) {
   StandingRejects standing;
-  Statement lines(db_, "SELECT DISTINCT line FROM rejects WHERE source_id = ?1");
-  lines.bind(1, source_id);
-  while (lines.step()) standing.lines.push_back(static_cast<std::uint64_t>(lines.int64(0)));
+  Statement at(db_, "SELECT id, line, start_column, byte_offset FROM rejects WHERE source_id = ?1");
+  at.bind(1, source_id);
+  while (at.step()) {
+    const auto column = at.optional_int64(2);
+    const auto offset = at.optional_int64(3);
+    standing.at.push_back(
+        {at.int64(0), static_cast<std::uint64_t>(at.int64(1)),
+         column ? std::optional(static_cast<std::uint64_t>(*column)) : std::nullopt,
+         offset ? std::optional(static_cast<std::uint64_t>(*offset)) : std::nullopt});
+  }
+  if (absolute_path.empty()) return standing;
   Statement exported(db_, "SELECT id FROM rejects WHERE exported_to = ?1");
   exported.bind(1, absolute_path);
   while (exported.step()) standing.exported.push_back(exported.int64(0));
   return standing;
-}
-
-void Store::drop_reject_at(std::int64_t source_id, std::uint64_t line) {
-  Statement s(db_, "DELETE FROM rejects WHERE source_id = ?1 AND line = ?2");
-  s.bind(1, source_id).bind(2, static_cast<std::int64_t>(line)).run();
 }
 
 void Store::drop_reject(std::int64_t id) {
@@ -662,12 +671,14 @@ void Store::log_reject(const RejectRow& r) {
   // The same payload rejected again (the same inputs replayed) keeps one row, its id
   // and where it was exported to.
   auto& again = statement(update_reject_, R"sql(
-    UPDATE rejects SET run_id = ?1, reason = ?6, raw = ?8, rejected_at = ?9
-    WHERE source_id = ?2 AND line = ?3 AND error_line = ?4 AND error_column = ?5 AND size = ?7)sql");
+    UPDATE rejects SET run_id = ?1, reason = ?6, raw = ?8, rejected_at = ?9, start_column = ?10,
+                       byte_offset = ?11
+    WHERE source_id = ?2 AND line = ?3 AND error_line = ?4 AND error_column = ?5 AND size = ?7
+      AND (byte_offset = ?11 OR byte_offset IS NULL))sql");
   auto& insert = statement(insert_reject_, R"sql(
     INSERT INTO rejects (run_id, source_id, line, error_line, error_column, reason, size, raw,
-                         rejected_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))sql");
+                         rejected_at, start_column, byte_offset)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
   for (Statement* s : {&again, &insert}) {
     s->bind(1, run_id_)
         .bind(2, r.source_id)
@@ -678,6 +689,8 @@ void Store::log_reject(const RejectRow& r) {
         .bind(7, static_cast<std::int64_t>(r.size))
         .bind_blob(8, r.raw)
         .bind(9, util::now_millis())
+        .bind(10, static_cast<std::int64_t>(r.column))
+        .bind(11, static_cast<std::int64_t>(r.offset))
         .run();
     if (db_.changes() > 0) return;
   }

@@ -133,7 +133,7 @@ class Store {
   struct StandingReject {
     std::int64_t id;
     std::uint64_t line;
-    std::optional<std::uint64_t> column, offset;  // null in rows of a version-1 file
+    std::optional<std::uint64_t> column, offset;  // null in rows kept from a version-2 file
     // Is the payload at LINE:COLUMN, OFFSET the one this reject stood for?
     bool replaced_by(std::uint64_t at_line, std::uint64_t at_column, std::uint64_t at_offset) const;
   };
