@@ -19,13 +19,31 @@ std::string where(const std::string& path, const toml::source_region& region) {
   throw Error(where(path, node.source()) + ": " + what);
 }
 
+// What an unknown setting NAME in the table at PREFIX was meant to be: the setting of that
+// name in another table ("resolve" is status.resolve wherever it is written), a near
+// setting of this table, or, for a priority name set to a level, an entry of
+// priority.map. Empty when nothing fits.
+std::string meant(const std::string& prefix, const std::string& name, const toml::node& node,
+                  const std::vector<std::string>& known) {
+  static const std::vector<std::string> settings{"status.resolve", "status.category",
+                                                 "priority.default", "priority.map"};
+  for (const auto& setting : settings)
+    if (setting.substr(setting.find('.') + 1) == name && setting != prefix + name) return setting;
+  if (const std::string near = util::closest(name, known); !near.empty()) return prefix + near;
+  if (prefix != "status." && node.is_string() && rules::parse_level(*node.value<std::string>()))
+    return "priority.map." + name;
+  return "";
+}
+
 void reject_unknown(const std::string& path, const toml::table& table, const std::string& prefix,
                     const std::vector<std::string>& known) {
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const std::string hint = meant(prefix, name, node, known);
     fail(path, node,
-         "unknown setting '" + prefix + name + "'" + util::did_you_mean(name, known, prefix));
+         "unknown setting '" + prefix + name + "'" +
+             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
 }
 

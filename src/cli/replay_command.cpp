@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -38,7 +39,8 @@ std::string human_bytes(std::uint64_t bytes) {
   return buf;
 }
 
-void print_summary(const replay::Counts& c, double seconds, bool dry_run) {
+// NOTE ends the line: what a dry run left alone, or nothing.
+void print_summary(const replay::Counts& c, double seconds, std::string_view note) {
   using rules::Action;
   std::string line = "jira-alerts: replayed " + std::to_string(c.payloads) + " payload" +
                      (c.payloads == 1 ? "" : "s") + " (" + human_bytes(c.bytes) + ")";
@@ -53,7 +55,7 @@ void print_summary(const replay::Counts& c, double seconds, bool dry_run) {
     first = false;
     line += std::to_string(c.of(a)) + " " + std::string(rules::action_name(a));
   }
-  if (dry_run) line += " (dry run: state file unchanged)";
+  line += note;
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
@@ -85,6 +87,11 @@ int run_replay(const ReplayOptions& o) {
                             : std::optional(util::read_secret_file(o.secret_file, "--secret-file"));
   const auto started = std::chrono::steady_clock::now();
 
+  // Without a state file a dry run decides against an empty state, and creates none.
+  const char* note = !o.dry_run ? ""
+                     : std::filesystem::exists(o.db)
+                         ? " (dry run: state file unchanged)"
+                         : " (dry run against an empty state: no state file created)";
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   std::unique_ptr<report::DecisionSink> writer;
   if (!o.quiet) writer = decision_sink(o);
@@ -121,7 +128,7 @@ int run_replay(const ReplayOptions& o) {
   replayer.finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  print_summary(replayer.counts(), seconds, o.dry_run);
+  print_summary(replayer.counts(), seconds, note);
   return static_cast<int>(replayer.counts().of(rules::Action::reject) > 0 ? Exit::failed
                                                                           : Exit::ok);
 }
@@ -144,7 +151,8 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
       ->type_name("KEY");
   app->add_flag("-q,--quiet", o->quiet, "Print no decision per payload, only the summary");
   app->add_flag("-n,--dry-run", o->dry_run,
-                "Decide against the current state but leave the state file unchanged");
+                "Decide against the current state (an empty one when there is no state file) but "
+                "leave the state file unchanged, or uncreated");
   app->add_flag("--strict", o->strict,
                 "Stop at the first rejected payload and commit nothing from this run");
   app->add_option("--secret-file", o->secret_file,
