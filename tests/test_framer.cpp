@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +98,55 @@ constexpr std::string_view pretty_b =
     "  \"webhookEvent\": \"jira:issue_updated\",\n"
     "  \"issue\": {\"key\": \"KAN-2\"}\n"
     "}";
+
+// Bytes from memory, at most READ_SIZE at a time: a pipe that delivers in small pieces.
+class MemorySource final : public jira_alerts::read::ByteSource {
+ public:
+  MemorySource(std::string_view data, std::size_t read_size) : data_(data), read_size_(read_size) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    const std::size_t n = std::min({size, read_size_, data_.size() - at_});
+    std::memcpy(buffer, data_.data() + at_, n);
+    at_ += n;
+    return n;
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t read_size_;
+  std::size_t at_ = 0;
+};
+
+std::vector<Framed> frames_read_by(std::string_view input, std::size_t read_size,
+                                   std::size_t max_payload = Framer::default_max_payload) {
+  MemorySource in(input, read_size);
+  Framer framer(in, max_payload);
+  std::vector<Framed> frames;
+  Frame frame;
+  while (framer.next(frame))
+    frames.push_back(
+        {std::string(frame.bytes), frame.line, frame.column, frame.size, frame.problem});
+  return frames;
+}
+
+bool same_frames(const std::vector<Framed>& a, const std::vector<Framed>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].bytes != b[i].bytes || a[i].line != b[i].line || a[i].column != b[i].column ||
+        a[i].size != b[i].size || a[i].problem != b[i].problem)
+      return false;
+  }
+  return true;
+}
+
+// A payload as Python's json.dumps(indent=0) prints it: every '{' of an array
+// element starts its line. PAD characters in the summary move those braces.
+std::string indent0(std::size_t pad = 0) {
+  return "{\n\"webhookEvent\": \"jira:issue_updated\",\n\"issue\": {\n\"key\": \"KAN-1\",\n"
+         "\"summary\": \"" +
+         std::string(pad, 's') +
+         "\"\n},\n\"changelog\": {\n\"items\": [\n{\n\"field\": \"status\",\n\"toString\": "
+         "\"Done\"\n},\n{\n\"field\": \"priority\"\n}\n]\n}\n}";
+}
 
 }  // namespace
 
@@ -449,6 +500,75 @@ TEST_SUITE("read.framer") {
       input.resize(input.size() - 2);
       input += "\n]\n";
       check_frames(frames_of(input), expected);
+    }
+  }
+
+  TEST_CASE("Framer::next is the same whatever the read sizes") {
+    // Every shape the framer knows, broken payloads included, its brackets moved
+    // to every offset of the scanner's 64-byte blocks: read 1 to 4096 bytes at a
+    // time, the frames must be those of one read.
+    for (std::size_t pad = 0; pad < 64; ++pad) {
+      const std::string p = indent0(pad);
+      const std::string s(pad, 's');
+      const std::string inputs[] = {
+          "\xEF\xBB\xBF" + p + "\n" + p + "\r\n{\"a\":1}\n",
+          "{\"" + s + "\":[\n{\"c\":3},\n{\"d\":[{\"e\":4}]}]}\n" + std::string(pretty_a) + "\n",
+          "[\n" + p + ",\n" + p + "\n]\n{\"z\":\"}{\\\"\"}",
+          "{\"a\":1,\"" + s +
+              "\":\n{\"c\":2}\ngarbage line\n{\"a\":\"unfinished\n{\"c\":\"}\"}\n"
+              "[1, \"x,]\", [2,3]]\n{\n\"a\":\n{\"b\":1}\n,\n\"c\": [\n{\"d\":1}\n]\n}\n",
+          p + p + "  \n\t\n",
+      };
+      for (const auto& input : inputs) {
+        CAPTURE(input);
+        const auto whole = frames_read_by(input, input.size() + 1);
+        REQUIRE_FALSE(whole.empty());
+        for (std::size_t read_size = 1; read_size <= 4096 && read_size <= input.size();
+             ++read_size) {
+          CAPTURE(read_size);
+          REQUIRE(same_frames(frames_read_by(input, read_size), whole));
+        }
+        // A small payload limit: frames too large are cut the same way too.
+        const auto limited = frames_read_by(input, input.size() + 1, 64);
+        for (std::size_t read_size = 1; read_size <= 100; ++read_size) {
+          CAPTURE(read_size);
+          REQUIRE(same_frames(frames_read_by(input, read_size, 64), limited));
+        }
+      }
+    }
+  }
+
+  TEST_CASE("Framer::next across the 1 MiB read, at every offset") {
+    // NDJSON lines fill the first read up to just before a payload printed with
+    // indent=0; its line-start '{' falls on, just before and just after the last
+    // byte of the first 1 MiB read, at every offset of the scanner's blocks.
+    constexpr std::size_t chunk = 1u << 20;
+    const std::string filler_line = "{\"pad\":\"" + std::string(990, 'p') + "\"}";
+    std::string base;
+    std::uint64_t lines = 0;
+    while (base.size() + filler_line.size() + 1 < chunk - 1000) {
+      base += filler_line + "\n";
+      ++lines;
+    }
+    for (std::size_t pad = 0; pad < 64; ++pad) {
+      const std::string payload = indent0(pad);
+      const std::size_t brace = payload.find("\n{\n") + 1;
+      for (std::size_t last_byte = chunk - 3; last_byte <= chunk; ++last_byte) {
+        CAPTURE(pad);
+        CAPTURE(last_byte);
+        const std::size_t start = last_byte - brace;
+        // {"p":"…"} and '\n' fill up to the payload.
+        const std::string last = "{\"p\":\"" + std::string(start - base.size() - 9, 'q') + "\"}";
+        const std::string input = base + last + "\n" + payload + "\n{\"b\":2}\n";
+        REQUIRE(input.find(payload) == start);
+        const auto frames = frames_read_by(input, input.size());  // reads of 1 MiB
+        REQUIRE(frames.size() == lines + 3);
+        CHECK(frames[lines].bytes == last);
+        CHECK(frames[lines + 1].bytes == payload);
+        CHECK(frames[lines + 1].line == lines + 2);
+        CHECK(frames[lines + 1].problem == FrameProblem::none);
+        CHECK(frames[lines + 2].bytes == "{\"b\":2}");
+      }
     }
   }
 

@@ -99,9 +99,10 @@ std::uint64_t prefix_xor(std::uint64_t x) {
 
 }  // namespace
 
-Framer::Framer(ByteStream& in, std::size_t max_payload)
+Framer::Framer(ByteSource& in, std::size_t max_payload)
     : in_(in), max_payload_(max_payload), buf_(new char[chunk_size]), cap_(chunk_size) {
-  fill();
+  while (end_ < 3 && fill()) {
+  }
   if (end_ - pos_ >= 3 && std::memcmp(buf_.get() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
 }
 
@@ -109,6 +110,16 @@ Framer::Framer(ByteStream& in, std::size_t max_payload)
 bool Framer::fill() {
   if (eof_) return false;
   const std::size_t keep_from = skipping_ ? pos_ : std::min(begin_, pos_);
+  if (skipping_) {
+    // starts_payload() looks back for the last byte that is not white space.
+    for (std::size_t i = keep_from; i > begin_; --i) {
+      const char c = buf_[i - 1];
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        dropped_last_ = c;
+        break;
+      }
+    }
+  }
   if (keep_from > 0) {
     std::memmove(buf_.get(), buf_.get() + keep_from, end_ - keep_from);
     base_ += keep_from;
@@ -175,6 +186,7 @@ bool Framer::next(Frame& frame) {
   frame.column = frame_begin_ - line_begin_ + 1;
   frame.offset = frame_begin_;
   skipping_ = false;
+  dropped_last_ = 0;
   const char first = buf_[pos_];
   if (first == '{' || first == '[')
     scan_container();
@@ -278,21 +290,36 @@ void Framer::scan_container() {
 // new payload (the value before it was cut short)? It does unless it can continue
 // the value, as JSON printed without indentation writes it: after ':', after '[',
 // or after ',' IN_ARRAY; and then only if its line does not hold a whole object
-// (as an NDJSON line does).
-bool Framer::starts_payload(std::size_t at, bool in_array) const {
+// (as an NDJSON line does). Reads on until the answer is known, so that where
+// the reads happened to end changes nothing (the bytes may move: pos_ follows).
+bool Framer::starts_payload(std::size_t at, bool in_array) {
+  for (;;) {
+    const Start answer = line_starts_payload(at, in_array);
+    if (answer != Start::unknown) return answer == Start::yes;
+    const std::uint64_t absolute_at = absolute(at);
+    fill();
+    at = static_cast<std::size_t>(absolute_at - base_);
+  }
+}
+
+Framer::Start Framer::line_starts_payload(std::size_t at, bool in_array) const {
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::size_t before = at;
   while (before > begin_ && space(buf_[before - 1])) --before;
-  if (before == begin_) return true;
+  // The frame's first bytes may be gone (it is too large): the last one dropped counts.
+  const char previous = before > begin_ ? buf_[before - 1] : dropped_last_;
+  if (previous == 0) return Start::yes;
   // After ',' only an array takes a '{'; inside an object a member name must follow.
-  const char previous = buf_[before - 1];
-  if (previous != ':' && previous != '[' && !(previous == ',' && in_array)) return true;
+  if (previous != ':' && previous != '[' && !(previous == ',' && in_array)) return Start::yes;
 
   const char* p = buf_.get() + at;
   const char* end = buf_.get() + end_;
   const auto* newline =
       static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-  if (newline == nullptr && !eof_) return true;  // a line longer than the buffer: a payload
+  if (newline == nullptr && !eof_) {
+    // A line longer than the payload limit is a payload of its own; else read on.
+    return end_ - at > max_payload_ ? Start::yes : Start::unknown;
+  }
   const char* stop = newline != nullptr ? newline : end;
   int depth = 0;
   bool in_string = false;
@@ -311,17 +338,18 @@ bool Framer::starts_payload(std::size_t at, bool in_array) const {
       ++depth;
     } else if ((c == '}' || c == ']') && --depth == 0) {
       while (++p < stop)
-        if (!space(*p)) return false;
+        if (!space(*p)) return Start::no;
       // The last element of an array printed without indentation is followed by
       // ']' (or '}', ','): it continues the value; a payload is followed by '{'.
       for (p = stop; p < end; ++p) {
         if (space(*p)) continue;
-        return *p != ']' && *p != '}' && *p != ',';
+        return *p != ']' && *p != '}' && *p != ',' ? Start::yes : Start::no;
       }
-      return true;
+      if (!eof_ && end_ - at <= max_payload_) return Start::unknown;
+      return Start::yes;
     }
   }
-  return false;
+  return Start::no;
 }
 
 // Moves past the first N bytes of the block at pos_, counting its line ends.

@@ -39,7 +39,7 @@ class Framer {
   static constexpr std::size_t default_max_payload = 64u << 20;
   static constexpr std::size_t kept_prefix = 64u << 10;
 
-  explicit Framer(ByteStream& in, std::size_t max_payload = default_max_payload);
+  explicit Framer(ByteSource& in, std::size_t max_payload = default_max_payload);
 
   // Fills FRAME with the next payload; false at the end of the input.
   bool next(Frame& frame);
@@ -57,10 +57,12 @@ class Framer {
   void scan_container();
   void scan_scalar();
   void advance(std::uint64_t newlines, std::size_t n);
-  bool starts_payload(std::size_t at, bool in_array) const;
+  enum class Start : std::uint8_t { no, yes, unknown };  // unknown: more bytes are needed
+  bool starts_payload(std::size_t at, bool in_array);
+  Start line_starts_payload(std::size_t at, bool in_array) const;
   std::uint64_t absolute(std::size_t index) const { return base_ + index; }
 
-  ByteStream& in_;
+  ByteSource& in_;
   std::size_t max_payload_;
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = 0;
@@ -74,6 +76,7 @@ class Framer {
   bool eof_ = false;
   bool in_array_ = false;  // inside a top-level array: its elements are the payloads
   bool skipping_ = false;  // the frame outgrew the limit: bytes are dropped, not kept
+  char dropped_last_ = 0;  // the last byte other than white space dropped from the frame
   bool seen_payload_ = false;
   bool reported_empty_ = false;
   std::string prefix_;        // kept prefix of a frame being skipped

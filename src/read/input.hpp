@@ -17,8 +17,17 @@ inline constexpr const char* stdin_name = "-";
 // Throws Error (exit 2) for an operand that does not exist or a file that cannot be read.
 std::vector<std::string> expand_operands(const std::vector<std::string>& operands);
 
+// Where the framer reads bytes from.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to SIZE bytes into BUFFER, at least one unless the input ended (0).
+  // Returns what is available without waiting for SIZE bytes.
+  virtual std::size_t read(char* buffer, std::size_t size) = 0;
+};
+
 // A readable byte stream over a file or standard input; gzip is undone transparently.
-class ByteStream {
+class ByteStream final : public ByteSource {
  public:
   // Opens PATH ("-" for standard input); throws Error when it cannot be opened.
   explicit ByteStream(const std::string& path);
@@ -28,7 +37,7 @@ class ByteStream {
 
   // Reads up to SIZE bytes into BUFFER; 0 at the end, also where gzip data is damaged
   // (see damage()). Throws Error on a read error.
-  std::size_t read(char* buffer, std::size_t size);
+  std::size_t read(char* buffer, std::size_t size) override;
 
   // The path as given, for messages.
   const std::string& path() const { return path_; }
