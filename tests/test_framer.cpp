@@ -30,9 +30,8 @@ struct Framed {
   FrameProblem problem = FrameProblem::none;
 };
 
-std::vector<Framed> frames_of_file(const std::string& path,
-                                   std::size_t max_payload = Framer::default_max_payload) {
-  ByteStream in(path);
+// Every frame of IN, copied.
+std::vector<Framed> frames_from(jira_alerts::read::ByteSource& in, std::size_t max_payload) {
   Framer framer(in, max_payload);
   std::vector<Framed> frames;
   Frame frame;
@@ -42,6 +41,12 @@ std::vector<Framed> frames_of_file(const std::string& path,
   // The end of the input stays the end.
   CHECK_FALSE(framer.next(frame));
   return frames;
+}
+
+std::vector<Framed> frames_of_file(const std::string& path,
+                                   std::size_t max_payload = Framer::default_max_payload) {
+  ByteStream in(path);
+  return frames_from(in, max_payload);
 }
 
 // Writes CONTENT to a temporary file and frames it.
@@ -119,13 +124,7 @@ class MemorySource final : public jira_alerts::read::ByteSource {
 std::vector<Framed> frames_read_by(std::string_view input, std::size_t read_size,
                                    std::size_t max_payload = Framer::default_max_payload) {
   MemorySource in(input, read_size);
-  Framer framer(in, max_payload);
-  std::vector<Framed> frames;
-  Frame frame;
-  while (framer.next(frame))
-    frames.push_back(
-        {std::string(frame.bytes), frame.line, frame.column, frame.size, frame.problem});
-  return frames;
+  return frames_from(in, max_payload);
 }
 
 bool same_frames(const std::vector<Framed>& a, const std::vector<Framed>& b) {
