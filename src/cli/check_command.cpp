@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -69,19 +72,34 @@ Expectation parse_expectation(std::string_view written, const std::string& where
   return e;
 }
 
+// Appends the expectations of the file at PATH ("-": standard input) to OUT.
+void read_expect_file(const std::string& path, std::vector<Expectation>& out) {
+  std::error_code ec;
+  if (path != "-" && std::filesystem::is_directory(path, ec))
+    throw Error("--expect: '" + path + "' is a directory, not a file of expectations");
+  std::ifstream in(path == "-" ? "/dev/stdin" : path);
+  if (!in) throw Error("--expect: cannot open '" + path + "': " + std::strerror(errno));
+  std::string line;
+  for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+    // A byte-order mark (as some editors save UTF-8) is not part of the first key.
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+    const std::string_view text = util::trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    out.push_back(parse_expectation(text, path + ":" + std::to_string(number) + ": expectation"));
+  }
+  if (in.bad()) throw Error("--expect: cannot read '" + path + "': " + std::strerror(errno));
+}
+
 std::vector<Expectation> read_expectations(const CheckOptions& o) {
   std::vector<Expectation> out;
   for (const auto& text : o.expectations) out.push_back(parse_expectation(text, "expectation"));
   if (!o.expect_file.empty()) {
-    std::ifstream in(o.expect_file == "-" ? "/dev/stdin" : o.expect_file);
-    if (!in) throw Error("--expect: cannot open '" + o.expect_file + "'");
-    std::string line;
-    for (std::uint64_t number = 1; std::getline(in, line); ++number) {
-      const std::string_view text = util::trim(line);
-      if (text.empty() || text.front() == '#') continue;
-      out.push_back(
-          parse_expectation(text, o.expect_file + ":" + std::to_string(number) + ": expectation"));
-    }
+    const std::size_t before = out.size();
+    read_expect_file(o.expect_file, out);
+    // An empty list would let every CI run pass: it is a mistake, not "nothing expected".
+    if (out.size() == before)
+      throw Error("--expect: '" + o.expect_file +
+                  "' holds no expectations (one KEY=STATE a line, e.g. KAN-5=resolved)");
   }
   return out;
 }
@@ -229,8 +247,10 @@ Command setup_check(CLI::App& parent) {
   app->add_option("expectations", o->expectations,
                   "KEY=STATE or KEY=STATE:PRIORITY; STATE is open, resolved or absent")
       ->type_name("EXPECTATION");
-  app->add_option("--expect", o->expect_file,
-                  "Read expectations from FILE, one a line ('#' comments and blank lines allowed)")
+  app->add_option(
+         "--expect", o->expect_file,
+         "Read expectations from FILE, one a line ('#' comments and blank lines allowed; a "
+         "file with none is an error)")
       ->type_name("FILE");
   app->add_option("--max-open", o->max_open, "Fail when more than N alerts are open")
       ->type_name("N");
