@@ -20,6 +20,7 @@ struct AlertsOptions {
   std::vector<std::string> projects;
   std::vector<std::string> keys;
   std::string at;
+  bool no_header = false;
 };
 
 int run_alerts(const AlertsOptions& o) {
@@ -40,6 +41,7 @@ int run_alerts(const AlertsOptions& o) {
     store::for_each_alert(store.db(), filter,
                           [&](const store::AlertView& a) { alerts.push_back(a); });
   report::Output out(stdout);
+  out.set_headers(!o.no_header);
   if (o.format == "alertmanager") {
     out.buffer() += forward::alertmanager::body(alerts);
     out.buffer() += '\n';
@@ -55,6 +57,7 @@ Command setup_alerts(CLI::App& parent) {
   auto o = std::make_shared<AlertsOptions>();
   CLI::App* app = parent.add_subcommand("alerts", "List alerts from the state file");
   add_db_option(*app, o->db);
+  add_no_header_option(*app, o->no_header);
   add_format_option(*app, o->format, {"text", "jsonl", "csv", "alertmanager"});
   app->add_option("--state", o->state, "open, resolved or all (default: all)")
       ->check(CLI::IsMember({"open", "resolved", "all"}))

@@ -34,6 +34,18 @@ void add_format_option(CLI::App& app, std::string& format,
       ->type_name("FORMAT");
 }
 
+void add_colour_option(CLI::App& app, std::string& mode) {
+  mode = "auto";
+  app.add_option("--color", mode,
+                 "Colour text output: auto (a terminal, unless NO_COLOR is set), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->type_name("WHEN");
+}
+
+void add_no_header_option(CLI::App& app, bool& no_header) {
+  app.add_flag("--no-header", no_header, "Print text tables and CSV without their header line");
+}
+
 void add_mapping_options(CLI::App& app, MappingOptions& o) {
   app.add_option("--config", o.config_file,
                  "TOML file with the mapping settings (env JIRA_ALERTS_CONFIG)")

@@ -31,6 +31,12 @@ void add_label_option(CLI::App& app, std::string& label);
 // Adds --format with the ALLOWED names, bound to FORMAT.
 void add_format_option(CLI::App& app, std::string& format, const std::vector<std::string>& allowed);
 
+// Adds --color=auto|always|never (default auto: a terminal, unless NO_COLOR is set).
+void add_colour_option(CLI::App& app, std::string& mode);
+
+// Adds --no-header: tables and CSV without their header line.
+void add_no_header_option(CLI::App& app, bool& no_header);
+
 // The mapping settings as given on the command line.
 struct MappingOptions {
   std::string config_file;

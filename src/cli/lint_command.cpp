@@ -22,6 +22,7 @@ struct LintOptions {
   std::string format;
   std::string label;
   MappingOptions mapping;
+  bool no_header = false;
 };
 
 // One distinct name seen, and what it maps to.
@@ -108,8 +109,9 @@ std::vector<NameRecord> records(const Seen& seen, const rules::Mapping& mapping)
   return out;
 }
 
-void print(const std::vector<NameRecord>& names, report::Format format) {
+void print(const std::vector<NameRecord>& names, report::Format format, bool headers) {
   report::Output out(stdout);
+  out.set_headers(headers);
   if (format == report::Format::jsonl) {
     for (const auto& r : names) {
       std::string& o = out.buffer();
@@ -153,7 +155,7 @@ int run_lint(const LintOptions& o) {
   Seen seen;
   for (const auto& file : files)
     lint_file(file, file == read::stdin_name && !o.label.empty() ? o.label : file, seen);
-  print(records(seen, mapping), *report::parse_format(o.format));
+  print(records(seen, mapping), *report::parse_format(o.format), !o.no_header);
   std::fflush(stdout);
   std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid\n",
                static_cast<unsigned long long>(seen.payloads), seen.payloads == 1 ? "" : "s",
@@ -174,6 +176,7 @@ Command setup_lint(CLI::App& parent) {
                   "standard input is read")
       ->type_name("INPUT");
   add_format_option(*app, o->format, {"text", "jsonl"});
+  add_no_header_option(*app, o->no_header);
   add_label_option(*app, o->label);
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:

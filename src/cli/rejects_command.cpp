@@ -26,14 +26,16 @@ struct RejectsOptions {
   std::string export_dir;
   std::vector<std::int64_t> drop;
   bool drop_all = false;
+  bool no_header = false;
 };
 
 std::string source_of(const store::RejectView& r) {
   return r.path + ":" + std::to_string(r.error_line) + ":" + std::to_string(r.error_column);
 }
 
-void list(store::Store& st, report::Format format) {
+void list(store::Store& st, report::Format format, bool headers) {
   report::Output out(stdout);
+  out.set_headers(headers);
   if (format == report::Format::jsonl) {
     store::for_each_reject(st.db(), false, [&](const store::RejectView& r) {
       std::string& o = out.buffer();
@@ -182,7 +184,7 @@ int run_rejects(const RejectsOptions& o) {
     export_rejects(st, o.export_dir);
     return 0;
   }
-  list(st, *report::parse_format(o.format));
+  list(st, *report::parse_format(o.format), !o.no_header);
   return 0;
 }
 
@@ -193,6 +195,7 @@ Command setup_rejects(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand("rejects", "List, export or drop rejected payloads");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
+  add_no_header_option(*app, o->no_header);
   auto* exporter = app->add_option("--export", o->export_dir,
                                    "Write each rejected payload's bytes to DIR/reject-ID.json")
                        ->type_name("DIR");

@@ -20,6 +20,7 @@ struct ReplayOptions {
   std::vector<std::string> inputs;
   std::string db;
   std::string format;
+  std::string colour;
   bool quiet = false;
   bool dry_run = false;
   bool strict = false;
@@ -68,7 +69,8 @@ std::unique_ptr<report::DecisionSink> decision_sink(const ReplayOptions& o) {
   }
   if (o.format == "opsgenie")
     return std::make_unique<forward::VendorPrinter>(stdout, forward::Vendor::opsgenie, "");
-  return std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format));
+  return std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format),
+                                                  *report::parse_colour_mode(o.colour));
 }
 
 int run_replay(const ReplayOptions& o) {
@@ -145,6 +147,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
       ->type_name("INPUT");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl", "pagerduty", "opsgenie"});
+  add_colour_option(*app, o->colour);
   app->add_option("--routing-key", o->routing_key,
                   "PagerDuty integration key put into --format pagerduty events (default: "
                   "$PAGERDUTY_ROUTING_KEY)")

@@ -19,6 +19,7 @@ struct StatsOptions {
   std::string format;
   std::string since, until;
   std::size_t top = 10;
+  bool no_header = false;
 };
 
 constexpr rules::Level levels[] = {rules::Level::critical, rules::Level::high, rules::Level::medium,
@@ -65,7 +66,7 @@ std::vector<Record> records(const store::Stats& st) {
 }
 
 void print_records(report::Output& out, report::Format format, const std::vector<Record>& recs) {
-  if (format == report::Format::csv)
+  if (format == report::Format::csv && out.headers())
     out.buffer() += "kind,state,priority,fingerprint,count,median_ms,p90_ms,flapping\n";
   auto number = [](std::optional<std::int64_t> n) {
     return n ? std::to_string(*n) : std::string();
@@ -171,6 +172,7 @@ int run_stats(const StatsOptions& o) {
   store::Store store(o.db, store::Access::read);
   const store::Stats st = store::collect_stats(store.db(), range);
   report::Output out(stdout);
+  out.set_headers(!o.no_header);
   const auto format = *report::parse_format(o.format);
   if (format == report::Format::text)
     print_text(out, st, o.top);
@@ -187,6 +189,7 @@ Command setup_stats(CLI::App& parent) {
       "stats", "Counts by state and priority, time to resolve, reopen and flapping leaders");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl", "csv"});
+  add_no_header_option(*app, o->no_header);
   add_time_option(*app, "--since", o->since, "Only what happened at or after this event time");
   add_time_option(*app, "--until", o->until, "Only what happened at or before this event time");
   app->add_option("--top", o->top, "Reopen leaders to list in text (default: 10)")->type_name("N");

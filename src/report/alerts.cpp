@@ -62,9 +62,10 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
       }
       break;
     case Format::csv: {
-      out.buffer() +=
-          "fingerprint,state,priority,jira_priority,status,summary,project,issue_id,opened_at,"
-          "resolved_at,updated_at,events,reopens,episodes,aliases\n";
+      if (out.headers())
+        out.buffer() +=
+            "fingerprint,state,priority,jira_priority,status,summary,project,issue_id,opened_at,"
+            "resolved_at,updated_at,events,reopens,episodes,aliases\n";
       for (const auto& a : alerts) {
         std::string& o = out.buffer();
         const std::vector<std::string> cells{a.fingerprint,

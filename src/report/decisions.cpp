@@ -25,8 +25,10 @@ const char* action_colour(rules::Action action) {
 
 }  // namespace
 
-DecisionWriter::DecisionWriter(std::FILE* stream, Format format)
-    : out_(stream), format_(format), colour_(format == Format::text && use_colour(stream)) {}
+DecisionWriter::DecisionWriter(std::FILE* stream, Format format, ColourMode colour)
+    : out_(stream),
+      format_(format),
+      colour_(format == Format::text && use_colour(stream, colour)) {}
 
 void DecisionWriter::write(const DecisionRecord& r) {
   std::string& o = out_.buffer();

@@ -39,7 +39,7 @@ class DecisionSink {
 // Prints decision records as text lines or JSON Lines.
 class DecisionWriter : public DecisionSink {
  public:
-  DecisionWriter(std::FILE* stream, Format format);
+  DecisionWriter(std::FILE* stream, Format format, ColourMode colour = ColourMode::automatic);
   void write(const DecisionRecord& record) override;
   void flush() override { out_.flush(); }
 

@@ -16,7 +16,15 @@ std::optional<Format> parse_format(std::string_view name) {
   return std::nullopt;
 }
 
-bool use_colour(std::FILE* stream) {
+std::optional<ColourMode> parse_colour_mode(std::string_view name) {
+  if (name == "auto") return ColourMode::automatic;
+  if (name == "always") return ColourMode::always;
+  if (name == "never") return ColourMode::never;
+  return std::nullopt;
+}
+
+bool use_colour(std::FILE* stream, ColourMode mode) {
+  if (mode != ColourMode::automatic) return mode == ColourMode::always;
   const char* no_colour = std::getenv("NO_COLOR");
   if (no_colour != nullptr && no_colour[0] != '\0') return false;
   return isatty(fileno(stream)) != 0;

@@ -14,8 +14,14 @@ enum class Format : std::uint8_t { text, jsonl, csv };
 
 std::optional<Format> parse_format(std::string_view name);
 
-// Should text output be coloured on STREAM (a terminal, and NO_COLOR unset)?
-bool use_colour(std::FILE* stream);
+// --color: auto colours a terminal unless NO_COLOR is set; always and never decide alone.
+enum class ColourMode : std::uint8_t { automatic, always, never };
+
+// Parses "auto", "always" or "never".
+std::optional<ColourMode> parse_colour_mode(std::string_view name);
+
+// Should text output on STREAM be coloured under MODE?
+bool use_colour(std::FILE* stream, ColourMode mode = ColourMode::automatic);
 
 // Buffers output and writes it in large blocks; flushes when destroyed.
 class Output {
@@ -32,9 +38,14 @@ class Output {
   }
   void flush();
 
+  // Whether tables and CSV print their header line (--no-header turns it off).
+  bool headers() const { return headers_; }
+  void set_headers(bool headers) { headers_ = headers; }
+
  private:
   std::FILE* stream_;
   std::string buffer_;
+  bool headers_ = true;
 };
 
 // The text of an optional string, as a view.

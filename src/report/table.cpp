@@ -30,7 +30,7 @@ void Table::print(Output& out) const {
     o.push_back('\n');
     out.done();
   };
-  line(header_);
+  if (out.headers()) line(header_);
   for (const auto& row : rows_) line(row);
 }
 

@@ -13,7 +13,7 @@ class Table {
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   bool empty() const { return rows_.empty(); }
-  // Prints the header and rows; the last column is not padded.
+  // Prints the header (unless OUT's headers are off) and rows; the last column is not padded.
   void print(Output& out) const;
 
  private:

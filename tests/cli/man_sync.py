@@ -25,7 +25,7 @@ def main():
     for command in commands:
         if not re.search(rf"^\.SS\s+\"?jira-alerts {command}\b", page, re.M):
             failures.append(f"command '{command}' has no .SS section in the man page")
-        options = set(re.findall(r"(?:^|,)(--[a-z][a-z-]*)", help_text(binary, command), re.M))
+        options = set(re.findall(r"^ +(?:-\w,)?(--[a-z][a-z-]*)", help_text(binary, command), re.M))
         options.discard("--help")
         for option in sorted(options):
             if option not in plain:
