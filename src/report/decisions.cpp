@@ -83,11 +83,11 @@ void DecisionWriter::write(const DecisionRecord& r) {
     append_padded(o, r.fingerprint.value_or("-"), 12);
     append_padded(o, r.state ? rules::state_name(*r.state) : "-", 8);
     append_padded(o, r.priority ? rules::level_name(*r.priority) : "-", 8);
-    o += r.reason;
+    util::append_printable(o, r.reason);
     if (r.warnings) {
       for (const auto& w : *r.warnings) {
         o += " [warning: ";
-        o += w;
+        util::append_printable(o, w);
         o += ']';
       }
     }

@@ -65,10 +65,11 @@ void append_json_optional(std::string& out, std::optional<std::string_view> text
 }
 
 void append_padded(std::string& out, std::string_view text, std::size_t width) {
-  out += text;
-  std::size_t chars = 0;
-  for (const char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  if (chars < width) out.append(width - chars, ' ');
+  const std::size_t start = out.size();
+  util::append_printable(out, text);
+  const std::size_t columns =
+      util::display_width(std::string_view(out).substr(start, out.size() - start));
+  if (columns < width) out.append(width - columns, ' ');
   out.push_back(' ');
 }
 

@@ -60,7 +60,8 @@ void append_json_time(std::string& out, std::optional<std::int64_t> ms);
 // Appends a JSON string or null.
 void append_json_optional(std::string& out, std::optional<std::string_view> text);
 
-// Appends TEXT padded with spaces to WIDTH bytes (UTF-8 aware), then one space.
+// Appends TEXT (control characters escaped) padded with spaces to WIDTH terminal
+// columns, then one space.
 void append_padded(std::string& out, std::string_view text, std::size_t width);
 
 }  // namespace jira_alerts::report

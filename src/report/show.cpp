@@ -50,7 +50,7 @@ void print_text(Output& out, const store::AlertView& a,
   };
   for (const auto& [name, value] : fields) {
     append_padded(out.buffer(), name, 12);
-    out.buffer() += value;
+    util::append_printable(out.buffer(), value);
     out.buffer().push_back('\n');
   }
 

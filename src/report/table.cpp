@@ -2,20 +2,26 @@
 
 #include <algorithm>
 
+#include "util/text.hpp"
+
 namespace jira_alerts::report {
 
-std::size_t display_width(const std::string& text) {
-  std::size_t n = 0;
-  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
+void Table::add(std::vector<std::string> row) {
+  // Cells come from payloads: control characters must not reach the terminal.
+  for (auto& cell : row) {
+    std::string printable;
+    util::append_printable(printable, cell);
+    cell = std::move(printable);
+  }
+  rows_.push_back(std::move(row));
 }
 
 void Table::print(Output& out) const {
   std::vector<std::size_t> widths(header_.size());
-  for (std::size_t i = 0; i < header_.size(); ++i) widths[i] = display_width(header_[i]);
+  for (std::size_t i = 0; i < header_.size(); ++i) widths[i] = util::display_width(header_[i]);
   for (const auto& row : rows_)
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
-      widths[i] = std::max(widths[i], display_width(row[i]));
+      widths[i] = std::max(widths[i], util::display_width(row[i]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string& o = out.buffer();
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -23,7 +29,7 @@ void Table::print(Output& out) const {
         o += cells[i];
       } else {
         o += cells[i];
-        o.append(widths[i] - display_width(cells[i]) + 2, ' ');
+        o.append(widths[i] - util::display_width(cells[i]) + 2, ' ');
       }
     }
     while (!o.empty() && o.back() == ' ') o.pop_back();

@@ -11,7 +11,8 @@ namespace jira_alerts::report {
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // Adds a row; control characters in its cells are escaped.
+  void add(std::vector<std::string> row);
   bool empty() const { return rows_.empty(); }
   // Prints the header (unless OUT's headers are off) and rows; the last column is not padded.
   void print(Output& out) const;
@@ -20,8 +21,5 @@ class Table {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-// The width of TEXT on a terminal, counting UTF-8 code points.
-std::size_t display_width(const std::string& text);
 
 }  // namespace jira_alerts::report

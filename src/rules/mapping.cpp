@@ -52,7 +52,7 @@ void Mapping::set_resolve_statuses(const std::vector<std::string>& names) {
 }
 
 void Mapping::add_resolve_status(std::string_view name) {
-  std::string lowered = util::to_lower(util::trim(name));
+  std::string lowered = util::fold_case(util::trim(name));
   if (std::find(resolve_lowered_.begin(), resolve_lowered_.end(), lowered) !=
       resolve_lowered_.end())
     return;
@@ -61,11 +61,16 @@ void Mapping::add_resolve_status(std::string_view name) {
 }
 
 void Mapping::set_priority(std::string_view name, Level level) {
-  priorities_[util::to_lower(util::trim(name))] = level;
+  priorities_[util::fold_case(util::trim(name))] = level;
 }
 
 bool Mapping::is_resolve_status(std::string_view name) const {
   const std::string_view trimmed = util::trim(name);
+  if (!util::is_ascii(trimmed)) {  // rare: fold with Unicode rules ("RÉSOLU" is "résolu")
+    const std::string folded = util::fold_case(trimmed);
+    return std::find(resolve_lowered_.begin(), resolve_lowered_.end(), folded) !=
+           resolve_lowered_.end();
+  }
   return std::any_of(resolve_lowered_.begin(), resolve_lowered_.end(),
                      [&](const std::string& r) { return util::equals_lower(trimmed, r); });
 }
@@ -73,6 +78,11 @@ bool Mapping::is_resolve_status(std::string_view name) const {
 PriorityMapping Mapping::priority(std::string_view jira_name) const {
   // Names are short: a stack copy keeps the common look-up free of allocations.
   const std::string_view trimmed = util::trim(jira_name);
+  if (!util::is_ascii(trimmed)) {  // rare: fold with Unicode rules
+    const auto it = priorities_.find(util::fold_case(trimmed));
+    if (it != priorities_.end()) return {it->second, true};
+    return {default_priority_, false};
+  }
   char buffer[64];
   std::string heap;
   char* lowered = buffer;

@@ -54,14 +54,14 @@ class Mapping {
 
  private:
   std::vector<std::string> resolve_names_;    // as configured, for display
-  std::vector<std::string> resolve_lowered_;  // trimmed and lower-cased
+  std::vector<std::string> resolve_lowered_;  // trimmed and case-folded
   bool use_category_ = true;
   // Heterogeneous look-up: a lower-cased view finds its entry without a copy.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, Level, Hash, std::equal_to<>> priorities_;  // lower-cased
+  std::unordered_map<std::string, Level, Hash, std::equal_to<>> priorities_;  // case-folded
   Level default_priority_ = Level::medium;
 };
 

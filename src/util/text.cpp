@@ -1,6 +1,9 @@
 #include "util/text.hpp"
 
+#include <utf8proc.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 namespace jira_alerts::util {
 
@@ -141,6 +144,78 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   const std::string suggestion = closest(word, candidates);
   if (suggestion.empty()) return "";
   return "; did you mean '" + std::string(prefix) + suggestion + "'?";
+}
+
+}  // namespace jira_alerts::util
+
+namespace jira_alerts::util {
+
+bool is_ascii(std::string_view text) {
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+std::string fold_case(std::string_view text) {
+  if (!is_ascii(text)) {
+    utf8proc_uint8_t* folded = nullptr;
+    const auto n = utf8proc_map(
+        reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+        static_cast<utf8proc_ssize_t>(text.size()), &folded,
+        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
+    if (n >= 0) {
+      std::string out(reinterpret_cast<const char*>(folded), static_cast<std::size_t>(n));
+      std::free(folded);
+      return out;
+    }
+  }
+  return to_lower(text);
+}
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  auto left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    if (*p < 0x80) {  // ASCII: one column (controls are escaped before they get here)
+      ++width;
+      ++p;
+      --left;
+      continue;
+    }
+    utf8proc_int32_t code = 0;
+    const auto n = utf8proc_iterate(p, left, &code);
+    if (n <= 0) {
+      ++width;
+      ++p;
+      --left;
+      continue;
+    }
+    width += static_cast<std::size_t>(std::max(0, utf8proc_charwidth(code)));
+    p += n;
+    left -= n;
+  }
+  return width;
+}
+
+void append_printable(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // C1 controls are U+0080..U+009F: 0xC2 0x80..0x9F in UTF-8.
+    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c >= 0x20 && c != 0x7F && !c1) continue;
+    out.append(text.data() + run, i - run);
+    const auto code = c1 ? static_cast<unsigned char>(text[++i]) : c;
+    out += "\\x";
+    out.push_back(hex[code >> 4]);
+    out.push_back(hex[code & 0xf]);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
 }
 
 }  // namespace jira_alerts::util

@@ -11,6 +11,21 @@ namespace jira_alerts::util {
 // TEXT without leading and trailing ASCII white space.
 std::string_view trim(std::string_view text);
 
+// TEXT case-folded (Unicode full case folding, NFC), so that "RÉSOLU" and "Résolu" compare
+// equal; ASCII text takes a fast path. Invalid UTF-8 is folded as ASCII.
+std::string fold_case(std::string_view text);
+
+// Is TEXT plain ASCII?
+bool is_ascii(std::string_view text);
+
+// The width of TEXT on a terminal: wide (CJK, emoji) characters count 2, combining
+// marks 0; invalid UTF-8 counts a column a byte.
+std::size_t display_width(std::string_view text);
+
+// Appends TEXT with control characters (C0, DEL, C1: escape sequences from payloads)
+// written as \xHH, so that text output cannot drive the terminal.
+void append_printable(std::string& out, std::string_view text);
+
 // ASCII lower-case copy (Jira's status and priority names compare case-insensitively).
 std::string to_lower(std::string_view text);
 
