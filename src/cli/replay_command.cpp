@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "forward/printer.hpp"
 #include "read/input.hpp"
 #include "replay/replayer.hpp"
@@ -102,22 +103,14 @@ int run_replay(const ReplayOptions& o) {
   if (secret) replayer.require_signatures(*secret);
   replayer.stdin_label = o.label;
 
-  const bool progress = isatty(STDERR_FILENO) != 0;
-  auto last_progress = started;
-  if (progress) {
-    replayer.on_progress = [&](const replay::Counts& c) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_progress < std::chrono::milliseconds(250)) return;
-      last_progress = now;
-      std::fprintf(stderr, "\r\033[Kjira-alerts: %llu payloads, %s",
-                   static_cast<unsigned long long>(c.payloads), human_bytes(c.bytes).c_str());
-    };
-  }
+  Progress progress(files, o.quiet);
+  if (progress.enabled())
+    replayer.on_progress = [&progress](const replay::Counts& c) { progress.update(c); };
 
   store.begin_batch();
   store.begin_run(o.command_line);
   const bool completed = replayer.replay(files);
-  if (progress) std::fprintf(stderr, "\r\033[K");
+  progress.clear();
   if (!completed) {
     store.rollback_batch();
     if (writer) writer->flush();
