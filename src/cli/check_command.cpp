@@ -265,9 +265,9 @@ Command setup_check(CLI::App& parent) {
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
   app->footer(R"(Examples:
-  jira-alerts check KAN-5=resolved KAN-7=open:HIGH
+  jira-alerts check KAN-7=resolved KAN-16=open:HIGH
   jira-alerts check --expect expectations.txt --max-open 3
-  jira-alerts check --fail-on HIGH --quiet
+  jira-alerts check --fail-on CRITICAL --quiet
   jira-alerts check KAN-12=resolved           an old key checks the moved issue
   jira-alerts check --at 2026-01-13T09:20:00Z OPS-101=open:CRITICAL   as it stood then
 

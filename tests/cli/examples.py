@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Every example that `jira-alerts --help` and each `jira-alerts COMMAND --help` show runs
+as shown against the bundled sample (fixtures/history), in a temporary directory where the
+files the examples name exist: jira-alerts.db replayed from the sample, captures/ (the
+sample's files), history.ndjson(.gz), new.json, expectations.txt.
+
+An example runs when it exits 0: a check that fails on the sample, a usage error or an
+unusable input is a broken example. Examples that need
+what the sample cannot give are left out by the EXCLUDED rules below, each with its reason,
+and listed in the output.
+Usage: examples.py BINARY SOURCE_DIR
+"""
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# (pattern, reason): an example matching the pattern is not run.
+EXCLUDED = [
+    (r"\bcurl\b", "talks to a server over the network"),
+    (r"^jira-alerts (record|push)\b", "needs a server or a network"),
+    (r"--secret-file", "needs signed envelopes; the sample is not signed"),
+    (r"rejects --drop \d", "drops rejects by id; the sample has no rejected payloads"),
+    (r"completion (zsh|fish) >", "writes into the user's shell configuration"),
+]
+
+
+def help_examples(binary):
+    """Each example of every --help: (where, command line)."""
+    top = subprocess.run([binary, "--help"], capture_output=True, text=True, check=True).stdout
+    commands = re.findall(r"^  (\w+)\s{2,}", top.split("Subcommands:")[1], re.M)
+    examples = []
+    for command in [None] + commands:
+        args = [binary] + ([command] if command else []) + ["--help"]
+        text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        block = text.split("Examples:\n", 1)[1].split("\n\n", 1)[0] if "Examples:\n" in text else ""
+        pending = ""
+        for line in block.splitlines():
+            line = pending + line.strip()
+            if line.endswith("|"):  # continues on the next line
+                pending = line + " "
+                continue
+            pending = ""
+            # A comment follows the command after a run of three spaces or more.
+            examples.append((f"{command or 'jira-alerts'} --help", re.split(r"\s{3,}", line)[0]))
+    return examples
+
+
+def sandbox(work, binary, source_dir):
+    history = os.path.join(source_dir, "fixtures", "history")
+    os.symlink(os.path.join(source_dir, "fixtures"), os.path.join(work, "fixtures"))
+    shutil.copytree(history, os.path.join(work, "captures"))
+    data = b"".join(open(os.path.join(history, n), "rb").read() for n in sorted(os.listdir(history)))
+    open(os.path.join(work, "history.ndjson"), "wb").write(data)
+    with gzip.open(os.path.join(work, "history.ndjson.gz"), "wb") as fh:
+        fh.write(data)
+    shutil.copy(os.path.join(history, "04-ops-101-reopened.json"), os.path.join(work, "new.json"))
+    open(os.path.join(work, "expectations.txt"), "w").write("# the moved issue\nKAN-12=resolved\n")
+    subprocess.run([binary, "replay", "--quiet", "fixtures/history"], cwd=work, check=True,
+                   capture_output=True)
+
+
+def main():
+    binary, source_dir = (os.path.abspath(a) for a in sys.argv[1:3])
+    failures, ran, skipped = [], 0, 0
+    with tempfile.TemporaryDirectory(prefix="jira-alerts-examples-") as work:
+        sandbox(work, binary, source_dir)
+        bindir = os.path.join(work, "bin")
+        os.mkdir(bindir)
+        os.symlink(binary, os.path.join(bindir, "jira-alerts"))
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"], HOME=work,
+                   NO_COLOR="1")
+        env.pop("JIRA_ALERTS_DB", None)
+        env.pop("JIRA_ALERTS_CONFIG", None)
+        for where, example in help_examples(binary):
+            reason = next((r for p, r in EXCLUDED if re.search(p, example)), None)
+            if reason:
+                skipped += 1
+                print(f"skip {where}: {example}  ({reason})")
+                continue
+            proc = subprocess.run(["bash", "-o", "pipefail", "-c", example], cwd=work, env=env,
+                                  capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                  timeout=60)
+            ran += 1
+            if proc.returncode != 0:
+                failures.append(f"{where}: '{example}' exited {proc.returncode}: "
+                                f"{proc.stderr.strip()[-300:]}")
+    for f in failures:
+        print("FAIL " + f)
+    print(f"{ran} examples ran, {skipped} left out by rule, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
