@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Every example that `jira-alerts --help` and each `jira-alerts COMMAND --help` show runs
-as shown against the bundled sample (fixtures/history), in a temporary directory where the
-files the examples name exist: jira-alerts.db replayed from the sample, captures/ (the
-sample's files), history.ndjson(.gz), new.json, expectations.txt.
+"""Every example that `jira-alerts --help`, each `jira-alerts COMMAND --help` and the
+EXAMPLES section of the man page show runs as shown against the bundled sample
+(fixtures/history), in a temporary directory where the files the examples name exist:
+jira-alerts.db replayed from the sample, captures/ (the sample's files, also as
+captures/2026-01.ndjson.gz and captures/2026-02/), history.ndjson(.gz), old.ndjson.gz,
+new.json, expectations.txt and jira-alerts.toml.
 
 An example runs when it exits 0: a check that fails on the sample, a usage error or an
 unusable input is a broken example. Examples that need
@@ -25,7 +27,27 @@ EXCLUDED = [
     (r"--secret-file", "needs signed envelopes; the sample is not signed"),
     (r"rejects --drop \d", "drops rejects by id; the sample has no rejected payloads"),
     (r"completion (zsh|fish) >", "writes into the user's shell configuration"),
+    (r"\$EDITOR", "opens an interactive editor"),
 ]
+
+
+def man_examples(man_path):
+    """Each command line of the .EX blocks of the man page's EXAMPLES section."""
+    page = open(man_path, encoding="utf-8").read()
+    section = page.split("\n.SH EXAMPLES\n", 1)[1].split("\n.SH ", 1)[0]
+    examples = []
+    for block in re.findall(r"^\.EX\n(.*?)^\.EE", section, re.M | re.S):
+        text = block.replace("\\-", "-").replace("\\(aq", "'").replace("\\e", "\\")
+        pending = ""
+        for line in text.splitlines():
+            line = pending + line.strip()
+            if line.endswith("|") or line.endswith("\\"):
+                pending = line.rstrip("\\") + " "
+                continue
+            pending = ""
+            if line:
+                examples.append(("man page EXAMPLES", line))
+    return examples
 
 
 def help_examples(binary):
@@ -58,6 +80,14 @@ def sandbox(work, binary, source_dir):
     with gzip.open(os.path.join(work, "history.ndjson.gz"), "wb") as fh:
         fh.write(data)
     shutil.copy(os.path.join(history, "04-ops-101-reopened.json"), os.path.join(work, "new.json"))
+    with gzip.open(os.path.join(work, "captures", "2026-01.ndjson.gz"), "wb") as fh:
+        fh.write(data)
+    with gzip.open(os.path.join(work, "old.ndjson.gz"), "wb") as fh:
+        fh.write(data)
+    shutil.copytree(history, os.path.join(work, "captures", "2026-02"))
+    open(os.path.join(work, "jira-alerts.toml"), "w").write(
+        '[status]\nresolve = ["Done", "Closed", "Resolved", "Mitigated"]\n'
+        '[priority.map]\n"P1" = "CRITICAL"\n')
     open(os.path.join(work, "expectations.txt"), "w").write("# the moved issue\nKAN-12=resolved\n")
     subprocess.run([binary, "replay", "--quiet", "fixtures/history"], cwd=work, check=True,
                    capture_output=True)
@@ -65,6 +95,7 @@ def sandbox(work, binary, source_dir):
 
 def main():
     binary, source_dir = (os.path.abspath(a) for a in sys.argv[1:3])
+    examples = help_examples(binary) + man_examples(os.path.join(source_dir, "man", "jira-alerts.1"))
     failures, ran, skipped = [], 0, 0
     with tempfile.TemporaryDirectory(prefix="jira-alerts-examples-") as work:
         sandbox(work, binary, source_dir)
@@ -75,7 +106,7 @@ def main():
                    NO_COLOR="1")
         env.pop("JIRA_ALERTS_DB", None)
         env.pop("JIRA_ALERTS_CONFIG", None)
-        for where, example in help_examples(binary):
+        for where, example in examples:
             reason = next((r for p, r in EXCLUDED if re.search(p, example)), None)
             if reason:
                 skipped += 1
