@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Every example that `jira-alerts --help`, each `jira-alerts COMMAND --help` and the
-EXAMPLES section of the man page show runs as shown against the bundled sample
+EXAMPLES section of the man page show, and every ```sh block of the README, runs as shown against the bundled sample
 (fixtures/history), in a temporary directory where the files the examples name exist:
 jira-alerts.db replayed from the sample, captures/ (the sample's files, also as
 captures/2026-01.ndjson.gz and captures/2026-02/), history.ndjson(.gz), old.ndjson.gz,
-new.json, expectations.txt and jira-alerts.toml.
+new.json, expectations.txt, jira-alerts.toml and hooks/.
 
 An example runs when it exits 0: a check that fails on the sample, a usage error or an
 unusable input is a broken example. Examples that need
@@ -23,12 +23,28 @@ import tempfile
 # (pattern, reason): an example matching the pattern is not run.
 EXCLUDED = [
     (r"\bcurl\b", "talks to a server over the network"),
-    (r"^jira-alerts (record|push)\b", "needs a server or a network"),
+    (r"^\s*(\S+ \| )?jira-alerts (record|push)\b", "needs a server or a network"),
     (r"--secret-file", "needs signed envelopes; the sample is not signed"),
     (r"rejects --drop \d", "drops rejects by id; the sample has no rejected payloads"),
     (r"completion (zsh|fish) >", "writes into the user's shell configuration"),
     (r"\$EDITOR", "opens an interactive editor"),
 ]
+
+
+# (pattern, reason): a README block matching the pattern is not run.
+README_EXCLUDED = [
+    (r"apt-get", "installs packages and builds: that is what CI does"),
+    (r"\.ci/run", "the whole CI run"),
+    (r"bench/run\.py", "the benchmark: minutes, and it needs a Release build"),
+    (r"cmake ", "builds or installs the project"),
+]
+
+
+def readme_examples(readme_path):
+    """Each ```sh block of the README, run as one script (heredocs and continued lines
+    stay whole)."""
+    text = open(readme_path, encoding="utf-8").read()
+    return [("README", block.strip()) for block in re.findall(r"^```sh\n(.*?)^```", text, re.M | re.S)]
 
 
 def man_examples(man_path):
@@ -85,6 +101,9 @@ def sandbox(work, binary, source_dir):
     with gzip.open(os.path.join(work, "old.ndjson.gz"), "wb") as fh:
         fh.write(data)
     shutil.copytree(history, os.path.join(work, "captures", "2026-02"))
+    shutil.copytree(history, os.path.join(work, "hooks"))
+    with gzip.open(os.path.join(work, "day.ndjson.gz"), "wb") as fh:
+        fh.write(data)
     open(os.path.join(work, "jira-alerts.toml"), "w").write(
         '[status]\nresolve = ["Done", "Closed", "Resolved", "Mitigated"]\n'
         '[priority.map]\n"P1" = "CRITICAL"\n')
@@ -96,6 +115,7 @@ def sandbox(work, binary, source_dir):
 def main():
     binary, source_dir = (os.path.abspath(a) for a in sys.argv[1:3])
     examples = help_examples(binary) + man_examples(os.path.join(source_dir, "man", "jira-alerts.1"))
+    readme = readme_examples(os.path.join(source_dir, "README.md"))
     failures, ran, skipped = [], 0, 0
     with tempfile.TemporaryDirectory(prefix="jira-alerts-examples-") as work:
         sandbox(work, binary, source_dir)
@@ -106,8 +126,9 @@ def main():
                    NO_COLOR="1")
         env.pop("JIRA_ALERTS_DB", None)
         env.pop("JIRA_ALERTS_CONFIG", None)
-        for where, example in examples:
-            reason = next((r for p, r in EXCLUDED if re.search(p, example)), None)
+        for where, example in examples + readme:
+            rules = EXCLUDED + (README_EXCLUDED if where == "README" else [])
+            reason = next((r for p, r in rules if re.search(p, example, re.M)), None)
             if reason:
                 skipped += 1
                 print(f"skip {where}: {example}  ({reason})")
