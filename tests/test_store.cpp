@@ -8,6 +8,7 @@
 #include "replay/replayer.hpp"
 #include "store/queries.hpp"
 #include "store/schema.hpp"
+#include "store/stats.hpp"
 #include "store/store.hpp"
 #include "testutil.hpp"
 #include "util/error.hpp"
@@ -275,6 +276,128 @@ TEST_SUITE("store.replay") {
       CHECK(all[0].project == "OPS");
       CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
     } while (std::next_permutation(order.begin(), order.end()));
+  }
+
+  // A payload of ISSUE under KEY in PROJECT, optionally moved from FROM.
+  std::string moved(const std::string& key, long long ts, const std::string& status,
+                    const std::string& category, const std::string& from = "") {
+    const std::string project = key.substr(0, key.find('-'));
+    std::string changelog;
+    if (!from.empty())
+      changelog = R"(,"changelog":{"id":")" + std::to_string(ts) +
+                  R"(","items":[{"field":"Key","fromString":")" + from + R"(","toString":")" + key +
+                  R"("}]})";
+    return R"({"webhookEvent":"jira:issue_updated","timestamp":)" + std::to_string(ts) +
+           R"(,"issue":{"id":"1","key":")" + key + R"(","fields":{"summary":"s)" +
+           std::to_string(ts) + R"(","project":{"key":")" + project +
+           R"("},"priority":{"name":"High"},"status":{"name":")" + status +
+           R"(","statusCategory":{"key":")" + category + R"("}}}})" + changelog + "}\n";
+  }
+
+  // Everything an alert ends with that must not depend on delivery order.
+  std::string final_state(store::Store & st) {
+    std::string out;
+    for (const auto& a : alerts(st)) {
+      out += a.fingerprint + " project=" + a.project.value_or("-") + " aliases=";
+      for (const auto& k : a.aliases) out += k + ",";
+      out += std::string(" state=") + std::string(rules::state_name(a.state)) +
+             " priority=" + std::string(rules::level_name(a.priority)) +
+             " status=" + a.status.value_or("-") + " summary=" + a.summary.value_or("-") +
+             " updated=" + std::to_string(a.updated_at.value_or(0)) + "\n";
+    }
+    return out;
+  }
+
+  std::string episodes_of(store::Store & st) {
+    std::string out;
+    store::Statement s(st.db(),
+                       "SELECT a.fingerprint, a.reopens, a.opened_at, a.resolved_at, e.seq, "
+                       "e.opened_at, e.resolved_at, e.priority FROM episodes e "
+                       "JOIN alerts a ON a.id = e.alert_id ORDER BY 1, e.seq");
+    while (s.step()) {
+      for (int c = 0; c < 8; ++c)
+        out += (s.is_null(c) ? std::string("-") : std::string(s.text(c))) + " ";
+      out += "\n";
+    }
+    return out;
+  }
+
+  // Replays PAYLOADS in ORDER as one file; returns the order as digits.
+  std::string replay_in_order(store::Store & st, const test::TempDir& dir,
+                              const std::vector<std::string>& payloads,
+                              const std::vector<std::size_t>& order) {
+    std::string history, sequence;
+    for (const std::size_t i : order) {
+      history += payloads[i];
+      sequence += std::to_string(i);
+    }
+    replay_text(st, dir, "h.ndjson", history);
+    return sequence;
+  }
+
+  TEST_CASE("a move there and back ends under the key it came back to, in every order") {
+    // A-1 → B-1 → A-1, then resolved under A-1.
+    const std::vector<std::string> payloads{
+        moved("A-1", 1000, "To Do", "new"),
+        moved("B-1", 2000, "To Do", "new", "A-1"),
+        moved("B-1", 3000, "In Progress", "indeterminate"),
+        moved("A-1", 4000, "In Progress", "indeterminate", "B-1"),
+        moved("A-1", 5000, "Done", "done"),
+    };
+    std::string want_state, want_episodes;
+    std::vector<std::size_t> order{0, 1, 2, 3, 4};
+    do {
+      test::TempDir dir;
+      store::Store st(dir.file("state.db"), store::Access::write);
+      const std::string sequence = replay_in_order(st, dir, payloads, order);
+      CAPTURE(sequence);
+      if (want_state.empty()) {
+        want_state = final_state(st);
+        want_episodes = episodes_of(st);
+        CHECK(want_state ==
+              "A-1 project=A aliases=B-1, state=resolved priority=HIGH status=Done summary=s5000 "
+              "updated=5000\n");
+        CHECK(want_episodes == "A-1 0 1000 5000 1 1000 5000 HIGH \n");
+      }
+      CHECK(final_state(st) == want_state);
+      // Episodes follow event time once the first payload came first (a payload
+      // older than everything its alert has seen is otherwise only recorded).
+      if (order[0] == 0) CHECK(episodes_of(st) == want_episodes);
+      CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
+    } while (std::next_permutation(order.begin(), order.end()));
+  }
+
+  TEST_CASE("a merged move keeps its reopen, whatever came first") {
+    // Resolved under KAN-1, reopened by the move to OPS-9, worked on under OPS-9.
+    const std::vector<std::string> payloads{
+        moved("KAN-1", 1000, "To Do", "new"),
+        moved("KAN-1", 2000, "Done", "done"),
+        moved("OPS-9", 3000, "Reopened", "new", "KAN-1"),
+        moved("OPS-9", 4000, "In Progress", "indeterminate"),
+    };
+    const std::string want_episodes =
+        "OPS-9 1 3000 - 1 1000 2000 HIGH \nOPS-9 1 3000 - 2 3000 - HIGH \n";
+    // In order, and every order that makes two alerts for the move to merge.
+    for (const std::vector<std::size_t>& order : {std::vector<std::size_t>{0, 1, 2, 3},
+                                                  {0, 1, 3, 2},
+                                                  {0, 3, 1, 2},
+                                                  {3, 0, 1, 2},
+                                                  {1, 0, 3, 2},
+                                                  {1, 3, 0, 2},
+                                                  {3, 1, 0, 2}}) {
+      test::TempDir dir;
+      store::Store st(dir.file("state.db"), store::Access::write);
+      const std::string sequence = replay_in_order(st, dir, payloads, order);
+      CAPTURE(sequence);
+      CHECK(episodes_of(st) == want_episodes);
+      CHECK(final_state(st) ==
+            "OPS-9 project=OPS aliases=KAN-1, state=open priority=HIGH status=In Progress "
+            "summary=s4000 updated=4000\n");
+      const store::Stats stats = store::collect_stats(st.db(), {});
+      REQUIRE(stats.reopens.size() == 1);
+      CHECK(stats.reopens[0].fingerprint == "OPS-9");
+      CHECK(stats.reopens[0].reopens == 1);
+    }
   }
 
   TEST_CASE("two open alerts merged by a late move keep one open episode") {

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "util/text.hpp"
 #include "read/input.hpp"
+#include "util/text.hpp"
 
 namespace jira_alerts::replay {
 
@@ -164,6 +164,13 @@ std::optional<std::string> project_of_key(std::string_view key) {
   return std::string(key.substr(0, dash));
 }
 
+// Gives alert A the payload's key; its project follows unless the payload names one.
+void rename(store::Store& store, store::Alert& a, const parse::Payload& p) {
+  a.project =
+      p.project.present ? std::optional(std::string(p.project.value)) : project_of_key(p.key.value);
+  store.move_alert(a, p.key.value);
+}
+
 template <typename T>
 std::optional<std::string_view> view(const std::optional<T>& value) {
   if (value) return std::string_view(*value);
@@ -191,26 +198,36 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   const bool issue_event = parse::is_issue_event(event);
   const std::optional<std::string_view> key = view(p.key);
 
-  // Find the alert by the payload's key. A move (a Key changelog item) carries the
-  // alert over to the new key whenever it arrives, late or repeated included, so
-  // that no alert stays under a key that no longer exists.
+  // Find the alert by the payload's key. A move (a Key changelog item) joins the old
+  // key and the new one in one alert whenever it arrives, late or repeated included;
+  // the alert goes by the key of its newest payload (see rename_if_newest), so that
+  // no alert stays under a key that no longer exists, and a move there and back ends
+  // under the key it came back to.
   store::Alert* alert = key ? store_.find(*key) : nullptr;
+  bool merged = false;
   if (issue_event && p.moved_from.present && p.moved_from.value != p.key.value) {
     if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
       if (alert == nullptr) {
-        old->project =
-            p.project.present ? std::optional(std::string(p.project.value)) : project_of_key(*key);
-        store_.move_alert(*old, *key);
         alert = old;
+        if (!p.timestamp || !old->updated_at || *p.timestamp >= *old->updated_at)
+          rename(store_, *old, p);
+        else
+          store_.add_alias(*key, old->id);  // a late move: newer payloads name the key
       } else {
         // Payloads under the new key came first: one alert takes the other in.
         alert = store_.merge_alerts(*old, *alert);
+        merged = true;
       }
     } else if (old == nullptr && alert != nullptr) {
       store_.add_alias(p.moved_from.value, alert->id);  // the old key's payloads may come later
     }
   }
   const bool found = alert != nullptr;
+  // A payload newer than everything its alert has seen, under another of its keys
+  // (the issue moved back), gives the alert that key.
+  if (found && key && alert->fingerprint != *key && p.timestamp && alert->updated_at &&
+      *p.timestamp > *alert->updated_at && issue_event)
+    rename(store_, *alert, p);
 
   // An applied identity carries a timestamp no newer than the alert's newest, so a
   // newer payload cannot be a duplicate and needs no look-up.
@@ -331,6 +348,8 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       .warnings =
           joined_warnings.empty() ? std::nullopt : std::optional<std::string_view>(joined_warnings),
   });
+  // Two histories joined: the episodes and reopens follow from the whole, in event time.
+  if (merged) store_.rederive_episodes(*alert);
   count(d.action);
 
   if (writer_) {

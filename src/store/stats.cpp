@@ -63,9 +63,9 @@ Stats collect_stats(Database& db, const TimeRange& range) {
   }
   {
     Statement s(db, R"sql(
-      SELECT a.fingerprint, a.state, a.priority, count(*) FROM events e
+      SELECT a.fingerprint, a.state, a.priority, count(*) FROM episodes e
       JOIN alerts a ON a.id = e.alert_id
-      WHERE e.action = 'reopen' AND (?3 = 0 OR e.timestamp BETWEEN ?1 AND ?2)
+      WHERE e.seq > 1 AND (?3 = 0 OR e.opened_at BETWEEN ?1 AND ?2)
       GROUP BY a.id ORDER BY 4 DESC, a.fingerprint)sql");
     bind_range(s, range);
     while (s.step())

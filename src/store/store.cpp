@@ -427,6 +427,9 @@ void Store::update_alert(Alert& a) {
 
 void Store::move_alert(Alert& a, std::string_view new_key) {
   add_alias(a.fingerprint, a.id);
+  // Moved back to a key it had: that key is its fingerprint again, no longer an alias.
+  auto& unalias = statement(delete_alias_, "DELETE FROM aliases WHERE key = ?1");
+  unalias.bind(1, new_key).run();
   a.fingerprint = new_key;
   alert_ids_.insert_or_assign(a.fingerprint, &a);
   update_alert(a);
@@ -474,6 +477,8 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   const bool from_is_newer =
       from.updated_at && (!into.updated_at || *from.updated_at > *into.updated_at);
   if (from_is_newer) {
+    into.project = from.project;
+    into.issue_id = from.issue_id;
     into.state = from.state;
     into.priority = from.priority;
     into.jira_priority = from.jira_priority;
@@ -530,7 +535,9 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   newest.step();
   into.episode = newest.optional_int64(0).value_or(0);
 
-  const std::string old_key = from.fingerprint;
+  // The alert goes by the key of its newest payload; the other key becomes an alias.
+  std::string old_key = from.fingerprint;
+  if (from_is_newer) std::swap(old_key, into.fingerprint);
   Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
   remove.bind(1, from_id).run();
   add_alias(old_key, into_id);

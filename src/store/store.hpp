@@ -115,10 +115,14 @@ class Store {
   void update_alert(Alert& alert);
   // Gives alert A the key NEW_KEY; its old key becomes an alias.
   void move_alert(Alert& a, std::string_view new_key);
+  // Derives alert A's episodes, reopens, opened_at and resolved_at again from its event
+  // log in event-time order (after a merge joined two histories). False, and nothing
+  // changed, when one of its payloads has no timestamp to place it by.
+  bool rederive_episodes(Alert& a);
   // Merges alert FROM (under a moved issue's old key) into INTO (under its new key):
-  // INTO keeps its key and takes FROM's events, episodes (renumbered by time) and
-  // aliases, FROM's key becomes an alias, and the fields follow whichever alert's
-  // newest payload is newer. FROM is deleted. Returns INTO.
+  // INTO takes FROM's events, episodes (renumbered by time) and aliases; the fields,
+  // the key included, follow whichever alert's newest payload is newer, and the other
+  // key becomes an alias. FROM is deleted. Returns INTO.
   Alert* merge_alerts(Alert& from, Alert& into);
   // Makes KEY an alias of the alert ALERT_ID (the alert moved away from KEY).
   void add_alias(std::string_view key, std::int64_t alert_id);
@@ -180,8 +184,8 @@ class Store {
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
   std::int64_t data_version_ = -1;                  // after our last commit
   std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
-      close_episode_, insert_name_, select_name_, insert_source_, select_source_, insert_event_,
-      update_reject_, insert_reject_;
+      close_episode_, delete_alias_, insert_name_, select_name_, insert_source_, select_source_,
+      insert_event_, update_reject_, insert_reject_;
 };
 
 }  // namespace jira_alerts::store
