@@ -519,6 +519,25 @@ TEST_SUITE("store.replay") {
   }
 }
 
+TEST_SUITE("store.strict") {
+  TEST_CASE("one transaction (--strict) keeps the alert cache bounded") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    std::string history;
+    for (int i = 0; i < 30'000; ++i)
+      history +=
+          payload("jira:issue_created", "OPS-" + std::to_string(i + 1), 1000 + i, "Open", "new");
+    const rules::Mapping mapping;
+    replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::stop);
+    st.begin_batch();
+    st.begin_run("test");
+    CHECK(replayer.replay({dir.write("h.ndjson", history)}));
+    CHECK(st.cached_alerts() <= 21'000);
+    replayer.finish();
+    CHECK(count(st, "SELECT count(*) FROM alerts") == 30'000);
+  }
+}
+
 TEST_SUITE("store.dry_run") {
   TEST_CASE("a dry run works on a private copy and leaves the file byte for byte") {
     test::TempDir dir;

@@ -148,7 +148,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   app->add_flag("-q,--quiet", o->quiet, "Print no decision per payload, only the summary");
   app->add_flag("-n,--dry-run", o->dry_run,
                 "Decide against the current state (an empty one when there is no state file) but "
-                "leave the state file unchanged, or uncreated");
+                "leave the state file unchanged, or uncreated (works on a copy of it in memory)");
   app->add_flag("--strict", o->strict,
                 "Stop at the first rejected payload and commit nothing from this run");
   app->add_option("--secret-file", o->secret_file,

@@ -64,9 +64,12 @@ bool Replayer::replay(const std::vector<std::string>& files) {
     const bool last = chunk->last;
     reader.release(chunk);
     if (last) return true;
-    // --strict keeps the whole run in one transaction, so that a rejection commits nothing.
-    if (batches && (in_batch_ >= batch_size ||
-                    std::chrono::steady_clock::now() - batch_started > batch_time)) {
+    // --strict keeps the whole run in one transaction, so that a rejection commits
+    // nothing; its alerts are written and let go all the same, as a commit would.
+    if (!batches) {
+      store_.trim_cache();
+    } else if (in_batch_ >= batch_size ||
+               std::chrono::steady_clock::now() - batch_started > batch_time) {
       commit_batch(started);
     }
   }

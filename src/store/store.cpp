@@ -269,6 +269,12 @@ void Store::commit_batch() {
   if (alerts_.size() > max_cached_alerts) drop_cache();
 }
 
+void Store::trim_cache() {
+  if (alerts_.size() <= max_cached_alerts) return;
+  flush_alerts();
+  drop_cache();
+}
+
 void Store::rollback_batch() {
   if (batch_open_) db_.exec("ROLLBACK");
   batch_open_ = false;

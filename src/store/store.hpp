@@ -101,6 +101,11 @@ class Store {
   void commit_batch();
   void rollback_batch();
   bool in_batch() const { return batch_open_; }
+  // Inside one long transaction (--strict), writes the changed alerts and empties
+  // the alert cache once it holds more than it would across batches: memory stays
+  // bounded without a commit. Alert pointers from find() are invalid afterwards.
+  void trim_cache();
+  std::size_t cached_alerts() const { return alerts_.size(); }
   // Folds the WAL into the main file and empties it.
   void checkpoint();
 
