@@ -5,8 +5,11 @@
 
 #include "forward/alertmanager.hpp"
 #include "forward/change.hpp"
+#include "forward/http.hpp"
 #include "forward/opsgenie.hpp"
 #include "forward/pagerduty.hpp"
+#include "forward/target.hpp"
+#include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::forward {
@@ -185,6 +188,72 @@ TEST_SUITE("forward") {
     const auto line = parse(opsgenie::line(close));
     CHECK(str(line["action"]) == "close");
     CHECK(str(line["body"]["source"]) == "acme.atlassian.net");
+  }
+
+  TEST_CASE("backoff_delay doubles up to the cap, with half of it jittered") {
+    const Backoff b{milliseconds(500), milliseconds(30'000)};
+    CHECK(backoff_delay(0, b, 0) == milliseconds(250));
+    CHECK(backoff_delay(0, b, 250) == milliseconds(500));
+    CHECK(backoff_delay(0, b, 251) == milliseconds(250));  // wraps within [half, full]
+    CHECK(backoff_delay(1, b, 0) == milliseconds(500));
+    CHECK(backoff_delay(3, b, 0) == milliseconds(2000));
+    CHECK(backoff_delay(20, b, 0) == milliseconds(15'000));
+    CHECK(backoff_delay(200, b, ~std::uint64_t{0}) <= milliseconds(30'000));
+    for (std::uint64_t r = 0; r < 1000; r += 7) {
+      const auto d = backoff_delay(2, b, r * 0x9E3779B97F4A7C15ULL);
+      CHECK(d >= milliseconds(1000));
+      CHECK(d <= milliseconds(2000));
+    }
+  }
+
+  TEST_CASE("parse_retry_after: seconds or an HTTP-date") {
+    const util::Millis now = 1445412480000;  // 2015-10-21T07:28:00Z
+    CHECK(parse_retry_after("120", now) == milliseconds(120'000));
+    CHECK(parse_retry_after(" 0 ", now) == milliseconds(0));
+    CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now) == milliseconds(30'000));
+    CHECK(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now) == milliseconds(0));
+    CHECK(parse_retry_after("99999999999999", now) >= milliseconds(86'400'000));
+    CHECK_FALSE(parse_retry_after("", now));
+    CHECK_FALSE(parse_retry_after("-5", now));
+    CHECK_FALSE(parse_retry_after("1.5", now));
+    CHECK_FALSE(parse_retry_after("soon", now));
+    CHECK_FALSE(parse_retry_after("Wed, 21 Foo 2015 07:28:30 GMT", now));
+    CHECK_FALSE(parse_retry_after("Wednesday, 21-Oct-15 07:28:30 GMT", now));
+  }
+
+  TEST_CASE("retryable_status") {
+    for (const int s : {429, 408, 500, 502, 503, 504}) CHECK(retryable_status(s));
+    for (const int s : {200, 202, 400, 401, 403, 404, 413, 422}) CHECK_FALSE(retryable_status(s));
+  }
+
+  TEST_CASE("vendor_message and mask") {
+    CHECK(vendor_message(R"({"status":"invalid event","message":"Event object is invalid",)"
+                         R"("errors":["Length of 'routing_key' is incorrect"]})") ==
+          "Event object is invalid: Length of 'routing_key' is incorrect");
+    CHECK(vendor_message(R"({"message":"Key format is not valid!","took":0.001})") ==
+          "Key format is not valid!");
+    CHECK(vendor_message("bad request\nmore") == "bad request");
+    CHECK(vendor_message(std::string(1000, 'x')).size() < 400);
+    CHECK(mask("key abc and abc", "abc") == "key ******** and ********");
+    CHECK(mask("nothing", "") == "nothing");
+  }
+
+  TEST_CASE("parse_target") {
+    const Target am = parse_target("alertmanager=http://127.0.0.1:9093/");
+    CHECK(am.platform == Platform::alertmanager);
+    CHECK(am.url.origin == "http://127.0.0.1:9093");
+    CHECK(am.url.path.empty());
+    CHECK(am.name == "alertmanager=http://127.0.0.1:9093");
+    const Target pd = parse_target("pagerduty");
+    CHECK(pd.url.origin == "https://events.pagerduty.com");
+    CHECK(pd.url.path == "/v2/enqueue");
+    CHECK(parse_target("opsgenie").name == "opsgenie=https://api.opsgenie.com");
+    CHECK(parse_target("opsgenie=https://api.eu.opsgenie.com").url.origin ==
+          "https://api.eu.opsgenie.com");
+    for (const char* bad : {"alertmanager", "alertmanager=", "slack=http://x", "pagerduty=ftp://x",
+                            "opsgenie=http://", "pagerduty=http://a b"}) {
+      CHECK_THROWS_AS(parse_target(bad), Error);
+    }
   }
 }
 

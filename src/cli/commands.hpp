@@ -14,6 +14,7 @@ Command setup_lint(CLI::App& parent);
 Command setup_stats(CLI::App& parent);
 Command setup_rejects(CLI::App& parent);
 Command setup_completion(CLI::App& parent);
+Command setup_push(CLI::App& parent);
 
 // Parses the command line, runs the chosen command, and returns the exit status.
 int run(int argc, char** argv);

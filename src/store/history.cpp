@@ -9,11 +9,6 @@
 namespace jira_alerts::store {
 namespace {
 
-std::optional<std::string> optional_string(const Statement& s, int column) {
-  if (const auto t = s.optional_text(column)) return std::string(*t);
-  return std::nullopt;
-}
-
 // The number at the end of an issue key (KAN-12 → 12), 0 when there is none.
 std::int64_t key_number(std::string_view key) {
   std::size_t digits = key.size();

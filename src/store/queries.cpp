@@ -3,12 +3,12 @@
 #include <string_view>
 
 namespace jira_alerts::store {
-namespace {
-
 std::optional<std::string> optional_string(const Statement& s, int column) {
   if (const auto t = s.optional_text(column)) return std::string(*t);
   return std::nullopt;
 }
+
+namespace {
 
 // "?N, ?N+1, ..." for COUNT parameters starting at FIRST.
 std::string placeholders(int first, std::size_t count) {

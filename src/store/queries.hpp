@@ -33,6 +33,9 @@ struct AlertView {
   std::vector<std::string> aliases;
 };
 
+// The text in COLUMN of the current row, or nothing for NULL.
+std::optional<std::string> optional_string(const Statement& s, int column);
+
 // Calls VISIT for each alert that passes FILTER, by project, then issue number.
 void for_each_alert(Database& db, const AlertFilter& filter,
                     const std::function<void(const AlertView&)>& visit);

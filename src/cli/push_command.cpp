@@ -1,0 +1,127 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "forward/push.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::cli {
+namespace {
+
+struct PushOptions {
+  std::string db;
+  std::vector<std::string> to;
+  bool dry_run = false;
+  double deadline = 60;
+  std::string pagerduty_key_file, opsgenie_key_file;
+};
+
+// The secret in FILE (surrounding white space dropped), or the environment variable VAR.
+std::string secret(const std::string& file, const char* option, const char* var) {
+  if (file.empty()) return env_or_empty(var);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(std::string(option) + ": cannot read '" + file + "'", Exit::usage);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string key(util::trim(text.str()));
+  if (key.empty()) throw Error(std::string(option) + ": '" + file + "' is empty", Exit::usage);
+  return key;
+}
+
+// Holds an exclusive lock on the state file while pushing, so that two pushes never
+// send the same change twice. (flock is apart from SQLite's own locks.)
+class PushLock {
+ public:
+  explicit PushLock(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~PushLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PushLock(const PushLock&) = delete;
+  PushLock& operator=(const PushLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+int run_push(const PushOptions& o) {
+  if (!(o.deadline > 0) || !std::isfinite(o.deadline) || o.deadline > 86400)
+    throw Error("--deadline: expected seconds between 0 and 86400", Exit::usage);
+  std::vector<forward::Target> targets;
+  for (const auto& spec : o.to) targets.push_back(forward::parse_target(spec));
+  forward::PushOptions options;
+  options.deadline = forward::milliseconds(static_cast<std::int64_t>(o.deadline * 1000));
+  options.dry_run = o.dry_run;
+  options.secrets.pagerduty_routing_key =
+      secret(o.pagerduty_key_file, "--pagerduty-key-file", "PAGERDUTY_ROUTING_KEY");
+  options.secrets.opsgenie_api_key =
+      secret(o.opsgenie_key_file, "--opsgenie-key-file", "OPSGENIE_API_KEY");
+
+  if (::access(o.db.c_str(), F_OK) != 0)
+    throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
+  store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  const PushLock lock(o.db);
+  const forward::PushReport report = forward::push(store.db(), targets, options);
+  std::fflush(stdout);
+  forward::print_report(report, o.dry_run);
+  return static_cast<int>(report.all_acknowledged() ? Exit::ok : Exit::failed);
+}
+
+}  // namespace
+
+Command setup_push(CLI::App& parent) {
+  auto o = std::make_shared<PushOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "push",
+      "Send alert changes to Alertmanager, PagerDuty or Opsgenie, with retries and an outbox");
+  app->add_option("--to", o->to,
+                  "Where to send: alertmanager=URL, pagerduty[=URL] or opsgenie[=URL] (repeatable)")
+      ->type_name("TARGET")
+      ->required()
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_db_option(*app, o->db);
+  app->add_flag("-n,--dry-run", o->dry_run,
+                "Print the requests that would be sent (secrets masked); send nothing, change "
+                "nothing");
+  app->add_option("--deadline", o->deadline,
+                  "Give up on what is not acknowledged after this many seconds in all (default: "
+                  "60); it stays in the outbox")
+      ->type_name("SECONDS");
+  app->add_option("--pagerduty-key-file", o->pagerduty_key_file,
+                  "Read the PagerDuty routing key from FILE (default: $PAGERDUTY_ROUTING_KEY)")
+      ->type_name("FILE");
+  app->add_option("--opsgenie-key-file", o->opsgenie_key_file,
+                  "Read the Opsgenie API key from FILE (default: $OPSGENIE_API_KEY)")
+      ->type_name("FILE");
+  app->footer(R"(Examples:
+  jira-alerts push --to alertmanager=http://localhost:9093
+  PAGERDUTY_ROUTING_KEY=... jira-alerts push --to pagerduty
+  jira-alerts push --to opsgenie=https://api.eu.opsgenie.com --opsgenie-key-file /run/secrets/og
+  jira-alerts push --to alertmanager=http://am:9093 --to pagerduty --dry-run
+  jira-alerts replay -q new/ && jira-alerts push --to alertmanager=http://am:9093   from cron
+
+Each target gets what it has not acknowledged yet (the outbox in the state file):
+Alertmanager every open alert on every push, plus the alerts resolved since, with
+endsAt (push more often than its resolve_timeout, 5 minutes by default); PagerDuty
+and Opsgenie each applied change once, in order per alert. Network errors, 429 and
+5xx are retried with exponential backoff and jitter, honouring Retry-After, until
+--deadline; other 4xx answers are permanent for that change, reported with the
+platform's message. What was not acknowledged stays queued for the next push.
+
+Exit status: 0 everything acknowledged, 1 some changes not delivered (named on
+stderr; they stay in the outbox), 2 usage error or unusable state file.)");
+  return {app, [o] { return run_push(*o); }};
+}
+
+}  // namespace jira_alerts::cli

@@ -1,0 +1,194 @@
+#include "forward/push.hpp"
+
+#include <unordered_set>
+
+#include "forward/alertmanager.hpp"
+#include "forward/opsgenie.hpp"
+#include "forward/pagerduty.hpp"
+#include "store/outbox.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::forward {
+namespace {
+
+// Alerts per Alertmanager request: one body stays well under a megabyte.
+constexpr std::size_t alerts_per_request = 500;
+
+std::string secret_of(const Target& t, const Secrets& s) {
+  switch (t.platform) {
+    case Platform::pagerduty:
+      if (s.pagerduty_routing_key.empty())
+        throw Error("--to " + t.name +
+                        ": no routing key: set PAGERDUTY_ROUTING_KEY or give --pagerduty-key-file",
+                    Exit::usage);
+      return s.pagerduty_routing_key;
+    case Platform::opsgenie:
+      if (s.opsgenie_api_key.empty())
+        throw Error(
+            "--to " + t.name + ": no API key: set OPSGENIE_API_KEY or give --opsgenie-key-file",
+            Exit::usage);
+      return s.opsgenie_api_key;
+    case Platform::alertmanager:
+      break;
+  }
+  return {};
+}
+
+Change change_of(const store::PendingEvent& p, std::string& reason) {
+  reason = rules::reason_text(p.rule, p.action, p.status.value_or(""), p.event.value_or(""),
+                              p.timestamp.has_value());
+  Change c;
+  c.fingerprint = p.fingerprint;
+  c.action = p.action;
+  c.priority = p.priority;
+  c.jira_priority = optional_view(p.jira_priority);
+  c.status = optional_view(p.status);
+  c.summary = optional_view(p.summary);
+  c.project = optional_view(p.project);
+  c.site = optional_view(p.site);
+  c.user = optional_view(p.user);
+  c.reason = reason;
+  c.timestamp = p.timestamp;
+  return c;
+}
+
+HttpRequest event_request(const Target& t, const Change& c, const std::string& secret) {
+  if (t.platform == Platform::pagerduty) return {"", pagerduty::event(c, secret), {}};
+  opsgenie::Request r = opsgenie::request(c);
+  return {std::move(r.path), std::move(r.body), {{"Authorization", "GenieKey " + secret, true}}};
+}
+
+// One delivery (or, with --dry-run, one printed request): true when acknowledged.
+struct Courier {
+  const Target& target;
+  const PushOptions& options;
+  const std::string& secret;
+  HttpSender sender;
+  PushReport::PerTarget& counts;
+
+  Delivery deliver(HttpRequest request) {
+    if (options.dry_run) {
+      if (target.platform == Platform::pagerduty) request.body = mask(request.body, secret);
+      const std::string shown = show_request(target.url, request);
+      std::fwrite(shown.data(), 1, shown.size(), options.dry_run_out);
+      return {Delivery::Outcome::acknowledged, 0, 0, {}};
+    }
+    Delivery d = sender.post(request);
+    d.message = mask(d.message, secret);
+    if (d.outcome == Delivery::Outcome::acknowledged) ++counts.sent;
+    return d;
+  }
+};
+
+void push_events(store::Database& db, Courier& courier, PushReport& report) {
+  const Target& t = courier.target;
+  std::unordered_set<std::int64_t> held;  // alerts with an undelivered event: later ones wait
+  std::string reason;
+  for (const store::PendingEvent& p : store::pending_events(db, t.name)) {
+    const auto what = [&p] {
+      return std::string(rules::action_name(p.action)) + " (event " + std::to_string(p.event_id) +
+             ")";
+    };
+    if (held.count(p.alert_id) > 0 || courier.sender.expired()) {
+      // An alert's later changes wait for its undelivered one: order per alert holds.
+      ++courier.counts.not_delivered;
+      if (held.insert(p.alert_id).second)
+        report.undelivered.push_back({t.name, p.fingerprint, what(), "deadline reached"});
+      continue;
+    }
+    const Change c = change_of(p, reason);
+    const Delivery d = courier.deliver(event_request(t, c, courier.secret));
+    if (d.outcome == Delivery::Outcome::acknowledged) {
+      if (!courier.options.dry_run) store::acknowledge(db, t.name, p.alert_id, p.event_id);
+      continue;
+    }
+    ++courier.counts.not_delivered;
+    held.insert(p.alert_id);
+    report.undelivered.push_back({t.name, p.fingerprint, what(), d.message});
+  }
+}
+
+// The alert under the labels the target last acknowledged, ended now, when its key
+// (a move) or priority changed since: Alertmanager would keep that label set firing.
+std::optional<store::AlertView> retired(const store::DueAlert& d) {
+  const store::AlertView& a = d.alert;
+  if (!d.acked_key || !d.acked_priority ||
+      (*d.acked_key == a.fingerprint && *d.acked_priority == a.priority))
+    return std::nullopt;
+  store::AlertView old = a;
+  if (*d.acked_key != a.fingerprint) {
+    old.fingerprint = *d.acked_key;
+    const auto dash = old.fingerprint.rfind('-');
+    if (dash != std::string::npos && dash > 0) old.project = old.fingerprint.substr(0, dash);
+  }
+  old.priority = *d.acked_priority;
+  old.state = rules::State::resolved;
+  old.resolved_at = util::now_millis();
+  return old;
+}
+
+void push_alerts(store::Database& db, Courier& courier, PushReport& report) {
+  const Target& t = courier.target;
+  const std::vector<store::DueAlert> due = store::due_alerts(db, t.name);
+  std::vector<store::AlertView> batch;
+  for (std::size_t from = 0; from < due.size(); from += alerts_per_request) {
+    const std::size_t to = std::min(due.size(), from + alerts_per_request);
+    batch.clear();
+    for (std::size_t i = from; i < to; ++i) {
+      if (auto old = retired(due[i])) batch.push_back(std::move(*old));
+      batch.push_back(due[i].alert);
+    }
+    const Delivery d =
+        courier.deliver({std::string(alertmanager::alerts_path), alertmanager::body(batch), {}});
+    if (d.outcome == Delivery::Outcome::acknowledged) {
+      if (courier.options.dry_run) continue;
+      store::Transaction tx(db, store::Transaction::Kind::immediate);
+      for (std::size_t i = from; i < to; ++i)
+        store::acknowledge(db, t.name, due[i].alert.id, due[i].newest_event);
+      tx.commit();
+      continue;
+    }
+    courier.counts.not_delivered += to - from;
+    for (std::size_t i = from; i < to; ++i)
+      report.undelivered.push_back({t.name, due[i].alert.fingerprint,
+                                    std::string(rules::state_name(due[i].alert.state)), d.message});
+  }
+}
+
+}  // namespace
+
+PushReport push(store::Database& db, const std::vector<Target>& targets, const PushOptions& o) {
+  std::vector<std::string> secrets;
+  for (const Target& t : targets) secrets.push_back(secret_of(t, o.secrets));
+  const auto deadline = Clock::now() + o.deadline;
+  PushReport report;
+  report.targets.reserve(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const Target& t = targets[i];
+    report.targets.push_back({t.name, 0, 0});
+    Courier courier{t, o, secrets[i], HttpSender(t.url, deadline, o.backoff),
+                    report.targets.back()};
+    if (t.platform == Platform::alertmanager)
+      push_alerts(db, courier, report);
+    else
+      push_events(db, courier, report);
+  }
+  return report;
+}
+
+void print_report(const PushReport& report, bool dry_run) {
+  for (const Undelivered& u : report.undelivered)
+    std::fprintf(stderr, "jira-alerts: %s: %s %s not delivered: %s\n", u.target.c_str(),
+                 u.fingerprint.c_str(), u.what.c_str(), u.reason.c_str());
+  for (const auto& t : report.targets) {
+    if (dry_run) {
+      std::fprintf(stderr, "jira-alerts: %s: dry run: nothing sent, the outbox unchanged\n",
+                   t.name.c_str());
+      continue;
+    }
+    std::fprintf(stderr, "jira-alerts: %s: %zu request%s acknowledged, %zu left in the outbox\n",
+                 t.name.c_str(), t.sent, t.sent == 1 ? "" : "s", t.not_delivered);
+  }
+}
+
+}  // namespace jira_alerts::forward

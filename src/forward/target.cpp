@@ -1,0 +1,69 @@
+#include "forward/target.hpp"
+
+#include "forward/opsgenie.hpp"
+#include "forward/pagerduty.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::forward {
+
+std::string_view platform_name(Platform platform) {
+  switch (platform) {
+    case Platform::alertmanager:
+      return "alertmanager";
+    case Platform::pagerduty:
+      return "pagerduty";
+    case Platform::opsgenie:
+      return "opsgenie";
+  }
+  return "alertmanager";
+}
+
+Url parse_url(std::string_view text, std::string_view option) {
+  const auto fail = [&](const std::string& why) {
+    return Error(std::string(option) + ": '" + std::string(text) + "': " + why, Exit::usage);
+  };
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) throw fail("expected a URL such as http://host:port");
+  const std::string_view scheme = text.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") throw fail("only http and https URLs are supported");
+  const auto path_at = text.find('/', scheme_end + 3);
+  std::string_view host = text.substr(scheme_end + 3, path_at - (scheme_end + 3));
+  if (host.empty()) throw fail("the URL names no host");
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f)
+      throw fail("the URL holds a space or a control character");
+  Url url{std::string(text.substr(0, scheme_end + 3)) + std::string(host), ""};
+  if (path_at != std::string_view::npos) url.path = text.substr(path_at);
+  while (!url.path.empty() && url.path.back() == '/') url.path.pop_back();
+  return url;
+}
+
+Target parse_target(std::string_view spec) {
+  const auto eq = spec.find('=');
+  const std::string_view kind = spec.substr(0, eq);
+  const std::string_view given =
+      eq == std::string_view::npos ? std::string_view() : spec.substr(eq + 1);
+  Target t{};
+  if (kind == "alertmanager") {
+    if (given.empty())
+      throw Error("--to alertmanager needs the Alertmanager's URL: alertmanager=http://HOST:9093",
+                  Exit::usage);
+    t.platform = Platform::alertmanager;
+  } else if (kind == "pagerduty") {
+    t.platform = Platform::pagerduty;
+  } else if (kind == "opsgenie") {
+    t.platform = Platform::opsgenie;
+  } else {
+    throw Error("--to '" + std::string(spec) +
+                    "': expected alertmanager=URL, pagerduty[=URL] or opsgenie[=URL]",
+                Exit::usage);
+  }
+  std::string_view url = given;
+  if (url.empty())
+    url = t.platform == Platform::pagerduty ? pagerduty::default_url : opsgenie::default_url;
+  t.url = parse_url(url, "--to");
+  t.name = std::string(platform_name(t.platform)) + "=" + t.url.origin + t.url.path;
+  return t;
+}
+
+}  // namespace jira_alerts::forward

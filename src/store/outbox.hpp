@@ -1,0 +1,51 @@
+#pragma once
+// The push outbox: per target and alert, the newest event the target acknowledged.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rules/decide.hpp"
+#include "store/queries.hpp"
+#include "store/sqlite.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::store {
+
+// One applied event of an alert that a target has not acknowledged.
+struct PendingEvent {
+  std::int64_t event_id = 0, alert_id = 0;
+  std::string fingerprint;  // the alert's, now
+  rules::Action action = rules::Action::open;
+  rules::Rule rule = rules::Rule::active_status;
+  rules::Level priority = rules::Level::medium;
+  std::optional<std::string> event, jira_priority, status, summary, project, site, user;
+  std::optional<util::Millis> timestamp;
+};
+
+// The applied events (open, update, reopen, resolve) that TARGET has not acknowledged,
+// in the order they were applied. An event without a summary of its own carries the
+// newest summary before it among them, else the alert's.
+std::vector<PendingEvent> pending_events(Database& db, std::string_view target);
+
+// An alert Alertmanager must be told about, with its newest applied event and, when
+// the target acknowledged one before, that event's key and priority (Alertmanager
+// tells alerts apart by their labels, which hold both).
+struct DueAlert {
+  AlertView alert;
+  std::int64_t newest_event = 0;
+  std::optional<std::string> acked_key;
+  std::optional<rules::Level> acked_priority;
+};
+
+// Every open alert, and every resolved one whose resolution TARGET has not acknowledged.
+std::vector<DueAlert> due_alerts(Database& db, std::string_view target);
+
+// Records that TARGET acknowledged the events of ALERT_ID up to EVENT_ID (never moves back).
+void acknowledge(Database& db, std::string_view target, std::int64_t alert_id,
+                 std::int64_t event_id);
+
+}  // namespace jira_alerts::store

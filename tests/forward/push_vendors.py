@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""push against local PagerDuty and Opsgenie stand-ins (receiver.py on 127.0.0.1).
+
+Every request must match the vendor's documented shape. Retries: 500s and a 429 with
+Retry-After are retried and everything arrives; a hung receiver ends the push at
+--deadline with exit 1. The outbox: a push that fails part-way, followed by a good one,
+delivers every applied change exactly once and in order per alert; a 400 is reported
+with the vendor's message and kept for the next push; --dry-run sends and changes
+nothing and masks the secrets; usage errors exit 2.
+Usage: push_vendors.py BINARY SOURCE_DIR
+"""
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from receiver import Receiver  # noqa: E402
+
+PD_KEY = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY01"
+OG_KEY = "0b1c2d3e-secret-genie-key-4f5a6b7c8d9e"
+TIMEOUT = 30  # no push may take longer, whatever goes wrong
+
+
+class Failed(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise Failed(message)
+
+
+class World:
+    def __init__(self, binary, source, work):
+        self.binary, self.source, self.work = binary, source, work
+        self.history = os.path.join(source, "fixtures", "history")
+
+    def run(self, *args, env=None):
+        full = dict(os.environ, PAGERDUTY_ROUTING_KEY=PD_KEY, OPSGENIE_API_KEY=OG_KEY, NO_COLOR="1")
+        full.pop("JIRA_ALERTS_DB", None)
+        full.update(env or {})
+        p = subprocess.run([self.binary, *args], capture_output=True, text=True, env=full,
+                           timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        for secret in (PD_KEY, OG_KEY):
+            expect(secret not in p.stderr, f"{args[0]}: a secret appears on stderr")
+        return p
+
+    def fresh(self, name):
+        db = os.path.join(self.work, name)
+        p = self.run("replay", "--quiet", "--db", db, self.history)
+        expect(p.returncode == 0, f"replay: {p.stderr}")
+        return db
+
+    def expected_changes(self):
+        """(dedup key, action) per applied decision, from 'replay --format pagerduty'; a
+        push sends under the key an alert goes by now (a moved issue's new key)."""
+        db = os.path.join(self.work, "format.db")
+        if os.path.exists(db):
+            os.remove(db)
+        p = self.run("replay", "--db", db, "--format", "pagerduty", self.history)
+        alerts = self.run("alerts", "--db", db, "--format", "jsonl").stdout.splitlines()
+        now = {old: a["fingerprint"] for a in map(json.loads, alerts) for old in a["aliases"]}
+        return [(now.get(e["dedup_key"], e["dedup_key"]), e["event_action"])
+                for e in map(json.loads, p.stdout.splitlines())]
+
+
+def per_alert(pairs):
+    out = collections.defaultdict(list)
+    for key, action in pairs:
+        out[key].append(action)
+    return dict(out)
+
+
+def pd_pairs(requests):
+    return [(r["body"]["dedup_key"], r["body"]["event_action"]) for r in requests]
+
+
+def no_problems(receiver):
+    expect(not receiver.problems, f"requests off the documented shape: {receiver.problems[:3]}")
+
+
+def check_retries(w):
+    """500, 500, 429 (Retry-After: 1), then all accepted: exit 0, everything once."""
+    db = w.fresh("retries.db")
+    with Receiver("pagerduty", PD_KEY) as r:
+        answers = iter(["error", "error", ("retry", 1)])
+        r.plan = lambda request: next(answers, "ok")
+        p = w.run("push", "--db", db, "--to", r.url(), "--deadline", "20")
+        expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        no_problems(r)
+        expect(pd_pairs(r.delivered) == w.expected_changes(),
+               "the delivered events differ from replay --format pagerduty")
+        gap = r.requests[3]["time"] - r.requests[2]["time"]
+        expect(gap >= 0.9, f"Retry-After: 1 not honoured (next try after {gap:.2f} s)")
+        again = w.run("push", "--db", db, "--to", r.url())
+        expect(again.returncode == 0 and len(r.requests) == 3 + len(r.delivered),
+               "a second push sent something again")
+
+
+def check_outbox(w):
+    """The receiver fails after 10 events; a second push delivers the rest, each once."""
+    db = w.fresh("outbox.db")
+    with Receiver("pagerduty", PD_KEY) as r:
+        r.plan = lambda request: "ok" if len(r.delivered) < 10 else "error"
+        p = w.run("push", "--db", db, "--to", r.url(), "--deadline", "2")
+        expect(p.returncode == 1, f"a failing push exited {p.returncode}: {p.stderr}")
+        expect("not delivered" in p.stderr and "HTTP 500" in p.stderr,
+               f"undelivered changes not named: {p.stderr}")
+        expect(len(r.delivered) == 10, f"{len(r.delivered)} delivered before the failures")
+        r.plan = lambda request: "ok"
+        p = w.run("push", "--db", db, "--to", r.url())
+        expect(p.returncode == 0, f"the second push exited {p.returncode}: {p.stderr}")
+        no_problems(r)
+        expect(per_alert(pd_pairs(r.delivered)) == per_alert(w.expected_changes()),
+               "not every change exactly once, in order per alert")
+
+
+def check_hang(w):
+    """A receiver that never answers: the push ends at its deadline, exit 1."""
+    db = w.fresh("hang.db")
+    with Receiver("pagerduty", PD_KEY) as r:
+        r.plan = lambda request: "hang"
+        started = time.monotonic()
+        p = w.run("push", "--db", db, "--to", r.url(), "--deadline", "1.5")
+        took = time.monotonic() - started
+        expect(p.returncode == 1, f"exit {p.returncode}: {p.stderr}")
+        expect("deadline reached" in p.stderr, f"no deadline message: {p.stderr}")
+        expect(took < 10, f"the push outlived its deadline: {took:.1f} s")
+        expect(not r.delivered, "something was delivered")
+
+
+def check_rejected(w):
+    """A 400 for one alert is permanent for its change, named with the vendor's message;
+    the alert's later changes wait, the other alerts go through; the next push sends it."""
+    db = w.fresh("rejected.db")
+    with Receiver("pagerduty", PD_KEY) as r:
+        r.plan = lambda q: ("reject", "Event object is invalid") \
+            if q["body"]["dedup_key"] == "OPS-101" else "ok"
+        p = w.run("push", "--db", db, "--to", r.url())
+        expect(p.returncode == 1, f"exit {p.returncode}: {p.stderr}")
+        expect("OPS-101" in p.stderr and "Event object is invalid" in p.stderr,
+               f"the vendor's message is missing: {p.stderr}")
+        rejected = [q for q in r.requests if q["body"]["dedup_key"] == "OPS-101"]
+        expect(len(rejected) == 1, f"OPS-101 was tried {len(rejected)} times, not once")
+        expect("OPS-101" not in {k for k, _ in pd_pairs(r.delivered)}, "OPS-101 delivered")
+        r.plan = lambda q: "ok"
+        p = w.run("push", "--db", db, "--to", r.url())
+        expect(p.returncode == 0, f"the second push exited {p.returncode}: {p.stderr}")
+        expect(per_alert(pd_pairs(r.delivered)) == per_alert(w.expected_changes()),
+               "not every change exactly once, in order per alert")
+
+
+def check_opsgenie(w):
+    """Creates and closes by alias with a GenieKey; a second push sends nothing."""
+    db = w.fresh("opsgenie.db")
+    with Receiver("opsgenie", OG_KEY) as r:
+        p = w.run("push", "--db", db, "--to", r.url())
+        expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        no_problems(r)
+        actions = [("close" if q["path"].endswith("identifierType=alias") else "create")
+                   for q in r.delivered]
+        expected = [("close" if a == "resolve" else "create") for _, a in w.expected_changes()]
+        expect(actions == expected, "creates and closes differ from the applied decisions")
+        count = len(r.requests)
+        p = w.run("push", "--db", db, "--to", r.url())
+        expect(p.returncode == 0 and len(r.requests) == count, "a second push sent again")
+
+
+def check_dry_run(w):
+    """--dry-run prints masked requests, sends nothing, and leaves the outbox as it was."""
+    db = w.fresh("dry.db")
+    with Receiver("opsgenie", OG_KEY) as og, Receiver("pagerduty", PD_KEY) as pd:
+        p = w.run("push", "--db", db, "--to", og.url(), "--to", pd.url(), "--dry-run")
+        expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        expect(not og.requests and not pd.requests, "--dry-run sent requests")
+        expect(PD_KEY not in p.stdout and OG_KEY not in p.stdout, "--dry-run shows a secret")
+        expect("Authorization: GenieKey ********" in p.stdout, "no masked GenieKey header")
+        expect(p.stdout.count("POST http://127.0.0.1") == 2 * len(w.expected_changes()),
+               "--dry-run does not show one request per change and target")
+        p = w.run("push", "--db", db, "--to", pd.url())
+        expect(p.returncode == 0 and len(pd.delivered) == len(w.expected_changes()),
+               "after --dry-run, a push did not send everything")
+
+
+def check_usage(w):
+    db = w.fresh("usage.db")
+    for args, env, words in [
+        (["--to", "pagerduty=http://127.0.0.1:9/v2/enqueue"], {"PAGERDUTY_ROUTING_KEY": ""},
+         "PAGERDUTY_ROUTING_KEY"),
+        (["--to", "slack=http://127.0.0.1:9"], {}, "expected alertmanager=URL"),
+        (["--to", "alertmanager"], {}, "needs the Alertmanager's URL"),
+        (["--to", "alertmanager=ftp://127.0.0.1"], {}, "only http and https"),
+        (["--to", "alertmanager=http://127.0.0.1:9", "--deadline", "0"], {}, "--deadline"),
+        (["--to", "pagerduty=http://127.0.0.1:9/v2/enqueue", "--pagerduty-key-file",
+          os.path.join(w.work, "missing")], {}, "--pagerduty-key-file"),
+    ]:
+        p = w.run("push", "--db", db, *args, env=env)
+        expect(p.returncode == 2 and words in p.stderr,
+               f"push {' '.join(args)}: exit {p.returncode}: {p.stderr}")
+    p = w.run("push", "--db", os.path.join(w.work, "none.db"), "--to", "alertmanager=http://x")
+    expect(p.returncode == 2 and "no state file" in p.stderr, f"missing state file: {p.stderr}")
+    expect(not os.path.exists(os.path.join(w.work, "none.db")), "push created a state file")
+
+
+def main():
+    binary, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    work = tempfile.mkdtemp(prefix="jira-alerts-push-")
+    failed = 0
+    try:
+        w = World(binary, source, work)
+        for check in (check_retries, check_outbox, check_hang, check_rejected, check_opsgenie,
+                      check_dry_run, check_usage):
+            try:
+                check(w)
+                print(f"ok   {check.__name__}: {check.__doc__.splitlines()[0] if check.__doc__ else ''}")
+            except (Failed, subprocess.TimeoutExpired) as e:
+                failed += 1
+                print(f"FAIL {check.__name__}: {e}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{7 - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
