@@ -106,13 +106,12 @@ Command setup_push(CLI::App& parent) {
       ->type_name("FILE");
   app->footer(R"(Examples:
   jira-alerts push --to alertmanager=http://localhost:9093
-  PAGERDUTY_ROUTING_KEY=... jira-alerts push --to pagerduty
+  jira-alerts push --to pagerduty --pagerduty-key-file /run/secrets/pagerduty
   jira-alerts push --to opsgenie=https://api.eu.opsgenie.com --opsgenie-key-file /run/secrets/og
   jira-alerts push --to alertmanager=http://am:9093 --to pagerduty --dry-run
-  jira-alerts replay -q new/ && jira-alerts push --to alertmanager=http://am:9093   from cron
 
-Each target gets what it has not acknowledged yet (the outbox in the state file):
-Alertmanager every open alert on every push, plus the alerts resolved since, with
+Run it after each replay, or from cron. Each target gets what it has not acknowledged
+yet (the outbox in the state file): Alertmanager every open alert on every push, plus the alerts resolved since, with
 endsAt (push more often than its resolve_timeout, 5 minutes by default); PagerDuty
 and Opsgenie each applied change once, in order per alert. Network errors, 429 and
 5xx are retried with exponential backoff and jitter, honouring Retry-After, until
