@@ -1,18 +1,38 @@
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/usage.hpp"
+#include "report/format.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::cli {
 
+namespace {
+
+// STATUS, unless the help or version text CLI11 printed could not be written.
+int printed(int status) {
+  std::cout.flush();
+  if (std::cout || errno == EPIPE) return status;  // a reader that went away is no error
+  std::fprintf(stderr, "jira-alerts: cannot write to standard output: %s\n", std::strerror(errno));
+  return static_cast<int>(Exit::usage);
+}
+
+}  // namespace
+
 int run(int argc, char** argv) {
   // No allocation statistics: they take a global mutex on every SQLite allocation.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  // A reader that goes away (replay ... | head) is an EPIPE for the output to handle,
+  // not a signal that ends the process half-way through a replay.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"jira-alerts: replay recorded Jira webhook payloads into alert state",
                "jira-alerts"};
   app.set_version_flag("-V,--version", "jira-alerts " JIRA_ALERTS_VERSION);
@@ -47,18 +67,22 @@ Run 'jira-alerts COMMAND --help' or 'jira-alerts help COMMAND' for a command's o
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::Success& e) {  // --version
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::ParseError& e) {
     return usage(parse_error_text(app, e));
   }
   if (const auto message = extras_error(app)) return usage(*message);
   try {
-    for (const auto& command : commands)
-      if (command.app->parsed()) return command.run();
+    for (const auto& command : commands) {
+      if (!command.app->parsed()) continue;
+      const int status = command.run();
+      report::finish_output();
+      return status;
+    }
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "jira-alerts: %s\n", e.what());

@@ -31,6 +31,7 @@ DecisionWriter::DecisionWriter(std::FILE* stream, Format format, ColourMode colo
       colour_(format == Format::text && use_colour(stream, colour)) {}
 
 void DecisionWriter::write(const DecisionRecord& r) {
+  if (out_.closed()) return;  // the reader went away: the replay goes on without records
   std::string& o = out_.buffer();
   if (format_ == Format::jsonl) {
     o += "{\"source\":";

@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
+#include "util/error.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
 
@@ -30,12 +33,72 @@ bool use_colour(std::FILE* stream, ColourMode mode) {
   return isatty(fileno(stream)) != 0;
 }
 
-void Output::flush() {
-  if (!buffer_.empty()) {
-    std::fwrite(buffer_.data(), 1, buffer_.size(), stream_);
-    buffer_.clear();
+namespace {
+
+// Standard output's fate, for finish_output(): its reader went away, or the first
+// error that a write to it met.
+bool stdout_closed = false;
+int stdout_error = 0;
+
+std::string name_of(std::FILE* stream) {
+  return stream == stdout ? "standard output" : stream == stderr ? "standard error" : "output";
+}
+
+// A failed write to STREAM: EPIPE closes it quietly, anything else is an error.
+void failed(std::FILE* stream, int error) {
+  if (stream == stdout) {
+    if (error == EPIPE) {
+      stdout_closed = true;
+      return;
+    }
+    if (stdout_error == 0) stdout_error = error;
   }
-  std::fflush(stream_);
+  if (error == EPIPE) return;
+  throw Error("cannot write to " + name_of(stream) + ": " + std::strerror(error));
+}
+
+}  // namespace
+
+bool Output::closed() const {
+  return stream_ == stdout && stdout_closed;
+}
+
+void Output::flush() {
+  if (closed()) {
+    buffer_.clear();
+    return;
+  }
+  if (!buffer_.empty()) {
+    const std::size_t size = buffer_.size();
+    const std::size_t wrote = std::fwrite(buffer_.data(), 1, size, stream_);
+    const int error = errno;
+    buffer_.clear();
+    if (wrote != size) {
+      std::clearerr(stream_);
+      failed(stream_, error);
+      return;
+    }
+  }
+  if (std::fflush(stream_) != 0) {
+    const int error = errno;
+    std::clearerr(stream_);
+    failed(stream_, error);
+  }
+}
+
+Output::~Output() {
+  try {
+    flush();
+  } catch (const Error&) {
+    // Kept in stdout_error: finish_output() reports it once the command is done.
+  }
+}
+
+void finish_output() {
+  if (!stdout_closed && std::fflush(stdout) != 0) failed(stdout, errno);
+  if (!stdout_closed && stdout_error == 0 && std::ferror(stdout) != 0) stdout_error = EIO;
+  if (stdout_error != 0 && !stdout_closed)
+    throw Error("cannot write to standard output: " + std::string(std::strerror(stdout_error)));
 }
 
 std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {

@@ -23,11 +23,14 @@ std::optional<ColourMode> parse_colour_mode(std::string_view name);
 // Should text output on STREAM be coloured under MODE?
 bool use_colour(std::FILE* stream, ColourMode mode = ColourMode::automatic);
 
-// Buffers output and writes it in large blocks; flushes when destroyed.
+// Buffers output and writes it in large blocks; flushes when destroyed. A reader that
+// went away (a closed pipe) ends the output quietly: the rest is discarded and the
+// command goes on. Any other failed write throws Error (exit 2) naming the cause; in
+// the destructor it is kept for finish_output().
 class Output {
  public:
   explicit Output(std::FILE* stream) : stream_(stream) {}
-  ~Output() { flush(); }
+  ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
 
@@ -37,6 +40,8 @@ class Output {
     if (buffer_.size() >= (1u << 16)) flush();
   }
   void flush();
+  // Has the reader gone away? Nothing more reaches it.
+  bool closed() const;
 
   // Whether tables and CSV print their header line (--no-header turns it off).
   bool headers() const { return headers_; }
@@ -47,6 +52,10 @@ class Output {
   std::string buffer_;
   bool headers_ = true;
 };
+
+// Flushes standard output once a command is done. Throws Error (exit 2) when a write
+// to it failed, except when the reader went away.
+void finish_output();
 
 // The text of an optional string, as a view.
 std::optional<std::string_view> optional_view(const std::optional<std::string>& text);

@@ -1,58 +1,95 @@
 #include "store/sqlite.hpp"
 
-#include <unistd.h>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <vector>
 
-#include <climits>
-#include <cstdio>
-
+#include "store/location.hpp"
 #include "util/error.hpp"
 
 namespace jira_alerts::store {
 
-int check(sqlite3* db, int code, std::string_view what) {
-  if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE) return code;
-  std::string message = std::string(what) + ": ";
-  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  message +=
-      " (SQLite code " + std::to_string(db != nullptr ? sqlite3_extended_errcode(db) : code) + ")";
-  throw Error(message);
-}
-
 namespace {
 
-bool exists(const std::string& path) {
-  return access(path.c_str(), F_OK) == 0;
-}
-
-// PATH as a URI file name with the characters URIs reserve escaped.
-std::string file_uri(const std::string& path, const char* query) {
-  std::string uri = "file:";
-  for (const char c : path) {
-    if (c == '%' || c == '?' || c == '#') {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
-      uri += hex;
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?" + query;
+// " (SQLite code N)", with the system's reason first when the file system failed
+// (a full disk, a file too large): that is the cause a user can act on.
+std::string code_note(sqlite3* db, int code, int error) {
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : code;
+  const int primary = extended & 0xff;
+  const int system =
+      db != nullptr && sqlite3_system_errno(db) != 0 ? sqlite3_system_errno(db) : error;
+  std::string note = " (";
+  if (system != 0 && (primary == SQLITE_IOERR || primary == SQLITE_FULL))
+    note += std::string(std::strerror(system)) + "; ";
+  return note + "SQLite code " + std::to_string(extended) + ")";
 }
 
 }  // namespace
 
-Database::Database(const std::string& path, OpenMode mode) {
-  int flags = SQLITE_OPEN_NOMUTEX;
-  std::string name = path;
-  if (mode == OpenMode::read_only_untouched) {
-    // A read-only connection to a WAL file would leave empty -wal and -shm files behind.
-    // With neither there, the main file holds everything and can be read as immutable.
-    if (!exists(path + "-wal") && !exists(path + "-shm")) {
-      name = file_uri(path, "immutable=1");
-      flags |= SQLITE_OPEN_URI;
+int check(sqlite3* db, int code, std::string_view what) {
+  if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE) return code;
+  const int error = errno;  // what the failed system call left, when one failed
+  std::string message = std::string(what) + ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  throw Error(message + code_note(db, code, error));
+}
+
+namespace {
+
+// The words of SQL (letters, digits and '_'), upper-cased, up to COUNT of them.
+std::vector<std::string> words(std::string_view sql, std::size_t count) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char c : sql) {
+    const bool part = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    if (part) word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!part && !word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+      if (out.size() == count) return out;
     }
-    mode = OpenMode::read_only;
   }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The word after KEYWORD in W, lower-cased, or "".
+std::string after(const std::vector<std::string>& w, std::string_view keyword) {
+  for (std::size_t i = 0; i + 1 < w.size(); ++i)
+    if (w[i] == keyword) return lower(w[i + 1]);
+  return "";
+}
+
+}  // namespace
+
+std::string operation_of(std::string_view sql) {
+  const std::vector<std::string> w = words(sql, 6);
+  if (w.empty()) return "running SQL";
+  const std::string& verb = w.front();
+  if (verb == "INSERT" || verb == "REPLACE") return "writing to " + after(w, "INTO");
+  if (verb == "UPDATE") return "updating " + (w.size() > 1 ? lower(w[1]) : "");
+  if (verb == "DELETE") return "deleting from " + after(w, "FROM");
+  if (verb == "SELECT" || verb == "WITH") return "reading";
+  if (verb == "BEGIN") return "starting a transaction";
+  if (verb == "COMMIT" || verb == "END") return "committing";
+  if (verb == "ROLLBACK") return "rolling back";
+  if (verb == "CREATE") return "creating the schema";
+  if (verb == "PRAGMA" && w.size() > 1) return "PRAGMA " + lower(w[1]);
+  return "running SQL";
+}
+
+Database::Database(const std::string& path, OpenMode mode, const std::string& name)
+    : label_("state file '" + (name.empty() ? path : name) + "'") {
+  // Always a URI built here: SQLite may be built to read "file:..." names as URIs,
+  // and a state file's name is a plain path.
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+  std::string uri = path == ":memory:" ? path : file_uri(path);
   switch (mode) {
     case OpenMode::read_write_create:
       flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -61,16 +98,19 @@ Database::Database(const std::string& path, OpenMode mode) {
       flags |= SQLITE_OPEN_READWRITE;
       break;
     case OpenMode::read_only:
-    case OpenMode::read_only_untouched:
       flags |= SQLITE_OPEN_READONLY;
       break;
+    case OpenMode::read_only_immutable:
+      flags |= SQLITE_OPEN_READONLY;
+      uri += "?immutable=1";
+      break;
   }
-  const int code = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
+  const int code = sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr);
   if (code != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    throw Error("cannot open state file '" + path + "': " + message);
+    throw Error("cannot open " + label_ + ": " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
 }
@@ -81,18 +121,19 @@ Database::~Database() {
 
 void Database::exec(const char* sql) {
   char* error = nullptr;
+  errno = 0;
   const int code = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
+  const int system = errno;
   if (code != SQLITE_OK) {
     std::string message = error != nullptr ? error : sqlite3_errstr(code);
     sqlite3_free(error);
-    throw Error("state file: " + message + " (SQLite code " +
-                std::to_string(sqlite3_extended_errcode(db_)) + ")");
+    throw Error(label_ + ": " + operation_of(sql) + ": " + message + code_note(db_, code, system));
   }
 }
 
-Statement::Statement(const Database& db, const char* sql) : db_(db.handle()) {
-  check(db_, sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr),
-        "state file: preparing a statement");
+Statement::Statement(const Database& db, const char* sql)
+    : db_(db.handle()), what_(db.label() + ": " + operation_of(sql)) {
+  check(db_, sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr), what_);
 }
 
 Statement::~Statement() {
@@ -100,7 +141,7 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
-  check(db_, sqlite3_bind_int64(stmt_, index, value), "state file: binding");
+  check(db_, sqlite3_bind_int64(stmt_, index, value), what_);
   return *this;
 }
 
@@ -111,7 +152,7 @@ Statement& Statement::bind(int index, std::optional<std::int64_t> value) {
 Statement& Statement::bind(int index, std::string_view text) {
   const char* data = text.data() != nullptr ? text.data() : "";
   check(db_, sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-        "state file: binding");
+        what_);
   return *this;
 }
 
@@ -122,8 +163,7 @@ Statement& Statement::bind(int index, std::optional<std::string_view> text) {
 Statement& Statement::bind_blob(int index, std::string_view bytes) {
   // SQLite binds a null pointer as NULL: an empty blob needs a real one.
   const char* data = bytes.data() != nullptr ? bytes.data() : "";
-  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT),
-        "state file: binding");
+  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT), what_);
   return *this;
 }
 
@@ -131,24 +171,24 @@ Statement& Statement::bind_static(int index, std::optional<std::string_view> tex
   if (!text) return bind_null(index);
   const char* data = text->data() != nullptr ? text->data() : "";
   check(db_, sqlite3_bind_text64(stmt_, index, data, text->size(), SQLITE_STATIC, SQLITE_UTF8),
-        "state file: binding");
+        what_);
   return *this;
 }
 
 Statement& Statement::bind_static_blob(int index, std::string_view bytes) {
   const char* data = bytes.data() != nullptr ? bytes.data() : "";
-  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC),
-        "state file: binding");
+  check(db_, sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC), what_);
   return *this;
 }
 
 Statement& Statement::bind_null(int index) {
-  check(db_, sqlite3_bind_null(stmt_, index), "state file: binding");
+  check(db_, sqlite3_bind_null(stmt_, index), what_);
   return *this;
 }
 
 bool Statement::step() {
-  return check(db_, sqlite3_step(stmt_), "state file") == SQLITE_ROW;
+  errno = 0;
+  return check(db_, sqlite3_step(stmt_), what_) == SQLITE_ROW;
 }
 
 void Statement::run() {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jira_alerts::store {
 
@@ -15,18 +16,23 @@ enum class OpenMode : std::uint8_t {
   read_write_create,
   read_write,
   read_only,
-  // Read-only without creating -wal or -shm files: for a file no other process has
-  // open in WAL mode; falls back to read_only when such files exist.
-  read_only_untouched,
+  // Read-only without locks or a WAL (SQLite's immutable=1): only for a file that no
+  // process can be writing, such as one in a folder where no -wal can be created.
+  read_only_immutable,
 };
 
 // Throws Error with sqlite3_errmsg and the extended code unless CODE is OK, ROW or DONE.
 int check(sqlite3* db, int code, std::string_view what);
 
+// What SQL does, in words for messages: "writing to events", "committing", "reading".
+std::string operation_of(std::string_view sql);
+
 // Owns one connection.
 class Database {
  public:
-  Database(const std::string& path, OpenMode mode);
+  // Opens PATH (":memory:", or a file's real path, never read as a URI); NAME is how
+  // messages call the file (PATH when empty).
+  Database(const std::string& path, OpenMode mode, const std::string& name = "");
   ~Database();
   Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Database& operator=(Database&&) = delete;
@@ -35,11 +41,14 @@ class Database {
   // Runs SQL that returns no rows (one or more statements).
   void exec(const char* sql);
   sqlite3* handle() const { return db_; }
+  // "state file 'NAME'", the start of every message about this connection.
+  const std::string& label() const { return label_; }
   std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
 
  private:
   sqlite3* db_ = nullptr;
+  std::string label_;
 };
 
 // Owns one prepared statement; prepare once, then reset and rebind.
@@ -47,7 +56,8 @@ class Statement {
  public:
   Statement(const Database& db, const char* sql);
   ~Statement();
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  Statement(Statement&& other) noexcept
+      : db_(other.db_), stmt_(other.stmt_), what_(std::move(other.what_)) {
     other.stmt_ = nullptr;
   }
   Statement& operator=(Statement&&) = delete;
@@ -85,6 +95,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string what_;  // "state file 'NAME': writing to events", for messages
 };
 
 // Commits on commit(), rolls back when left early; never throws from the destructor.

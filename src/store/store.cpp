@@ -1,9 +1,8 @@
 #include "store/store.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
+#include "store/location.hpp"
 #include "store/schema.hpp"
 #include "util/error.hpp"
 
@@ -21,7 +20,8 @@ int wait_for_lock(void*, int attempts) {
 }
 
 void set_busy_handler(Database& db) {
-  check(db.handle(), sqlite3_busy_handler(db.handle(), wait_for_lock, nullptr), "state file");
+  check(db.handle(), sqlite3_busy_handler(db.handle(), wait_for_lock, nullptr),
+        db.label() + ": setting the busy handler");
 }
 
 // Switching to WAL needs the file to itself: a process creating the same new file
@@ -36,7 +36,7 @@ void use_wal(Database& db) {
         sqlite3_exec(db.handle(), "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
     if (code == SQLITE_OK) return;
     if ((code & 0xff) != SQLITE_BUSY || attempt >= busy_timeout_ms)
-      check(db.handle(), code, "state file: switching to WAL");
+      check(db.handle(), code, db.label() + ": switching to WAL");
     sqlite3_sleep(1);
   }
 }
@@ -53,11 +53,6 @@ bool has_tables(Database& db) {
   return s.int64(0) > 0;
 }
 
-bool file_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
 // Refuses files this program cannot use, before anything is written to them. Both
 // reads share one transaction: another process may be creating the schema.
 void check_version(Database& db, const std::string& path) {
@@ -69,9 +64,12 @@ void check_version(Database& db, const std::string& path) {
     version = user_version(db);
     tables = has_tables(db);
     if (own_transaction) db.exec("COMMIT");
-  } catch (const Error& e) {
+  } catch (const Error&) {
+    const std::string reason = sqlite3_errmsg(db.handle());
+    const int code = sqlite3_extended_errcode(db.handle());
     if (own_transaction) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw Error("state file '" + path + "' is not a SQLite database (" + e.what() + ")");
+    throw Error("state file '" + path + "' is not a SQLite database (" + reason + ", SQLite code " +
+                std::to_string(code) + ")");
   }
   if (version > schema_version) {
     throw Error("state file '" + path + "' has schema version " + std::to_string(version) +
@@ -141,48 +139,63 @@ std::optional<rules::Rule> parse_rule(std::string_view name) {
 }
 
 namespace {
+
+Need need_of(Access access) {
+  switch (access) {
+    case Access::write:
+      return Need::write;
+    case Access::read:
+      return Need::read;
+    case Access::dry_run:
+      return Need::either;
+  }
+  return Need::read;
+}
+
+// How a command that only reads opens the file. With -wal and -shm beside it, read-only
+// like any WAL reader. Without them, a read-only connection would create both and leave
+// them behind, so it opens read-write: SQLite then removes them when the last connection
+// closes. Only where this process cannot create them (nor can any replay of this user)
+// is the file read as immutable.
+OpenMode reading_mode(const Location& loc) {
+  if (has_companions(loc.real)) return OpenMode::read_only;  // now: a migration may fold them
+  return loc.writable ? OpenMode::read_write : OpenMode::read_only_immutable;
+}
+
 // A file from an older release is migrated by whichever command opens it first, the
 // reporting ones included: they could not read it otherwise.
-void migrate_older(const std::string& path) {
+void migrate_older(const Location& loc) {
   int version = 0;
   try {
-    Database peek(path, OpenMode::read_only_untouched);
+    Database peek(loc.real, reading_mode(loc), loc.given);
     version = user_version(peek);
   } catch (const Error&) {
     return;  // not a state file: check_version says so
   }
   if (version == 0 || version >= schema_version) return;
-  Database db(path, OpenMode::read_write);
+  Database db(loc.real, OpenMode::read_write, loc.given);
   set_busy_handler(db);
-  create_or_migrate(db, path);
+  create_or_migrate(db, loc.given);
 }
 
-Database open_database(const std::string& path, Access access) {
+Database open_database(const Location& loc, Access access) {
   switch (access) {
     case Access::write:
-      return Database(path, OpenMode::read_write_create);
+      return Database(loc.real, OpenMode::read_write_create, loc.given);
     case Access::read:
-      if (!file_exists(path))
-        throw Error("no state file '" + path + "' (run 'jira-alerts replay' to create it)");
-      migrate_older(path);
-      return Database(path, OpenMode::read_only_untouched);
+      migrate_older(loc);
+      return Database(loc.real, reading_mode(loc), loc.given);
     case Access::dry_run:
-      return Database(":memory:", OpenMode::read_write_create);
+      return Database(":memory:", OpenMode::read_write_create, loc.given);
   }
   throw Error("unknown access mode");
 }
+
 }  // namespace
 
-Store::Store(const std::string& path, Access access) : db_(open_database(path, access)) {
-  try {
-    open(path, access);
-  } catch (const Error& e) {
-    // Name the file in every message about it.
-    const std::string message = e.what();
-    if (message.rfind("state file: ", 0) == 0)
-      throw Error("state file '" + path + "': " + message.substr(12), e.status());
-    throw;
-  }
+Store::Store(const std::string& path, Access access)
+    : location_(locate(path, need_of(access))), db_(open_database(location_, access)) {
+  open(location_.given, access);
 }
 
 void Store::open(const std::string& path, Access access) {
@@ -204,16 +217,19 @@ void Store::open(const std::string& path, Access access) {
       // large runs.
       check(db_.handle(),
             sqlite3_db_config(db_.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr),
-            "state file");
+            db_.label() + ": configuring the connection");
       create_or_migrate(db_, path);
       break;
     case Access::read:
+      // One read transaction for the Store's life: every query of a report sees the
+      // same snapshot, whatever replays commit meanwhile.
+      db_.exec("BEGIN");
       check_version(db_, path);
       if (user_version(db_) == 0) throw Error("state file '" + path + "' is empty");
       break;
     case Access::dry_run:
-      if (file_exists(path)) {
-        Database source(path, OpenMode::read_only_untouched);
+      if (location_.exists) {
+        Database source(location_.real, reading_mode(location_), location_.given);
         set_busy_handler(source);
         check_version(source, path);
         sqlite3_backup* backup = sqlite3_backup_init(db_.handle(), "main", source.handle(), "main");
@@ -229,7 +245,9 @@ void Store::open(const std::string& path, Access access) {
 }
 
 Store::~Store() {
-  if (batch_open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  // A batch in flight, or the read transaction of a report.
+  if (sqlite3_get_autocommit(db_.handle()) == 0)
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Statement& Store::statement(std::unique_ptr<Statement>& slot, const char* sql) {

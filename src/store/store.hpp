@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/decide.hpp"
+#include "store/location.hpp"
 #include "store/sqlite.hpp"
 #include "util/time.hpp"
 
@@ -178,6 +179,7 @@ class Store {
   std::int64_t data_version();
   Statement& statement(std::unique_ptr<Statement>& slot, const char* sql);
 
+  Location location_;  // resolved once: every use of the path goes through it
   Database db_;
   std::int64_t run_id_ = 0;
   bool batch_open_ = false;
