@@ -266,8 +266,9 @@ TEST_SUITE("parse.extract") {
         {R"("priority":"Blocker")", PriorityForm::named, "Blocker"},
         {R"("priority":"P1")", PriorityForm::named, "P1"},
         {R"("priority":{})", PriorityForm::absent, ""},
-        {R"("priority":{"id":"3"})", PriorityForm::absent, ""},
-        {R"("priority":{"name":null})", PriorityForm::absent, ""},
+        // An object with members but no name cannot be mapped: a warning, not silence.
+        {R"("priority":{"id":"3"})", PriorityForm::unnamed, ""},
+        {R"("priority":{"name":null})", PriorityForm::unnamed, ""},
         {R"("priority":null)", PriorityForm::absent, ""},
         {R"("summary":"no priority at all")", PriorityForm::absent, ""},
     };

@@ -410,7 +410,8 @@ TEST_SUITE("rules.decide") {
         {R"("summary":"no priority")", "MEDIUM", true},
         {R"("priority":null)", "MEDIUM", true},
         {R"("priority":{})", "MEDIUM", true},
-        {R"("priority":{"id":"3"})", "MEDIUM", true},
+        // An object without a name: the default, with the unmapped warning.
+        {R"("priority":{"id":"3"})", "MEDIUM", false},
         // Any other name: the default, with a warning.
         {named("P1"), "MEDIUM", false},
         {R"("priority":"P1")", "MEDIUM", false},

@@ -60,6 +60,19 @@ replay::Counts replay_text(store::Store& st, const test::TempDir& dir, const std
   return replayer.counts();
 }
 
+// A state file with one open alert (KEY) and no -wal or -shm beside it, as after sqlite3.
+std::string state_without_wal(const test::TempDir& dir, const std::string& key) {
+  const std::string path = dir.file("state.db");
+  {
+    store::Store st(path, store::Access::write);
+    replay_text(st, dir, "a.ndjson", payload("jira:issue_created", key, 1000, "Open", "new"));
+    st.checkpoint();
+  }
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  return path;
+}
+
 }  // namespace
 
 TEST_SUITE("store.schema") {
@@ -154,6 +167,120 @@ TEST_SUITE("store.schema") {
     test::TempDir dir;
     CHECK_THROWS_AS(store::Store(dir.file("missing.db"), store::Access::read), Error);
     CHECK_FALSE(std::filesystem::exists(dir.file("missing.db")));
+  }
+}
+
+TEST_SUITE("store.read") {
+  TEST_CASE("a report's Store reads one snapshot while replays commit") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Store st(path, store::Access::write);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-1", 1000, "Open", "new"));
+    }
+    store::Store reader(path, store::Access::read);
+    REQUIRE(alerts(reader).size() == 1);
+    {
+      store::Store st(path, store::Access::write);
+      replay_text(st, dir, "b.ndjson",
+                  payload("jira:issue_created", "OPS-2", 2000, "Open", "new") +
+                      payload("jira:issue_updated", "OPS-1", 3000, "Done", "done"));
+    }
+    const auto seen = alerts(reader);  // the same snapshot as the first read
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].state == State::open);
+    store::Store later(path, store::Access::read);
+    CHECK(alerts(later).size() == 2);
+  }
+
+  TEST_CASE("a symbolic link to the file reads the WAL beside its target") {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "real");
+    const std::string path = dir.file("real/state.db");
+    {
+      store::Store st(path, store::Access::write);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-1", 1000, "Open", "new"));
+      st.checkpoint();
+    }
+    std::filesystem::create_symlink("real/state.db", dir.file("link.db"));
+    {
+      // A small run: its changes stay in real/state.db-wal.
+      store::Store st(dir.file("link.db"), store::Access::write);
+      replay_text(st, dir, "b.ndjson",
+                  payload("jira:issue_updated", "OPS-1", 2000, "Done", "done"));
+    }
+    CHECK_FALSE(std::filesystem::exists(dir.file("link.db-wal")));
+    REQUIRE(std::filesystem::file_size(path + "-wal") > 0);
+    store::Store reader(dir.file("link.db"), store::Access::read);
+    REQUIRE(alerts(reader).size() == 1);
+    CHECK(alerts(reader)[0].state == State::resolved);
+  }
+
+  TEST_CASE("reading a file without a WAL leaves no -wal or -shm behind") {
+    test::TempDir dir;
+    const std::string path = state_without_wal(dir, "OPS-1");
+    const std::string before = read_file(path);
+    {
+      store::Store reader(path, store::Access::read);
+      CHECK(alerts(reader).size() == 1);
+    }
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+    CHECK(read_file(path) == before);
+  }
+
+  TEST_CASE("a file with a second hard link is refused, whatever the access") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    { store::Store st(path, store::Access::write); }
+    std::filesystem::create_hard_link(path, dir.file("other.db"));
+    for (const auto access : {store::Access::read, store::Access::write, store::Access::dry_run}) {
+      try {
+        store::Store st(path, access);
+        FAIL("a file with two names was opened");
+      } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("state file '" + path + "' has 2 hard links") == 0);
+        CHECK(e.status() == Exit::usage);
+      }
+    }
+  }
+
+  TEST_CASE("a path is never read as a URI") {
+    test::TempDir dir;
+    const auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    {
+      store::Store st("file:z.db?mode=memory", store::Access::write);
+      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-1", 1000, "Open", "new"));
+    }
+    CHECK(std::filesystem::exists(dir.file("file:z.db?mode=memory")));
+    CHECK_FALSE(std::filesystem::exists(dir.file("z.db")));
+    {
+      store::Store reader("file:z.db?mode=memory", store::Access::read);
+      CHECK(alerts(reader).size() == 1);
+    }
+    std::filesystem::current_path(cwd);
+  }
+
+  TEST_CASE("unusable paths are refused with their cause") {
+    test::TempDir dir;
+    const auto refused = [](const std::string& path, store::Access access) -> std::string {
+      try {
+        store::Store st(path, access);
+      } catch (const Error& e) {
+        CHECK(e.status() == Exit::usage);
+        return e.what();
+      }
+      return "(opened)";
+    };
+    CHECK(refused("", store::Access::write) ==
+          "--db: the state file path is empty (an unset variable in --db \"$VAR\"?)");
+    CHECK(refused(dir.file("none/state.db"), store::Access::write) ==
+          "state file '" + dir.file("none/state.db") + "': the directory '" + dir.file("none") +
+              "' does not exist");
+    CHECK(refused(dir.path().string(), store::Access::read) ==
+          "state file '" + dir.path().string() + "' is a directory");
+    CHECK_FALSE(std::filesystem::exists(dir.file("none")));
   }
 }
 
@@ -431,7 +558,8 @@ TEST_SUITE("store.replay") {
     CHECK(counts.of(rules::Action::duplicate) == 1);
     CHECK(counts.of(rules::Action::stale) == 1);
     CHECK(count(st, "SELECT count(*) FROM events") == 4);
-    CHECK(count(st, "SELECT count(*) FROM events WHERE identity IS NOT NULL") == 2);
+    // Applied and stale payloads keep their identity (alerts --at reads it); duplicates do not.
+    CHECK(count(st, "SELECT count(*) FROM events WHERE identity IS NOT NULL") == 3);
     CHECK(alerts(st)[0].state == State::resolved);
     CHECK(alerts(st)[0].events == 2);
   }
@@ -566,14 +694,7 @@ TEST_SUITE("store.dry_run") {
 
   TEST_CASE("a dry run of a file without a WAL creates none") {
     test::TempDir dir;
-    const std::string path = dir.file("state.db");
-    {
-      store::Store st(path, store::Access::write);
-      replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-9", 1000, "Open", "new"));
-      st.checkpoint();
-    }
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
+    const std::string path = state_without_wal(dir, "OPS-9");
     const std::string before = read_file(path);
     {
       store::Store st(path, store::Access::dry_run);

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -168,16 +169,20 @@ int run_rejects(const RejectsOptions& o) {
     return 0;
   }
   if (!o.drop.empty()) {
+    // An id given twice is dropped once.
+    std::vector<std::int64_t> ids = o.drop;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
-    const auto missing = store::drop_rejects(st.db(), o.drop);
+    const auto missing = store::drop_rejects(st.db(), ids);
     if (!missing.empty()) {
       // All or nothing: the transaction rolls back.
       throw Error("no rejected payload with id " + std::to_string(missing.front()) +
                   " (see 'jira-alerts rejects'); nothing was dropped");
     }
     tx.commit();
-    std::fprintf(stderr, "jira-alerts: dropped %zu rejected payload%s\n", o.drop.size(),
-                 o.drop.size() == 1 ? "" : "s");
+    std::fprintf(stderr, "jira-alerts: dropped %zu rejected payload%s\n", ids.size(),
+                 ids.size() == 1 ? "" : "s");
     return 0;
   }
   if (!o.export_dir.empty()) {

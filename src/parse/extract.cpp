@@ -206,6 +206,7 @@ struct Collector {
   std::string& changelog_digits;
   Text fields_status, changelog_status, transition_status;
   bool transition_seen = false;
+  bool priority_members = false;  // issue.fields.priority is an object with members
   Item item;
 
   // A changelog item is identified by fieldId when present, else by its (localised) field.
@@ -242,6 +243,8 @@ struct Collector {
     }
     // The category belongs to issue.fields.status only.
     if (p.status_source != StatusSource::fields) p.category = {};
+    if (p.priority_form == PriorityForm::absent && priority_members)
+      p.priority_form = PriorityForm::unnamed;
   }
 };
 
@@ -309,6 +312,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     pending_ = Slot::none;
     const Node parent = top();
     if (parent == Node::other || parent == Node::items) return true;
+    if (parent == Node::priority) c_.priority_members = true;
     const Slot slot = find_slot(parent, std::string_view(s, n));
     if (slot == Slot::none) return true;
     std::uint64_t& seen = parent == Node::item ? item_seen_ : seen_[depth_];
@@ -568,6 +572,27 @@ bool is_issue_event(std::string_view event) {
          event == "jira:issue_deleted";
 }
 
+namespace {
+
+// Is the three-byte sequence S one of Unicode's other White_Space code points: U+1680,
+// U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000?
+bool is_wide_space(std::string_view s) {
+  const auto b1 = static_cast<unsigned char>(s[1]), b2 = static_cast<unsigned char>(s[2]);
+  switch (static_cast<unsigned char>(s[0])) {
+    case 0xE1:
+      return b1 == 0x9A && b2 == 0x80;
+    case 0xE2:
+      return (b1 == 0x80 && (b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF)) ||
+             (b1 == 0x81 && b2 == 0x9F);
+    case 0xE3:
+      return b1 == 0x80 && b2 == 0x80;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 bool is_usable_key(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
   for (std::size_t i = 0; i < key.size(); ++i) {
@@ -575,6 +600,8 @@ bool is_usable_key(std::string_view key) {
     if (c <= 0x20 || c == 0x7f) return false;
     // U+0080..U+00A0: C1 controls and the no-break space.
     if (c == 0xC2 && i + 1 < key.size() && static_cast<unsigned char>(key[i + 1]) <= 0xA0)
+      return false;
+    if (c >= 0xE1 && c <= 0xE3 && i + 2 < key.size() && is_wide_space(key.substr(i, 3)))
       return false;
   }
   return true;
@@ -635,6 +662,7 @@ class DomReader {
   bool members(Node node, simdjson::dom::object object) {
     std::uint64_t seen = 0;
     for (const auto field : object) {
+      if (node == Node::priority) c_.priority_members = true;
       const Slot slot = find_slot(node, field.key);
       if (slot == Slot::none) continue;
       if (seen & bit(slot)) return false;

@@ -19,8 +19,9 @@ enum class StatusSource : std::uint8_t {
 
 // How issue.fields.priority was given.
 enum class PriorityForm : std::uint8_t {
-  absent,  // missing, null or {}: the default priority, no warning
-  named,   // an object with a name, or a plain string
+  absent,   // missing, null or {}: the default priority, no warning
+  named,    // an object with a name, or a plain string
+  unnamed,  // an object with members but no name ({"id": "1"}): the default, with a warning
 };
 
 // A text field: present or not. The view points into the extractor's buffer.

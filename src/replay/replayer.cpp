@@ -195,6 +195,37 @@ void assign(std::optional<std::string>& dst, std::string_view text) {
 
 }  // namespace
 
+// The warning of a decision whose priority is not in the mapping (on the record), and
+// once per name on stderr.
+void Replayer::warn_unmapped(const parse::Payload& p, const rules::Decision& d,
+                             std::string_view path, std::uint64_t line) {
+  if (p.priority_form == parse::PriorityForm::unnamed) {
+    warnings_.emplace_back("unmapped priority: issue.fields.priority has no name");
+    if (!warned_unnamed_) {
+      warned_unnamed_ = true;
+      std::fprintf(stderr,
+                   "jira-alerts: warning: %.*s:%llu: issue.fields.priority has no name: it "
+                   "counts as %.*s\n",
+                   static_cast<int>(path.size()), path.data(),
+                   static_cast<unsigned long long>(line),
+                   static_cast<int>(rules::level_name(d.priority).size()),
+                   rules::level_name(d.priority).data());
+    }
+  } else {
+    warnings_.push_back("unmapped priority '" + std::string(p.priority) + "'");
+    if (warned_priorities_.size() < 1000 && warned_priorities_.emplace(p.priority).second) {
+      std::fprintf(stderr,
+                   "jira-alerts: warning: %.*s:%llu: unmapped priority '%.*s' counts as %.*s "
+                   "(map it with --priority '%.*s=LEVEL')\n",
+                   static_cast<int>(path.size()), path.data(),
+                   static_cast<unsigned long long>(line), static_cast<int>(p.priority.size()),
+                   p.priority.data(), static_cast<int>(rules::level_name(d.priority).size()),
+                   rules::level_name(d.priority).data(), static_cast<int>(p.priority.size()),
+                   p.priority.data());
+    }
+  }
+}
+
 void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
   const parse::Payload& p = item.payload;
   const std::string_view event = p.effective_event();
@@ -253,20 +284,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   std::optional<std::string_view> changed_summary;
 
   if (rules::is_applied(d.action)) {
-    if (!d.priority_mapped) {
-      warnings_.push_back("unmapped priority '" + std::string(p.priority) + "'");
-      if (warned_priorities_.size() < 1000 && warned_priorities_.emplace(p.priority).second) {
-        std::fprintf(stderr,
-                     "jira-alerts: warning: %.*s:%llu: unmapped priority '%.*s' counts as %.*s "
-                     "(map it with --priority '%.*s=LEVEL')\n",
-                     static_cast<int>(path.size()), path.data(),
-                     static_cast<unsigned long long>(item.line),
-                     static_cast<int>(p.priority.size()), p.priority.data(),
-                     static_cast<int>(rules::level_name(d.priority).size()),
-                     rules::level_name(d.priority).data(), static_cast<int>(p.priority.size()),
-                     p.priority.data());
-      }
-    }
+    if (!d.priority_mapped) warn_unmapped(p, d, path, item.line);
     const auto ts = p.timestamp;
     store::Alert fresh;
     store::Alert& a = found ? *alert : fresh;
@@ -347,7 +365,10 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       .status = status,
       .summary = changed_summary,
       .user = view(p.user),
-      .identity = rules::is_applied(d.action) ? std::optional(identity) : std::nullopt,
+      // A stale payload's identity too: 'alerts --at' applies it where it is not stale,
+      // and must know its second delivery as a duplicate.
+      .identity = rules::is_applied(d.action) || d.action == Action::stale ? std::optional(identity)
+                                                                           : std::nullopt,
       .warnings =
           joined_warnings.empty() ? std::nullopt : std::optional<std::string_view>(joined_warnings),
   });

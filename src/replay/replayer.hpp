@@ -80,6 +80,8 @@ class Replayer {
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
   void commit_batch(std::chrono::steady_clock::time_point started);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
+  void warn_unmapped(const parse::Payload& p, const rules::Decision& d, std::string_view path,
+                     std::uint64_t line);
   void count(rules::Action action);
 
   store::Store& store_;
@@ -89,6 +91,7 @@ class Replayer {
   std::vector<std::string> warnings_;
   std::string reason_;
   std::unordered_set<std::string> warned_priorities_;
+  bool warned_unnamed_ = false;  // a priority object without a name, warned about once
   std::vector<Source> sources_;
   Counts counts_;
   std::uint64_t in_batch_ = 0;

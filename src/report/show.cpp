@@ -11,9 +11,13 @@
 namespace jira_alerts::report {
 namespace {
 
+// Resolved minus opened; nothing when either is unknown or the difference does not fit
+// (timestamps at the ends of the 64-bit range).
 std::optional<std::int64_t> time_to_resolve(const store::EpisodeView& e) {
-  if (e.opened_at && e.resolved_at) return *e.resolved_at - *e.opened_at;
-  return std::nullopt;
+  std::int64_t ms = 0;
+  if (!e.opened_at || !e.resolved_at || __builtin_sub_overflow(*e.resolved_at, *e.opened_at, &ms))
+    return std::nullopt;
+  return ms;
 }
 
 std::string reason_of(const store::TimelineEntry& t) {

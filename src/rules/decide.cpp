@@ -53,9 +53,11 @@ Rule status_rule(std::string_view status, std::string_view category, bool has_ca
 
 Decision decide(const parse::Payload& p, const Current* alert, bool already_applied,
                 const Mapping& mapping) {
+  // A priority object without a name cannot be mapped: the default, with a warning.
   const PriorityMapping pm = p.priority_form == parse::PriorityForm::named
                                  ? mapping.priority(p.priority)
-                                 : PriorityMapping{mapping.default_priority(), true};
+                                 : PriorityMapping{mapping.default_priority(),
+                                                   p.priority_form != parse::PriorityForm::unnamed};
   Decision d{Action::ignore, Rule::ignored_event, alert ? alert->state : State::open, pm.level,
              pm.mapped};
   const std::string_view event = p.effective_event();

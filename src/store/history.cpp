@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "store/store.hpp"
 
@@ -40,6 +41,9 @@ struct Row {
   bool deleted = false;  // jira:issue_deleted
   util::Millis timestamp = 0;
   bool applied = false;  // applied when it was recorded
+  // What makes two deliveries of one payload the same: its duplicate identity, or for
+  // rows recorded without one, the fields the log keeps.
+  std::string identity;
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   std::optional<std::string> jira_priority, status, summary;
@@ -68,6 +72,9 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   bool exists = false;
   rules::State state = rules::State::open;
   util::Millis newest = 0;
+  // A payload delivered again (late deliveries are logged as stale each time, and a
+  // second replay logs them again) is a duplicate in a replay of the prefix.
+  std::unordered_set<std::string> applied;
   view = AlertView{};
   view.id = current.id;
   view.issue_id = current.issue_id;
@@ -75,7 +82,8 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   std::vector<EpisodeView> cycles;
   for (const Row& r : rows) {
     if (r.timestamp > at) continue;
-    if (exists && r.timestamp < newest) continue;  // stale against what this prefix applied
+    if (exists && r.timestamp < newest) continue;      // stale against what this prefix applied
+    if (!applied.insert(r.identity).second) continue;  // a duplicate in this prefix
     const bool no_status = !r.deleted && !r.status;
     const rules::State sets = no_status ? state : r.state.value_or(rules::State::open);
     const rules::Level level = r.priority.value_or(rules::Level::medium);
@@ -120,6 +128,16 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   view.site = current.site;
   if (episodes) *episodes = std::move(cycles);
   return true;
+}
+
+// ROW's duplicate identity as a string: the logged one, or (rows logged without one) the
+// event, key, time and decision, which two deliveries of one payload share.
+std::string identity_of(const Statement& s, const Row& row) {
+  if (!s.is_null(10)) return "#" + std::to_string(s.int64(10));
+  std::string id = row.key + '\x1f' + std::string(s.text(2)) + '\x1f' +
+                   std::to_string(row.timestamp) + '\x1f' + std::string(s.text(5)) + '\x1f' +
+                   std::string(s.text(6)) + '\x1f' + std::string(s.text(8));
+  return id;
 }
 
 }  // namespace
@@ -206,10 +224,11 @@ std::vector<AlertAt> states_at(Database& db, const AlertFilter& filter, util::Mi
   for_each_alert(db, by_key, [&](const AlertView& a) { current.emplace(a.id, a); });
 
   // Ignored payloads never touch an alert; a duplicate's first delivery carries the same
-  // timestamp, so it is in the same prefix and was applied there too.
+  // timestamp, so it is in the same prefix and was applied there too. Stale payloads are
+  // read: one that was late when it arrived may be the newest of a prefix.
   Statement s(db, R"sql(
     SELECT e.alert_id, e.issue_key, ev.name, e.timestamp, e.action, e.state, e.priority,
-           jp.name, st.name, e.summary
+           jp.name, st.name, e.summary, e.identity
     FROM events e
     LEFT JOIN names ev ON ev.id = e.event_id
     LEFT JOIN names jp ON jp.id = e.jira_priority_id
@@ -256,6 +275,7 @@ std::vector<AlertAt> states_at(Database& db, const AlertFilter& filter, util::Mi
     r.jira_priority = optional_string(s, 7);
     r.status = optional_string(s, 8);
     r.summary = optional_string(s, 9);
+    r.identity = identity_of(s, r);
     rows.push_back(std::move(r));
   }
   finish_group();
