@@ -247,7 +247,10 @@ TEST_SUITE("store.read") {
 
   TEST_CASE("a path is never read as a URI") {
     test::TempDir dir;
-    const auto cwd = std::filesystem::current_path();
+    struct Cwd {  // back to where the tests run, however the case ends
+      std::filesystem::path before = std::filesystem::current_path();
+      ~Cwd() { std::filesystem::current_path(before); }
+    } cwd;
     std::filesystem::current_path(dir.path());
     {
       store::Store st("file:z.db?mode=memory", store::Access::write);
@@ -259,7 +262,6 @@ TEST_SUITE("store.read") {
       store::Store reader("file:z.db?mode=memory", store::Access::read);
       CHECK(alerts(reader).size() == 1);
     }
-    std::filesystem::current_path(cwd);
   }
 
   TEST_CASE("unusable paths are refused with their cause") {
