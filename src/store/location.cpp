@@ -100,6 +100,11 @@ Location locate(const std::string& path, Need need) {
   Location loc;
   loc.given = path;
   const std::string target = follow_links(path, path);
+  // A dry run without a state file decides against an empty state, wherever it would be.
+  if (need == Need::either && !exists(target) && !exists(parent_of(target))) {
+    loc.real = target;
+    return loc;
+  }
   const std::string dir = real_directory(parent_of(target), path);
   loc.real = (dir == "/" ? "" : dir) + "/" + base_of(target);
   if (exists(loc.real)) {
