@@ -46,6 +46,21 @@ void add_no_header_option(CLI::App& app, bool& no_header) {
   app.add_flag("--no-header", no_header, "Print text tables and CSV without their header line");
 }
 
+void add_walk_options(CLI::App& app, read::WalkFilter& filter) {
+  app.add_option("--include", filter.include,
+                 "In directories, read only files whose name (or path below the directory, "
+                 "for a GLOB with '/') matches GLOB (repeatable; default: *.json, *.ndjson, "
+                 "*.jsonl, also compressed)")
+      ->type_name("GLOB")
+      ->expected(1)
+      ->allow_extra_args(false);
+  app.add_option("--exclude", filter.exclude,
+                 "In directories, leave out files and directories matching GLOB (repeatable)")
+      ->type_name("GLOB")
+      ->expected(1)
+      ->allow_extra_args(false);
+}
+
 void add_mapping_options(CLI::App& app, MappingOptions& o) {
   app.add_option("--config", o.config_file,
                  "TOML file with the mapping settings (env JIRA_ALERTS_CONFIG)")

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "read/input.hpp"
 #include "report/format.hpp"
 #include "rules/mapping.hpp"
 #include "util/time.hpp"
@@ -45,6 +46,9 @@ struct MappingOptions {
   std::vector<std::string> priorities;  // NAME=LEVEL
   std::string default_priority;
 };
+
+// Adds --include GLOB and --exclude GLOB (repeatable): which files directory walks read.
+void add_walk_options(CLI::App& app, read::WalkFilter& filter);
 
 // Adds --config, --resolve-status, --no-category, --priority and --default-priority.
 void add_mapping_options(CLI::App& app, MappingOptions& options);

@@ -23,6 +23,7 @@ struct LintOptions {
   std::string label;
   MappingOptions mapping;
   bool no_header = false;
+  read::WalkFilter walk;
 };
 
 // One distinct name seen, and what it maps to.
@@ -76,14 +77,16 @@ void lint_file(const std::string& file, const std::string& path, Seen& seen) {
       unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
       continue;
     }
+    // A stream that broke before its first payload says so once, below.
+    if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
     ++seen.payloads;
     ++seen.invalid;
-    report_invalid(path, frame.line, frame.column,
-                   frame.problem == read::FrameProblem::empty
-                       ? std::string("empty input: no payload")
-                       : "payload of " + std::to_string(frame.size) +
-                             " bytes is larger than the limit of " +
-                             std::to_string(read::Framer::default_max_payload >> 20) + " MiB");
+    report_invalid(path, frame.line, frame.column, read::problem_reason(frame));
+  }
+  if (!in.damage().empty()) {
+    ++seen.payloads;
+    ++seen.invalid;
+    report_invalid(path, framer.line(), framer.column(), in.damage());
   }
 }
 
@@ -150,16 +153,21 @@ int run_lint(const LintOptions& o) {
           "(see 'jira-alerts lint --help')");
     operands.push_back(read::stdin_name);
   }
-  const std::vector<std::string> files = read::expand_operands(operands);
+  const read::Inputs inputs = read::expand_operands(operands, o.walk);
+  const std::vector<std::string>& files = inputs.files;
   const rules::Mapping mapping = build_mapping(o.mapping);
   Seen seen;
   for (const auto& file : files)
     lint_file(file, file == read::stdin_name && !o.label.empty() ? o.label : file, seen);
   print(records(seen, mapping), *report::parse_format(o.format), !o.no_header);
   std::fflush(stdout);
-  std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid\n",
+  std::string skipped;
+  if (inputs.skipped > 0)
+    skipped = "; " + std::to_string(inputs.skipped) + " file" + (inputs.skipped == 1 ? "" : "s") +
+              " in directories skipped (see --include)";
+  std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid%s\n",
                static_cast<unsigned long long>(seen.payloads), seen.payloads == 1 ? "" : "s",
-               static_cast<unsigned long long>(seen.invalid));
+               static_cast<unsigned long long>(seen.invalid), skipped.c_str());
   return static_cast<int>(seen.invalid > 0 ? Exit::failed : Exit::ok);
 }
 
@@ -178,6 +186,7 @@ Command setup_lint(CLI::App& parent) {
   add_format_option(*app, o->format, {"text", "jsonl"});
   add_no_header_option(*app, o->no_header);
   add_label_option(*app, o->label);
+  add_walk_options(*app, o->walk);
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:
   jira-alerts lint captures/                       what would the rules make of these?

@@ -29,6 +29,7 @@ struct ReplayOptions {
   std::string routing_key;
   std::string label;
   MappingOptions mapping;
+  read::WalkFilter walk;
   std::string command_line;
 };
 
@@ -41,8 +42,10 @@ std::string human_bytes(std::uint64_t bytes) {
   return buf;
 }
 
-// NOTE ends the line: what a dry run left alone, or nothing.
-void print_summary(const replay::Counts& c, double seconds, std::string_view note) {
+// NOTE ends the line: what a dry run left alone, or nothing. SKIPPED files were left
+// out by directory walks.
+void print_summary(const replay::Counts& c, double seconds, std::uint64_t skipped,
+                   std::string_view note) {
   using rules::Action;
   std::string line = "jira-alerts: replayed " + std::to_string(c.payloads) + " payload" +
                      (c.payloads == 1 ? "" : "s") + " (" + human_bytes(c.bytes) + ")";
@@ -57,21 +60,27 @@ void print_summary(const replay::Counts& c, double seconds, std::string_view not
     first = false;
     line += std::to_string(c.of(a)) + " " + std::string(rules::action_name(a));
   }
+  if (skipped > 0)
+    line += "; " + std::to_string(skipped) + " file" + (skipped == 1 ? "" : "s") +
+            " in directories skipped (see --include)";
   line += note;
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 // Where the decisions go: text or JSON Lines records, or a platform's requests.
-std::unique_ptr<report::DecisionSink> decision_sink(const ReplayOptions& o) {
+std::unique_ptr<report::DecisionSink> decision_sink(const ReplayOptions& o, std::FILE* out) {
   if (o.format == "pagerduty") {
     std::string key = o.routing_key;
     if (key.empty()) key = env_or_empty("PAGERDUTY_ROUTING_KEY");
-    return std::make_unique<forward::VendorPrinter>(stdout, forward::Vendor::pagerduty, key);
+    return std::make_unique<forward::VendorPrinter>(out, forward::Vendor::pagerduty, key);
   }
   if (o.format == "opsgenie")
-    return std::make_unique<forward::VendorPrinter>(stdout, forward::Vendor::opsgenie, "");
-  return std::make_unique<report::DecisionWriter>(stdout, *report::parse_format(o.format),
-                                                  *report::parse_colour_mode(o.colour));
+    return std::make_unique<forward::VendorPrinter>(out, forward::Vendor::opsgenie, "");
+  // OUT holds the records back until their batch commits: colour as for standard output.
+  const bool colour = report::use_colour(stdout, *report::parse_colour_mode(o.colour));
+  return std::make_unique<report::DecisionWriter>(
+      out, *report::parse_format(o.format),
+      colour ? report::ColourMode::always : report::ColourMode::never);
 }
 
 int run_replay(const ReplayOptions& o) {
@@ -83,7 +92,10 @@ int run_replay(const ReplayOptions& o) {
           "(see 'jira-alerts replay --help')");
     operands.push_back(read::stdin_name);
   }
-  const std::vector<std::string> files = read::expand_operands(operands);
+  read::WalkFilter filter = o.walk;
+  filter.not_inputs = read::state_file_ids(o.db);
+  const read::Inputs inputs = read::expand_operands(operands, filter);
+  const std::vector<std::string>& files = inputs.files;
   const rules::Mapping mapping = build_mapping(o.mapping);
   const std::optional<std::string> secret =
       o.secret_file.empty() ? std::nullopt
@@ -96,34 +108,40 @@ int run_replay(const ReplayOptions& o) {
                          ? " (dry run: state file unchanged)"
                          : " (dry run against an empty state: no state file created)";
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  // A batch's decision records are printed once it is committed, never before.
+  report::HeldOutput held(stdout);
   std::unique_ptr<report::DecisionSink> writer;
-  if (!o.quiet) writer = decision_sink(o);
+  if (!o.quiet) writer = decision_sink(o, held.stream());
   replay::Replayer replayer(store, mapping, writer.get(),
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
+  replayer.command_line = o.command_line;
+  replayer.after_commit = [&] {
+    if (writer) writer->flush();
+    held.release();
+  };
   replayer.stdin_label = o.label;
 
   Progress progress(files, o.quiet);
   if (progress.enabled())
     replayer.on_progress = [&progress](const replay::Counts& c) { progress.update(c); };
 
-  store.begin_batch();
-  store.begin_run(o.command_line);
   const bool completed = replayer.replay(files);
   progress.clear();
   if (!completed) {
     store.rollback_batch();
+    // The decisions up to the rejection, to show what stopped the run (none committed).
     if (writer) writer->flush();
+    held.release();
     std::fprintf(stderr,
                  "jira-alerts: stopped at the first rejected payload (--strict): nothing from "
                  "this run was committed\n");
     return static_cast<int>(Exit::failed);
   }
-  store.finish_run(replayer.counts().payloads, replayer.counts().of(rules::Action::reject));
   replayer.finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  print_summary(replayer.counts(), seconds, note);
+  print_summary(replayer.counts(), seconds, inputs.skipped, note);
   return static_cast<int>(replayer.counts().of(rules::Action::reject) > 0 ? Exit::failed
                                                                           : Exit::ok);
 }
@@ -156,6 +174,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
                   "wrong signature, or a payload outside an envelope, is rejected")
       ->type_name("FILE");
   add_label_option(*app, o->label);
+  add_walk_options(*app, o->walk);
   add_mapping_options(*app, o->mapping);
   app->footer(R"(Examples:
   jira-alerts replay captures/                   replay a directory of saved payloads
@@ -166,6 +185,11 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   jira-alerts replay --priority P1=CRITICAL --resolve-status Mitigated history.ndjson
   jira-alerts replay --format pagerduty new.json     PagerDuty Events v2, one per change
   jira-alerts replay --format opsgenie new.json | jq -c .body
+  jira-alerts replay captures/ --include '*.txt' --exclude old   other names; skip a folder
+
+Directories are walked for *.json, *.ndjson and *.jsonl (also .gz, .xz, .zst, .bz2);
+compressed input is recognised by its first bytes. Decisions are printed once their
+batch is committed; from a pipe, each payload is applied as soon as it is whole.
 
 --format pagerduty prints one Events API v2 event per applied decision (trigger for
 open, update and reopen; resolve for resolve); --format opsgenie one Alert API request

@@ -99,6 +99,12 @@ std::uint64_t prefix_xor(std::uint64_t x) {
 
 }  // namespace
 
+std::string problem_reason(const Frame& frame) {
+  if (frame.problem == FrameProblem::empty) return "empty input: no payload";
+  return "payload of " + std::to_string(frame.size) + " bytes is larger than the limit of " +
+         std::to_string(Framer::default_max_payload >> 20) + " MiB";
+}
+
 Framer::Framer(ByteSource& in, std::size_t max_payload)
     : in_(in), max_payload_(max_payload), buf_(new char[chunk_size]), cap_(chunk_size) {
   while (end_ < 3 && fill()) {
@@ -237,7 +243,7 @@ void Framer::scan_container() {
       prefix_.assign(buf_.get() + begin_, std::min(kept_prefix, pos_ - begin_));
     }
     const std::size_t available = end_ - pos_;
-    if (available < 64 && !eof_) {
+    if (available == 0 && !eof_) {
       fill();
       continue;
     }
@@ -245,6 +251,13 @@ void Framer::scan_container() {
       in_array_ = false;  // cut short by the end of the input
       return;
     }
+    // Fewer than 64 bytes with more to come: the block is scanned on trial. If the
+    // frame ends in it, nothing waits for more input (a slow pipe); if not, the
+    // state is put back and the block scanned again once more bytes are in.
+    const bool trial = available < 64 && !eof_;
+    const std::uint64_t saved[] = {in_string, escape_carry, newline_before};
+    const int saved_depth = depth;
+    if (trial) saved_arrays_ = arrays;
     const std::size_t size = std::min<std::size_t>(available, 64);
     const char* block = buf_.get() + pos_;
     char tail[64];
@@ -280,6 +293,15 @@ void Framer::scan_container() {
         advance(m.newline, static_cast<std::size_t>(i) + 1);
         return;
       }
+    }
+    if (trial) {
+      in_string = saved[0];
+      escape_carry = saved[1];
+      newline_before = saved[2];
+      depth = saved_depth;
+      arrays.swap(saved_arrays_);
+      fill();
+      continue;
     }
     newline_before = m.newline >> 63;
     advance(m.newline, size);

@@ -29,6 +29,9 @@ struct Frame {
   FrameProblem problem = FrameProblem::none;
 };
 
+// Why a frame with a problem is rejected, in words.
+std::string problem_reason(const Frame& frame);
+
 // Finds payload boundaries without parsing: one object, an array of objects,
 // NDJSON or concatenated (pretty-printed) objects, with a BOM and CRLF allowed.
 // After a broken payload it resumes at the next line that starts with '{' (see
@@ -79,8 +82,9 @@ class Framer {
   char dropped_last_ = 0;  // the last byte other than white space dropped from the frame
   bool seen_payload_ = false;
   bool reported_empty_ = false;
-  std::string prefix_;        // kept prefix of a frame being skipped
-  std::vector<bool> arrays_;  // scan_container's stack of container kinds, reused
+  std::string prefix_;              // kept prefix of a frame being skipped
+  std::vector<bool> arrays_;        // scan_container's stack of container kinds, reused
+  std::vector<bool> saved_arrays_;  // that stack before a block scanned on trial
 };
 
 }  // namespace jira_alerts::read

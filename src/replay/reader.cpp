@@ -95,6 +95,14 @@ Chunk* Reader::try_next() {
   return chunk;
 }
 
+Chunk* Reader::next_for(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mutex_);
+  if (!changed_.wait_for(lock, wait, [&] { return !full_.empty(); })) return nullptr;
+  Chunk* chunk = full_.front();
+  full_.pop_front();
+  return chunk;
+}
+
 void Reader::release(Chunk* chunk) {
   std::lock_guard lock(mutex_);
   free_.push_back(chunk);
@@ -142,6 +150,14 @@ void Reader::run() {
   for (std::size_t file = 0; file < files_.size() && chunk != nullptr; ++file) {
     try {
       read::ByteStream in(files_[file]);
+      // A slow pipe: hand over what was read before waiting for more, so that each
+      // payload is applied as soon as it is whole.
+      in.on_wait = [&] {
+        if (chunk != nullptr && chunk->used > 0) {
+          publish(chunk);
+          chunk = take_free();
+        }
+      };
       read::Framer framer(in);
       read::Frame frame;
       bool stopped = false;
@@ -167,11 +183,7 @@ void Reader::run() {
         u.column = u.error_column = frame.column;
         u.size = frame.size;
         u.raw = frame.bytes;
-        u.reason = frame.problem == read::FrameProblem::empty
-                       ? "empty input: no payload"
-                       : "payload of " + std::to_string(frame.size) +
-                             " bytes is larger than the limit of " +
-                             std::to_string(read::Framer::default_max_payload >> 20) + " MiB";
+        u.reason = read::problem_reason(frame);
         emit(u);
       }
       if (stopped) return;

@@ -2,6 +2,7 @@
 // The reading half of a replay: files → frames → extracted payloads, on a thread of
 // its own, handed over in input order through a small bounded queue.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -69,6 +70,8 @@ class Reader {
   Chunk* next();
   // The next chunk if one is ready, else null.
   Chunk* try_next();
+  // The next chunk if one is ready within WAIT, else null.
+  Chunk* next_for(std::chrono::milliseconds wait);
   void release(Chunk* chunk);
   // Asks the thread to stop early (the consumer does not want more).
   void stop();

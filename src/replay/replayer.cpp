@@ -25,14 +25,16 @@ bool Replayer::replay(const std::vector<std::string>& files) {
   auto batch_started = started;
   for (;;) {
     Chunk* chunk = reader.try_next();
-    if (chunk == nullptr) {
-      // The input is slow (a pipe): commit what came so far rather than hold the
-      // file locked while waiting.
-      if (batches && in_batch_ > 0) commit_batch(started);
-      chunk = reader.next();
+    if (chunk == nullptr && batches && store_.in_batch()) {
+      // The input is slow (a pipe): after a moment, commit what came so far rather
+      // than hold the file locked while waiting.
+      chunk = reader.next_for(idle_commit);
+      if (chunk == nullptr) commit_batch(started);
     }
+    // The write lock is taken only once there is something to apply.
+    if (chunk == nullptr) chunk = reader.next();
     if (!store_.in_batch()) {
-      store_.begin_batch();
+      begin_batch();
       batch_started = std::chrono::steady_clock::now();
     }
     for (std::size_t i = 0; i < chunk->used; ++i) {
@@ -75,8 +77,17 @@ bool Replayer::replay(const std::vector<std::string>& files) {
   }
 }
 
+void Replayer::begin_batch() {
+  store_.begin_batch();
+  if (!run_started_) {
+    store_.begin_run(command_line);
+    run_started_ = true;
+  }
+}
+
 void Replayer::commit_batch(std::chrono::steady_clock::time_point started) {
   store_.commit_batch();
+  if (after_commit) after_commit();
   in_batch_ = 0;
   // Source ids are interned per transaction: look them up again.
   for (auto& s : sources_) s.id = 0;
@@ -129,7 +140,10 @@ void Replayer::replace_rejects(Source& src, const Parsed& item) {
 }
 
 void Replayer::finish() {
-  if (store_.in_batch()) store_.commit_batch();
+  if (!store_.in_batch()) begin_batch();
+  store_.finish_run(counts_.payloads, counts_.of(Action::reject));
+  store_.commit_batch();
+  if (after_commit) after_commit();
   // After a large run the main file should hold everything by itself again.
   if (counts_.payloads >= checkpoint_after) store_.checkpoint();
   if (writer_) writer_->flush();

@@ -37,6 +37,8 @@ class Replayer {
   static constexpr std::uint64_t batch_size = 50'000;
   // ... or this much time, whichever comes first.
   static constexpr std::chrono::milliseconds batch_time{1000};
+  // A batch is committed once the input has had nothing for this long (a slow pipe).
+  static constexpr std::chrono::milliseconds idle_commit{20};
   // A run of this many payloads or more folds the WAL into the file when it ends.
   static constexpr std::uint64_t checkpoint_after = 10'000;
 
@@ -51,8 +53,13 @@ class Replayer {
   // From now on every payload must come in an envelope signed with SECRET (--secret-file).
   void require_signatures(std::string secret) { secret_ = std::move(secret); }
 
-  // Commits the last batch.
+  // Records the run's totals and commits the last batch.
   void finish();
+
+  // The command line, for the run's row in the runs table (written with the first batch).
+  std::string command_line;
+  // Called after each batch commits: the place to print its decision records.
+  std::function<void()> after_commit;
 
   const Counts& counts() const { return counts_; }
 
@@ -78,6 +85,7 @@ class Replayer {
   Source& source(std::size_t file, const std::string& path);
   void replace_rejects(Source& source, const Parsed& item);
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
+  void begin_batch();
   void commit_batch(std::chrono::steady_clock::time_point started);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
   void warn_unmapped(const parse::Payload& p, const rules::Decision& d, std::string_view path,
@@ -95,6 +103,7 @@ class Replayer {
   std::vector<Source> sources_;
   Counts counts_;
   std::uint64_t in_batch_ = 0;
+  bool run_started_ = false;
   std::optional<std::string> secret_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -99,6 +100,41 @@ void finish_output() {
   if (!stdout_closed && stdout_error == 0 && std::ferror(stdout) != 0) stdout_error = EIO;
   if (stdout_error != 0 && !stdout_closed)
     throw Error("cannot write to standard output: " + std::string(std::strerror(stdout_error)));
+}
+
+HeldOutput::HeldOutput(std::FILE* out) : out_(out), held_(std::tmpfile()) {}
+
+HeldOutput::~HeldOutput() {
+  if (held_ != nullptr) std::fclose(held_);
+}
+
+void HeldOutput::clear() {
+  std::rewind(held_);
+  if (ftruncate(fileno(held_), 0) != 0) {
+    // The file keeps its old bytes past the new end: they are never read again.
+  }
+}
+
+void HeldOutput::release() {
+  if (held_ == nullptr) {
+    std::fflush(out_);
+    return;
+  }
+  std::fflush(held_);
+  const long size = std::ftell(held_);
+  if (size > 0) {
+    std::rewind(held_);
+    char block[1 << 16];
+    for (long left = size; left > 0;) {
+      const std::size_t n =
+          std::fread(block, 1, static_cast<std::size_t>(std::min<long>(left, sizeof block)), held_);
+      if (n == 0) break;
+      std::fwrite(block, 1, n, out_);
+      left -= static_cast<long>(n);
+    }
+    clear();
+  }
+  std::fflush(out_);
 }
 
 std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {

@@ -57,6 +57,27 @@ class Output {
 // to it failed, except when the reader went away.
 void finish_output();
 
+// Output held back until it may be shown (a replay prints a batch's decision records
+// once the batch is committed), in an unnamed temporary file so that memory stays
+// bounded whatever the batch. Without a temporary file it goes straight through.
+class HeldOutput {
+ public:
+  explicit HeldOutput(std::FILE* out);
+  ~HeldOutput();
+  HeldOutput(const HeldOutput&) = delete;
+  HeldOutput& operator=(const HeldOutput&) = delete;
+
+  // Where to print what is held.
+  std::FILE* stream() const { return held_ != nullptr ? held_ : out_; }
+  // Writes what is held to the output and flushes it.
+  void release();
+
+ private:
+  void clear();
+  std::FILE* out_;
+  std::FILE* held_;
+};
+
 // The text of an optional string, as a view.
 std::optional<std::string_view> optional_view(const std::optional<std::string>& text);
 
