@@ -54,6 +54,7 @@ Run 'jira-alerts COMMAND --help' or 'jira-alerts help COMMAND' for a command's o
                                       setup_stats(app),
                                       setup_rejects(app),
                                       setup_push(app),
+                                      setup_record(app, command_line),
                                       setup_help(app),
                                       setup_completion(app)};
   keep_extras(app);

@@ -15,6 +15,7 @@ Command setup_stats(CLI::App& parent);
 Command setup_rejects(CLI::App& parent);
 Command setup_completion(CLI::App& parent);
 Command setup_push(CLI::App& parent);
+Command setup_record(CLI::App& parent, const std::string& command_line);
 
 // Parses the command line, runs the chosen command, and returns the exit status.
 int run(int argc, char** argv);

@@ -123,7 +123,8 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
         break;
       case Ctx::headers:
       case Ctx::item_headers:
-        if (util::equals_lower(name, "x-atlassian-webhook-identifier")) pending_ = Member::identifier;
+        if (util::equals_lower(name, "x-atlassian-webhook-identifier"))
+          pending_ = Member::identifier;
         if (util::equals_lower(name, "x-hub-signature")) pending_ = Member::signature;
         break;
       default:

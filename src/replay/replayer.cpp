@@ -44,24 +44,10 @@ bool Replayer::replay(const std::vector<std::string>& files) {
         reader.release(chunk);
         std::rethrow_exception(error);
       }
-      Source& src = source(item.file, files[item.file]);
-      const std::string& path = src.shown;
-      counts_.bytes += item.size;
-      if (item.kind == Parsed::Kind::rejected) {
-        reject(item, path, src.id);
-        // An exported payload that still fails: the new rejection stands in for the old.
-        for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
-        src.standing.exported.clear();
-        if (on_reject_ == OnReject::stop) {
-          reader.release(chunk);
-          return false;
-        }
-      } else {
-        apply(item, path, src.id);
-        replace_rejects(src, item);
+      if (!step(item, item.file, files[item.file])) {
+        reader.release(chunk);
+        return false;
       }
-      ++in_batch_;
-      if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
     }
     const bool last = chunk->last;
     reader.release(chunk);
@@ -75,6 +61,44 @@ bool Replayer::replay(const std::vector<std::string>& files) {
       commit_batch(started);
     }
   }
+}
+
+bool Replayer::step(const Parsed& item, std::size_t file, const std::string& path) {
+  Source& src = source(file, path);
+  const std::string& shown = src.shown;
+  counts_.bytes += item.size;
+  if (item.kind == Parsed::Kind::rejected) {
+    reject(item, shown, src.id);
+    // An exported payload that still fails: the new rejection stands in for the old.
+    for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
+    src.standing.exported.clear();
+    if (on_reject_ == OnReject::stop) return false;
+  } else {
+    apply(item, shown, src.id);
+    replace_rejects(src, item);
+  }
+  ++in_batch_;
+  if (on_progress && (counts_.payloads & 1023) == 0) on_progress(counts_);
+  return true;
+}
+
+void Replayer::take(const Parsed& item, const std::string& path) {
+  const auto known = std::find(live_paths_.begin(), live_paths_.end(), path);
+  const auto file = static_cast<std::size_t>(known - live_paths_.begin());
+  if (known == live_paths_.end()) {
+    live_paths_.push_back(path);
+    sources_.emplace_back();
+  }
+  step(item, file, path);
+}
+
+void Replayer::commit() {
+  if (!store_.in_batch()) return;
+  store_.commit_batch();
+  in_batch_ = 0;
+  for (auto& s : sources_) s.id = 0;
+  if (writer_) writer_->flush();
+  if (after_commit) after_commit();
 }
 
 void Replayer::begin_batch() {

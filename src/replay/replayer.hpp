@@ -53,6 +53,12 @@ class Replayer {
   // From now on every payload must come in an envelope signed with SECRET (--secret-file).
   void require_signatures(std::string secret) { secret_ = std::move(secret); }
 
+  // Applies ITEM, read from the file PATH, in the store's open batch: the step a live
+  // delivery takes (record --apply), the same as a replayed payload's.
+  void take(const Parsed& item, const std::string& path);
+  // Commits the open batch of take()n payloads.
+  void commit();
+
   // Records the run's totals and commits the last batch.
   void finish();
 
@@ -83,6 +89,7 @@ class Replayer {
     std::unordered_set<std::uint64_t> reject_lines, reject_offsets;
   };
   Source& source(std::size_t file, const std::string& path);
+  bool step(const Parsed& item, std::size_t file, const std::string& path);
   void replace_rejects(Source& source, const Parsed& item);
   void reject(const Parsed& item, std::string_view path, std::int64_t source_id);
   void begin_batch();
@@ -105,6 +112,7 @@ class Replayer {
   std::uint64_t in_batch_ = 0;
   bool run_started_ = false;
   std::optional<std::string> secret_;
+  std::vector<std::string> live_paths_;  // take()'s files, by their index in sources_
 };
 
 }  // namespace jira_alerts::replay

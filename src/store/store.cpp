@@ -310,6 +310,24 @@ void Store::checkpoint() {
   set_busy_handler(db_);
 }
 
+std::optional<std::string> Store::meta(std::string_view key) {
+  Statement& s = statement(select_meta_, "SELECT value FROM meta WHERE key = ?1");
+  s.reset();
+  s.bind(1, key);
+  std::optional<std::string> value;
+  if (s.step()) value.emplace(s.text(0));
+  s.reset();  // no read transaction left open
+  return value;
+}
+
+void Store::set_meta(std::string_view key, std::string_view value) {
+  Statement& s = statement(upsert_meta_,
+                           "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  s.reset();
+  s.bind(1, key).bind(2, value).run();
+}
+
 void Store::begin_run(std::string_view command) {
   Statement s(db_, "INSERT INTO runs (started_at, command) VALUES (?1, ?2)");
   s.bind(1, util::now_millis()).bind(2, command).run();

@@ -139,6 +139,11 @@ class Store {
 
   std::int64_t source_id(std::string_view path);
 
+  // The value of KEY in the meta table, or none.
+  std::optional<std::string> meta(std::string_view key);
+  // Sets KEY in the meta table (inside the current transaction).
+  void set_meta(std::string_view key, std::string_view value);
+
   // A rejected payload of a source, and where it started.
   struct StandingReject {
     std::int64_t id;
@@ -192,7 +197,7 @@ class Store {
   std::int64_t data_version_ = -1;                  // after our last commit
   std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
       close_episode_, delete_alias_, insert_name_, select_name_, insert_source_, select_source_,
-      insert_event_, update_reject_, insert_reject_;
+      insert_event_, update_reject_, insert_reject_, select_meta_, upsert_meta_;
 };
 
 }  // namespace jira_alerts::store

@@ -1,0 +1,189 @@
+#include "capture/applier.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+
+#include "read/input.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::capture {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t whole_file = std::numeric_limits<std::uint64_t>::max();
+constexpr std::size_t read_size = 4u << 20;
+
+// An owned file descriptor.
+struct Fd {
+  int fd;
+  explicit Fd(int value) : fd(value) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+bool blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+}  // namespace
+
+Applier::Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
+                 std::string_view command_line, Metrics* metrics)
+    : store_(store),
+      dir_(std::move(dir)),
+      metrics_(metrics),
+      replayer_(store, mapping, nullptr, replay::OnReject::keep_going) {
+  store_.begin_batch();
+  store_.begin_run(command_line);
+  store_.commit_batch();
+}
+
+Applier::~Applier() {
+  stop();
+}
+
+std::string Applier::progress_key(const std::string& path) {
+  std::error_code ec;
+  return "record.applied:" + fs::absolute(path, ec).lexically_normal().string();
+}
+
+void Applier::catch_up() {
+  // The capture files in byte order of their paths, as a replay of DIR reads them.
+  for (const auto& path : read::expand_operands({dir_}))
+    if (fs::path(path).extension() == ".ndjson") apply_file(path, whole_file);
+}
+
+void Applier::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "jira-alerts-ap");
+    run();
+  });
+}
+
+void Applier::notify(const Durable& durable) {
+  std::lock_guard lock(mutex_);
+  std::uint64_t& end = durable_[durable.path];
+  end = std::max(end, durable.end);
+  changed_.notify_one();
+}
+
+void Applier::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    changed_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+  store_.begin_batch();
+  store_.finish_run(counts().payloads, counts().of(rules::Action::reject));
+  store_.commit_batch();
+  store_.checkpoint();
+}
+
+void Applier::run() {
+  for (;;) {
+    std::map<std::string, std::uint64_t> work;
+    bool last = false;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !durable_.empty() || stopping_; });
+      work.swap(durable_);
+      last = stopping_;
+    }
+    for (const auto& [path, end] : work) {
+      try {
+        apply_file(path, end);
+      } catch (const Error& e) {
+        // The capture holds the delivery: a restart with --apply catches up on it.
+        std::fprintf(stderr, "jira-alerts: record: cannot apply '%s': %s\n", path.c_str(),
+                     e.what());
+        if (store_.in_batch()) store_.rollback_batch();
+      }
+    }
+    if (last) return;
+  }
+}
+
+void Applier::apply_file(const std::string& path, std::uint64_t end) {
+  const std::string key = progress_key(path);
+  std::uint64_t offset = 0, line = 1;
+  if (const auto progress = store_.meta(key))
+    std::sscanf(progress->c_str(), "%llu %llu", reinterpret_cast<unsigned long long*>(&offset),
+                reinterpret_cast<unsigned long long*>(&line));
+  if (offset >= end) return;
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  std::string buffer;
+  std::uint64_t first_line = line;
+  std::uint64_t in_batch = 0;
+  const parse::Unpacker::Emit take = [&](const parse::Unpacked& u) {
+    item_.assign(u, 0);
+    item_.offset = offset + u.offset;  // OFFSET: where the line being unpacked starts
+    replayer_.take(item_, path);
+  };
+  for (std::uint64_t at = offset; at < end;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(read_size, end - at));
+    const std::size_t kept = buffer.size();
+    buffer.resize(kept + want);
+    const ssize_t n = ::pread(file.fd, buffer.data() + kept, want, static_cast<off_t>(at));
+    if (n < 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+    buffer.resize(kept + static_cast<std::size_t>(n));
+    if (n == 0) break;
+    at += static_cast<std::uint64_t>(n);
+    // Only complete lines: a torn last line was never acknowledged.
+    std::size_t begin = 0;
+    for (std::size_t nl = buffer.find('\n'); nl != std::string::npos;
+         nl = buffer.find('\n', begin)) {
+      if (!store_.in_batch()) store_.begin_batch();
+      const std::string_view text(buffer.data() + begin, nl - begin);
+      if (!blank(text)) unpacker_.unpack(text, line, 1, take);
+      offset += nl - begin + 1;
+      ++line;
+      begin = nl + 1;
+      if (++in_batch >= batch_lines) {
+        commit(path, offset, first_line, line);
+        first_line = line;
+        in_batch = 0;
+      }
+    }
+    buffer.erase(0, begin);
+  }
+  if (store_.in_batch()) commit(path, offset, first_line, line);
+}
+
+void Applier::commit(const std::string& path, std::uint64_t offset, std::uint64_t first_line,
+                     std::uint64_t line) {
+  store_.set_meta(progress_key(path), std::to_string(offset) + " " + std::to_string(line));
+  replayer_.commit();
+  if (metrics_ != nullptr) {
+    metrics_->applied(counts().payloads - committed_payloads_, open_by_priority());
+    committed_payloads_ = counts().payloads;
+  }
+  if (on_applied) on_applied({path, first_line, line, counts()});
+}
+
+std::array<std::int64_t, 4> Applier::open_by_priority() {
+  std::array<std::int64_t, 4> open{};
+  store::Statement s(
+      store_.db(), "SELECT priority, count(*) FROM alerts WHERE state = 'open' GROUP BY priority");
+  while (s.step()) {
+    if (const auto level = rules::parse_level(s.text(0)))
+      open[static_cast<std::size_t>(*level)] = s.int64(1);
+  }
+  return open;
+}
+
+}  // namespace jira_alerts::capture

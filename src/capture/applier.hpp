@@ -1,0 +1,81 @@
+#pragma once
+// record --apply: the capture log applied to the state file through the replay's own
+// path (unpack → extract → decide → store). How far each capture file was applied
+// is kept in the state file's meta table, committed with what it applied, so that a
+// restart after a crash applies exactly the lines that are missing.
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "capture/log.hpp"
+#include "capture/metrics.hpp"
+#include "parse/unpack.hpp"
+#include "replay/replayer.hpp"
+#include "rules/mapping.hpp"
+#include "store/store.hpp"
+
+namespace jira_alerts::capture {
+
+// One committed batch of capture lines: what a hook after it may act on.
+struct AppliedBatch {
+  const std::string& path;             // the capture file
+  std::uint64_t first_line, end_line;  // its lines [first_line, end_line)
+  const replay::Counts& counts;        // every action so far in this run
+};
+
+class Applier {
+ public:
+  // Lines per write transaction while catching up.
+  static constexpr std::uint64_t batch_lines = 2000;
+
+  Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
+          std::string_view command_line, Metrics* metrics);
+  ~Applier();
+  Applier(const Applier&) = delete;
+  Applier& operator=(const Applier&) = delete;
+
+  // Applies the lines of every capture file in DIR not applied yet, on this thread.
+  void catch_up();
+  // From now on applies what notify() reports, on a thread of its own.
+  void start();
+  // The log's hook: DURABLE.path is on disk up to DURABLE.end.
+  void notify(const Durable& durable);
+  // Applies what was reported, stops the thread and closes the run.
+  void stop();
+
+  const replay::Counts& counts() const { return replayer_.counts(); }
+
+  // Called after each batch commits, on the applying thread (e.g. to push what changed).
+  std::function<void(const AppliedBatch&)> on_applied;
+
+  // The meta key that records how far PATH was applied: "offset line".
+  static std::string progress_key(const std::string& path);
+
+ private:
+  void run();
+  void apply_file(const std::string& path, std::uint64_t end);
+  void commit(const std::string& path, std::uint64_t offset, std::uint64_t first_line,
+              std::uint64_t line);
+  std::array<std::int64_t, 4> open_by_priority();
+
+  store::Store& store_;
+  std::string dir_;
+  Metrics* metrics_;
+  replay::Replayer replayer_;
+  parse::Unpacker unpacker_;
+  replay::Parsed item_;
+  std::uint64_t committed_payloads_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::uint64_t> durable_;  // by path: durable up to this offset
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace jira_alerts::capture

@@ -1,0 +1,243 @@
+#include "capture/receiver.hpp"
+
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+
+#include "parse/envelope.hpp"
+#include "util/error.hpp"
+#include "util/hmac.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::capture {
+namespace {
+
+// Connections served at once: each keep-alive connection holds a worker.
+constexpr std::size_t workers = 64;
+
+util::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::uint64_t> content_length(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  const std::string text = req.get_header_value("Content-Length");
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Ends the connection of REQ once its response is out: the rest of a refused body is
+// never read. The server library keeps no way to reach the socket, so it is found by
+// its addresses; it is this thread's own connection, so it cannot close meanwhile.
+void stop_reading(const httplib::Request& req) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const std::string name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    sockaddr_storage peer{}, local{};
+    socklen_t peer_size = sizeof peer, local_size = sizeof local;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0)
+      continue;
+    const auto port_of = [](const sockaddr_storage& a) {
+      return a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
+                                     : ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+    };
+    char host[INET6_ADDRSTRLEN] = {};
+    const void* address =
+        peer.ss_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6&>(peer).sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in&>(peer).sin_addr);
+    ::inet_ntop(peer.ss_family, address, host, sizeof host);
+    if (port_of(peer) == req.remote_port && port_of(local) == req.local_port &&
+        req.remote_addr == host) {
+      ::shutdown(fd, SHUT_RDWR);  // after the answer; the server's next read ends the connection
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+bool keeps_header(std::string_view name) {
+  return name.rfind("x-atlassian-", 0) == 0 || name == "x-hub-signature" ||
+         name == "content-type" || name == "user-agent";
+}
+
+std::string envelope_line(util::Millis received_at, std::string_view path,
+                          const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::string_view body) {
+  std::string line;
+  line.reserve(body.size() + body.size() / 8 + 256);
+  line += "{\"received_at\":" + std::to_string(received_at) + ",\"path\":";
+  util::append_json_string(line, path);
+  line += ",\"headers\":{";
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i > 0) line += ',';
+    util::append_json_string(line, headers[i].first);
+    line += ':';
+    util::append_json_string(line, headers[i].second);
+  }
+  line += "},";
+  if (parse::is_valid_utf8(body)) {
+    line += "\"body\":";
+    util::append_json_string(line, body);
+  } else {
+    line += "\"body_encoding\":\"base64\",\"body\":\"";
+    parse::append_base64(line, body);
+    line += '"';
+  }
+  line += '}';
+  return line;
+}
+
+Receiver::Receiver(CaptureLog& log, Metrics& metrics, ReceiverOptions options)
+    : log_(log),
+      metrics_(metrics),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {
+  auto& s = *server_;
+  s.new_task_queue = [] { return new httplib::ThreadPool(workers); };
+  s.set_keep_alive_max_count(1000);
+  s.set_payload_max_length(options_.max_body);
+  // A client that asks before sending a large body learns at once that it is too large.
+  s.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const auto length = content_length(req);
+    if (!length || *length <= options_.max_body) return 100;
+    log_limited("body larger than --max-body refused (413)", req.remote_addr);
+    refuse(res, Outcome::too_large, 413, "body larger than the limit\n");
+    res.set_header("Connection", "close");
+    return 413;
+  });
+  // The logger runs once the response is written: a refused body's connection ends there.
+  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    if (res.status == 413 && res.get_header_value("Connection") == "close") stop_reading(req);
+  });
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.render(options_.apply), "text/plain; version=0.0.4");
+  });
+  const auto deliver = [this](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& content) {
+    this->deliver(req, res, content);
+  };
+  s.Post(".*", deliver);
+  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "POST");
+    res.set_content("deliveries are POST requests\n", "text/plain");
+  };
+  s.Get(".*", not_allowed);
+  s.Put(".*", not_allowed);
+  s.Patch(".*", not_allowed);
+  s.Delete(".*", not_allowed);
+  s.Options(".*", not_allowed);
+}
+
+Receiver::~Receiver() = default;
+
+std::string Receiver::bind() {
+  int port = options_.port;
+  if (port == 0) {
+    port = server_->bind_to_any_port(options_.host);
+    if (port < 0) port = 0;
+  } else if (!server_->bind_to_port(options_.host, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    throw Error("--listen: cannot listen on " + options_.host + ":" +
+                std::to_string(options_.port) +
+                " (address in use, or not an address of this host)");
+  }
+  return options_.host + ":" + std::to_string(port);
+}
+
+void Receiver::serve() {
+  server_->listen_after_bind();
+}
+
+void Receiver::stop() {
+  server_->stop();
+}
+
+void Receiver::refuse(httplib::Response& res, Outcome outcome, int status, const char* text) {
+  metrics_.delivery(outcome, 0);
+  res.status = status;
+  res.set_content(text, "text/plain");
+}
+
+void Receiver::log_limited(const char* what, const std::string& from) {
+  // One line a second at most: a misconfigured sender must not flood the log.
+  const util::Millis now = now_ms();
+  std::int64_t last = last_log_.load();
+  if (now - last < 1000 || !last_log_.compare_exchange_strong(last, now)) {
+    unlogged_.fetch_add(1);
+    return;
+  }
+  const std::uint64_t more = unlogged_.exchange(0);
+  std::fprintf(stderr, "jira-alerts: record: %s from %s%s\n", what, from.c_str(),
+               more == 0 ? "" : (" (and " + std::to_string(more) + " more refused)").c_str());
+}
+
+void Receiver::deliver(const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& content) {
+  const util::Millis received_at = now_ms();
+  if (const auto length = content_length(req); length && *length > options_.max_body) {
+    // Refused before the body is read; the connection cannot be reused after it.
+    res.set_header("Connection", "close");
+    log_limited("body larger than --max-body refused (413)", req.remote_addr);
+    return refuse(res, Outcome::too_large, 413, "body larger than the limit\n");
+  }
+  std::string body;
+  bool too_large = false;
+  content([&](const char* data, std::size_t size) {
+    if (body.size() + size > options_.max_body) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, size);
+    return true;
+  });
+  if (too_large) {
+    res.set_header("Connection", "close");
+    log_limited("body larger than --max-body refused (413)", req.remote_addr);
+    return refuse(res, Outcome::too_large, 413, "body larger than the limit\n");
+  }
+  if (options_.secret) {
+    std::optional<std::string> signature;
+    if (req.has_header("X-Hub-Signature")) signature = req.get_header_value("X-Hub-Signature");
+    const auto result = util::verify_signature(
+        *options_.secret, body,
+        signature ? std::optional<std::string_view>(*signature) : std::nullopt);
+    if (result != util::Signature::valid) {
+      log_limited(std::string(util::signature_problem(result)).append(" (401)").c_str(),
+                  req.remote_addr);
+      return refuse(res, Outcome::unauthorized, 401, "signature required\n");
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = util::to_lower(name);
+    if (keeps_header(lower)) headers.emplace_back(std::move(lower), value);
+  }
+  const std::string line = envelope_line(received_at, req.path, headers, body);
+  if (!log_.append(line, log_.file_for(received_at))) {
+    return refuse(res, Outcome::failed, 503, "the delivery could not be recorded; retry\n");
+  }
+  metrics_.delivery(Outcome::recorded, body.size());
+  res.status = 204;
+}
+
+}  // namespace jira_alerts::capture

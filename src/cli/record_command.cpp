@@ -1,0 +1,198 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "capture/applier.hpp"
+#include "capture/log.hpp"
+#include "capture/receiver.hpp"
+#include "cli/commands.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/hmac.hpp"
+
+namespace jira_alerts::cli {
+namespace {
+
+struct RecordOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string out;
+  std::string secret_file;
+  std::string max_body = "16MiB";
+  bool apply = false;
+  std::string db;
+  MappingOptions mapping;
+  std::string command_line;
+};
+
+// ADDR:PORT (an IPv6 address in brackets) → host and port.
+std::pair<std::string, int> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  const auto bad = [&] {
+    return Error("--listen: '" + text + "' is not ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:0)");
+  };
+  if (colon == std::string::npos || colon == 0) throw bad();
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  int port = -1;
+  const char* begin = text.data() + colon + 1;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(begin, end, port);
+  if (begin == end || ec != std::errc() || stop != end || port < 0 || port > 65535) throw bad();
+  return {host, port};
+}
+
+// BYTES, or a number with a KiB or MiB suffix.
+std::uint64_t parse_size(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value);
+  const std::string_view unit(stop, static_cast<std::size_t>(end - stop));
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  if (unit == "KiB") scale = 1u << 10;
+  if (unit == "MiB") scale = 1u << 20;
+  if (stop == text.data() || ec != std::errc() || scale == 0 || value == 0 ||
+      value > (std::uint64_t{1} << 30) / scale)
+    throw Error("--max-body: '" + text +
+                "' is not a size from 1 byte to 1024MiB (bytes, or with a KiB or MiB suffix)");
+  return value * scale;
+}
+
+std::optional<std::string> secret_of(const RecordOptions& o) {
+  if (!o.secret_file.empty()) return util::read_secret_file(o.secret_file, "--secret-file");
+  if (const char* env = std::getenv("JIRA_ALERTS_SECRET"); env != nullptr && *env != '\0')
+    return std::string(env);
+  std::fprintf(stderr,
+               "jira-alerts: record: warning: no secret (--secret-file or JIRA_ALERTS_SECRET): "
+               "deliveries are not authenticated\n");
+  return std::nullopt;
+}
+
+// SIGTERM and SIGINT are taken by a thread of their own, which stops the receiver.
+class Signals {
+ public:
+  Signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    // Blocked before any thread starts, so that every thread inherits the mask.
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  ~Signals() {
+    if (thread_.joinable()) {
+      pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait if no signal came
+      thread_.join();
+    }
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+  Signals(const Signals&) = delete;
+  Signals& operator=(const Signals&) = delete;
+
+  void on_signal(std::function<void()> stop) {
+    thread_ = std::thread([this, stop = std::move(stop)] {
+      int signal = 0;
+      sigwait(&set_, &signal);
+      stop();
+    });
+  }
+
+ private:
+  sigset_t set_{};
+  std::thread thread_;
+};
+
+int run_record(const RecordOptions& o) {
+  capture::ReceiverOptions options;
+  std::tie(options.host, options.port) = parse_listen(o.listen);
+  options.max_body = parse_size(o.max_body);
+  options.apply = o.apply;
+  const rules::Mapping mapping = build_mapping(o.mapping);
+  options.secret = secret_of(o);
+
+  Signals signals;
+  capture::Metrics metrics;
+  capture::CaptureLog log(o.out);
+  log.on_fsync = [&](std::chrono::duration<double> took) { metrics.fsync(took); };
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<capture::Applier> applier;
+  if (o.apply) {
+    store = std::make_unique<store::Store>(o.db, store::Access::write);
+    applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics);
+    applier->catch_up();  // what a crash left unapplied, before any new delivery
+    applier->start();
+    log.on_durable = [&](const capture::Durable& d) { applier->notify(d); };
+  }
+  capture::Receiver receiver(log, metrics, options);
+  const std::string address = receiver.bind();
+  std::fprintf(stderr, "jira-alerts: record: listening on %s, recording into %s%s\n",
+               address.c_str(), o.out.c_str(), o.apply ? " and applying to the state file" : "");
+  signals.on_signal([&] { receiver.stop(); });
+  receiver.serve();  // returns once stopped and every request in flight is answered
+  log.stop();
+  if (applier) applier->stop();
+  std::fprintf(
+      stderr, "jira-alerts: record: stopped%s\n",
+      applier ? (": " + std::to_string(applier->counts().payloads) + " payloads applied").c_str()
+              : "");
+  return static_cast<int>(Exit::ok);
+}
+
+}  // namespace
+
+Command setup_record(CLI::App& parent, const std::string& command_line) {
+  auto o = std::make_shared<RecordOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "record",
+      "Receive Jira webhook deliveries over HTTP and record each one durably (the webhook URL)");
+  app->add_option("--listen", o->listen,
+                  "Address and port to listen on (default: 127.0.0.1:8080; port 0 picks a free "
+                  "one)")
+      ->type_name("ADDR:PORT");
+  app->add_option("--out", o->out,
+                  "Capture directory: one envelope a line in DIR/YYYY-MM-DD.ndjson")
+      ->type_name("DIR")
+      ->required();
+  app->add_option("--secret-file", o->secret_file,
+                  "The webhook's secret: X-Hub-Signature must be its HMAC-SHA256 of the body "
+                  "(else 401); default: env JIRA_ALERTS_SECRET")
+      ->type_name("FILE");
+  app->add_option("--max-body", o->max_body,
+                  "Largest body accepted, in bytes or with KiB/MiB (default: 16MiB); larger: 413")
+      ->type_name("SIZE");
+  app->add_flag("--apply", o->apply,
+                "Also apply each recorded delivery to the state file, catching up on start");
+  add_db_option(*app, o->db);
+  add_mapping_options(*app, o->mapping);
+  app->footer(R"(Examples:
+  jira-alerts record --out captures/                       record on 127.0.0.1:8080
+  jira-alerts record --listen 0.0.0.0:8080 --out /var/lib/jira-alerts/captures \
+      --secret-file /etc/jira-alerts/secret --apply --db /var/lib/jira-alerts/state.db
+  jira-alerts record --listen 127.0.0.1:0 --out cap/      a free port, printed on start
+
+Point a Jira webhook (System > WebHooks, with its Secret) at http://HOST:PORT/ (any
+path). Each POST is written as one envelope line to DIR/YYYY-MM-DD.ndjson (UTC day
+of receipt) and fsynced before the answer: 204 only for what is on disk; 401 for a
+missing or wrong signature, 413 for a body over --max-body, 503 when the capture
+cannot be written (Jira retries), 405 for other methods. A body that is not JSON
+is recorded too (a later replay rejects it with its position). GET /healthz
+answers 200, GET /metrics gives Prometheus metrics. With --apply every recorded
+delivery is applied to the state file as replay would, and the lines a crash left
+unapplied are applied before listening. SIGTERM or SIGINT: stop accepting, answer
+the requests in flight, fsync, exit 0.
+
+Exit status: 0 stopped by a signal, 2 usage error, unusable capture directory,
+address or state file.)");
+  return {app, [o, &command_line] {
+            o->command_line = command_line;
+            return run_record(*o);
+          }};
+}
+
+}  // namespace jira_alerts::cli

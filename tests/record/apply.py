@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""`jira-alerts record --apply`: the state equals a replay of the capture; after kill -9
+under load, a restart applies exactly what is missing.
+
+usage: apply.py BINARY
+"""
+import http.client
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import TIMEOUT, Recorder, main, alerts, capture_lines, payload  # noqa: E402
+
+STATUSES = ["To Do", "In Progress", "Done", "In Progress", "Closed"]
+PRIORITIES = ["Highest", "High", "Medium", "Low"]
+
+
+def replay(binary, work, directory, db):
+    out = subprocess.run([binary, "replay", "--quiet", "--db", db, directory], cwd=work,
+                         capture_output=True, timeout=TIMEOUT)
+    if out.returncode not in (0, 1):
+        raise RuntimeError(f"replay {directory}: {out.stderr.decode()[-300:]}")
+
+
+def count(db, sql):
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=TIMEOUT)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def send_all(rec, jobs, clients):
+    """Sends (delivery, body) jobs from CLIENTS threads; returns {delivery: status}."""
+    statuses, lock = {}, threading.Lock()
+    queue = list(jobs)
+
+    def client():
+        con = http.client.HTTPConnection("127.0.0.1", rec.port, timeout=TIMEOUT)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                delivery, body = queue.pop(0)
+            try:
+                con.request("POST", "/", body=body, headers={"X-Atlassian-Webhook-Identifier": delivery})
+                response = con.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status = None
+                con.close()
+                con = http.client.HTTPConnection("127.0.0.1", rec.port, timeout=TIMEOUT)
+            with lock:
+                statuses[delivery] = status
+        con.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT)
+    return statuses
+
+
+def equals_replay(binary, work):
+    problems = []
+    jobs = []
+    for step, status in enumerate(STATUSES):
+        for issue in range(20):
+            body = payload(f"EQ-{issue}", 1_700_000_000_000 + step * 1000 + issue, status,
+                           PRIORITIES[(issue + step) % len(PRIORITIES)])
+            jobs.append((f"eq-{issue}-{step}", body))
+    jobs.append(("eq-0-0", jobs[0][1]))  # a retry: the same delivery again
+    jobs.append(("eq-garbage", b"{not json"))
+    rec = Recorder(binary, work, ["--out", "eq", "--apply", "--db", "eq.db"])
+    try:
+        # One client, so that the capture's order is the order sent (a resolve after its open).
+        statuses = send_all(rec, jobs, 1)
+        bad = {d: s for d, s in statuses.items() if s != 204}
+        if bad:
+            problems.append(f"not 204: {list(bad.items())[:5]}")
+        # Deliveries are applied after they are durable: wait (bounded) until all are.
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            _, metrics = rec.get("/metrics")
+            if f"jira_alerts_applied_total {len(jobs)}" in metrics:
+                break
+            time.sleep(0.05)
+        else:
+            problems.append(f"/metrics never showed {len(jobs)} payloads applied")
+        if 'jira_alerts_open_alerts{priority="' not in metrics:
+            problems.append("/metrics lacks open alerts by priority")
+        code = rec.terminate()
+        if code != 0:
+            problems.append(f"exit status {code}")
+        replay(binary, work, "eq", "eq-replay.db")
+        live, replayed = alerts(binary, os.path.join(work, "eq.db")), alerts(binary, os.path.join(work, "eq-replay.db"))
+        if live != replayed:
+            diff = [k for k in set(live) | set(replayed) if live.get(k) != replayed.get(k)]
+            problems.append(f"--apply state differs from a replay of the capture: {sorted(diff)[:5]}")
+        if len(live) != 20:
+            problems.append(f"{len(live)} alerts, want 20")
+        for sql, want in [("SELECT count(*) FROM events", len(jobs) - 1),
+                          ("SELECT count(*) FROM events WHERE action = 'duplicate'", 1),
+                          ("SELECT count(*) FROM rejects", 1)]:
+            got = count(os.path.join(work, "eq.db"), sql)
+            if got != want:
+                problems.append(f"{sql}: {got}, want {want}")
+    finally:
+        rec.kill()
+    return problems
+
+
+def kill_and_restart(binary, work):
+    problems = []
+    jobs = [(f"k-{i}", payload(f"KILL-{i}", 1_700_000_000_000 + i, STATUSES[i % 3])) for i in range(3000)]
+    rec = Recorder(binary, work, ["--out", "kill", "--apply", "--db", "kill.db"])
+    statuses = {}
+    try:
+        killer = threading.Timer(1.0, rec.proc.kill)  # SIGKILL under load
+        killer.start()
+        statuses = send_all(rec, jobs, 8)
+        killer.join(TIMEOUT)
+    finally:
+        rec.kill()
+    acknowledged = {d for d, s in statuses.items() if s is not None and 200 <= s < 300}
+    if not acknowledged:
+        return ["no delivery was acknowledged before the kill"]
+    if len(acknowledged) == len(jobs):
+        problems.append("every delivery was answered before the kill: the kill came too late")
+    ids = [line["headers"]["x-atlassian-webhook-identifier"] for line in capture_lines(os.path.join(work, "kill"))]
+    if len(ids) != len(set(ids)):
+        problems.append("a delivery is in the capture twice")
+    missing = acknowledged - set(ids)
+    if missing:
+        problems.append(f"{len(missing)} acknowledged deliveries are not in the capture: {sorted(missing)[:5]}")
+    # The restart catches up before it listens: once it is ready, the state is complete.
+    rec = Recorder(binary, work, ["--out", "kill", "--apply", "--db", "kill.db"])
+    try:
+        code = rec.terminate()
+        if code != 0:
+            problems.append(f"restart: exit status {code}")
+    finally:
+        rec.kill()
+    db = os.path.join(work, "kill.db")
+    state = alerts(binary, db)
+    lost = [d for d in acknowledged if f"KILL-{d[2:]}" not in state]
+    if lost:
+        problems.append(f"{len(lost)} acknowledged deliveries are not in the state: {sorted(lost)[:5]}")
+    events = count(db, "SELECT count(*) FROM events")
+    if events != len(ids):
+        problems.append(f"{events} events for {len(ids)} captured deliveries: some applied twice or never")
+    replay(binary, work, "kill", "kill-replay.db")
+    if alerts(binary, os.path.join(work, "kill-replay.db")) != state:
+        problems.append("the state after the restart differs from a replay of the capture")
+    print(f"     ({len(acknowledged)} of {len(jobs)} deliveries acknowledged before the kill, "
+          f"{len(ids)} captured)")
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main("jira-alerts-apply-", [
+        ("--apply: the state equals a replay of the capture", equals_replay),
+        ("kill -9 under load, restart: every 2xx applied once", kill_and_restart),
+    ]))
