@@ -116,25 +116,34 @@ void HeldOutput::clear() {
 }
 
 void HeldOutput::release() {
-  if (held_ == nullptr) {
-    std::fflush(out_);
-    return;
-  }
-  std::fflush(held_);
-  const long size = std::ftell(held_);
-  if (size > 0) {
+  // A closed standard output takes nothing more; a failed write is reported as
+  // Output::flush() reports it.
+  const auto closed = [this] { return out_ == stdout && stdout_closed; };
+  if (held_ != nullptr) {
+    std::fflush(held_);
+    const long size = std::ftell(held_);
     std::rewind(held_);
     char block[1 << 16];
-    for (long left = size; left > 0;) {
+    for (long left = closed() ? 0 : size; left > 0;) {
       const std::size_t n =
           std::fread(block, 1, static_cast<std::size_t>(std::min<long>(left, sizeof block)), held_);
       if (n == 0) break;
-      std::fwrite(block, 1, n, out_);
+      if (std::fwrite(block, 1, n, out_) != n) {
+        const int error = errno;
+        std::clearerr(out_);
+        clear();
+        failed(out_, error);
+        return;
+      }
       left -= static_cast<long>(n);
     }
     clear();
   }
-  std::fflush(out_);
+  if (!closed() && std::fflush(out_) != 0) {
+    const int error = errno;
+    std::clearerr(out_);
+    failed(out_, error);
+  }
 }
 
 std::optional<std::string_view> optional_view(const std::optional<std::string>& text) {
