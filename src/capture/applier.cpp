@@ -61,7 +61,7 @@ std::string Applier::progress_key(const std::string& path) {
 
 void Applier::catch_up() {
   // The capture files in byte order of their paths, as a replay of DIR reads them.
-  for (const auto& path : read::expand_operands({dir_}))
+  for (const auto& path : read::expand_operands({dir_}).files)
     if (fs::path(path).extension() == ".ndjson") apply_file(path, whole_file);
 }
 
