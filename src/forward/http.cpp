@@ -92,10 +92,11 @@ std::string vendor_message(std::string_view body) {
   d.Parse(body.data(), body.size());
   std::string out;
   if (!d.HasParseError() && d.IsObject()) {
-    if (const auto m = d.FindMember("message"); m != d.MemberEnd() && m->value.IsString())
-      out = m->value.GetString();
-    if (const auto e = d.FindMember("errors"); e != d.MemberEnd() && e->value.IsArray()) {
-      for (const auto& item : e->value.GetArray())
+    // HasMember and operator[] rather than FindMember: clang's C++20 mode calls
+    // RapidJSON's iterator comparison ambiguous.
+    if (d.HasMember("message") && d["message"].IsString()) out = d["message"].GetString();
+    if (d.HasMember("errors") && d["errors"].IsArray()) {
+      for (const auto& item : d["errors"].GetArray())
         if (item.IsString()) out += (out.empty() ? "" : ": ") + std::string(item.GetString());
     }
   }
