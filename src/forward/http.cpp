@@ -145,7 +145,9 @@ Delivery HttpSender::post(const HttpRequest& request) {
   for (const Header& h : request.headers) headers.emplace(h.name, h.value);
   const std::string path = url_.path + request.path;
   Delivery d;
-  const auto give_up = [&d] {
+  std::string answered;  // the last answer the server gave, kept past a later network error
+  const auto give_up = [&d, &answered] {
+    if (d.status == 0 && !answered.empty()) d.message = answered + ", then " + d.message;
     d.message = "deadline reached after " + std::to_string(d.attempts) + " attempt" +
                 (d.attempts == 1 ? "" : "s") + (d.message.empty() ? "" : ": " + d.message);
     return d;
@@ -177,6 +179,7 @@ Delivery HttpSender::post(const HttpRequest& request) {
         d.outcome = Delivery::Outcome::rejected;
         return d;
       }
+      answered = d.message;
       if (result->has_header("Retry-After"))
         wait = parse_retry_after(result->get_header_value("Retry-After"), util::now_millis());
     }
