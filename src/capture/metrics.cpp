@@ -23,6 +23,15 @@ void Metrics::applied(std::uint64_t payloads, const std::array<std::int64_t, 4>&
     open_[i].store(open_by_priority[i], std::memory_order_relaxed);
 }
 
+void Metrics::pushed(const forward::PushReport& report) {
+  std::lock_guard lock(push_mutex_);
+  for (const auto& t : report.targets) {
+    Pushed& p = pushed_[t.name];
+    p.acknowledged += t.sent;
+    p.outbox = t.not_delivered;
+  }
+}
+
 namespace {
 
 // Appends one metric's HELP and TYPE lines.
@@ -33,6 +42,20 @@ void header(std::string& out, const char* name, const char* type, const char* he
 // Appends NAME{LABELS} VALUE.
 void sample(std::string& out, const std::string& name, const std::string& value) {
   out += name + " " + value + "\n";
+}
+
+// VALUE escaped as a label value: backslash, double quote and line feed.
+std::string label(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }
 
 std::string seconds(double value) {
@@ -74,6 +97,18 @@ std::string Metrics::render(bool apply) const {
   for (std::size_t i = 0; i < levels.size(); ++i)
     sample(out, std::string("jira_alerts_open_alerts{priority=\"") + levels[i] + "\"}",
            std::to_string(open_[i].load()));
+  std::lock_guard lock(push_mutex_);
+  if (pushed_.empty()) return out;
+  header(out, "jira_alerts_push_acknowledged_total", "counter",
+         "Requests a push target acknowledged, by target.");
+  for (const auto& [target, p] : pushed_)
+    sample(out, "jira_alerts_push_acknowledged_total{target=\"" + label(target) + "\"}",
+           std::to_string(p.acknowledged));
+  header(out, "jira_alerts_push_outbox", "gauge",
+         "Changes a push target has not acknowledged after the last round, by target.");
+  for (const auto& [target, p] : pushed_)
+    sample(out, "jira_alerts_push_outbox{target=\"" + label(target) + "\"}",
+           std::to_string(p.outbox));
   return out;
 }
 

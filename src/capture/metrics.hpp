@@ -5,7 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+
+#include "forward/push.hpp"
 
 namespace jira_alerts::capture {
 
@@ -29,6 +33,9 @@ class Metrics {
   // With --apply: payloads applied, and the open alerts per priority (CRITICAL..LOW).
   void applied(std::uint64_t payloads, const std::array<std::int64_t, 4>& open_by_priority);
 
+  // With --push: what a round acknowledged and left in the outbox, per target.
+  void pushed(const forward::PushReport& report);
+
   // Everything, in Prometheus text exposition format 0.0.4.
   std::string render(bool apply) const;
 
@@ -40,6 +47,12 @@ class Metrics {
   std::atomic<std::uint64_t> fsync_micros_{0};
   std::atomic<std::uint64_t> applied_{0};
   std::array<std::atomic<std::int64_t>, 4> open_{};
+  struct Pushed {
+    std::uint64_t acknowledged = 0;  // requests, since the start
+    std::uint64_t outbox = 0;        // changes left after the last round
+  };
+  mutable std::mutex push_mutex_;
+  std::map<std::string, Pushed> pushed_;  // by target
 };
 
 }  // namespace jira_alerts::capture

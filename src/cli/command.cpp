@@ -1,6 +1,8 @@
 #include "cli/command.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -123,6 +125,36 @@ rules::Mapping build_mapping(const MappingOptions& o) {
   if (!o.default_priority.empty())
     mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
   return mapping;
+}
+
+void add_secret_options(CLI::App& app, SecretOptions& options) {
+  app.add_option("--pagerduty-key-file", options.pagerduty_key_file,
+                 "Read the PagerDuty routing key from FILE (default: $PAGERDUTY_ROUTING_KEY)")
+      ->type_name("FILE");
+  app.add_option("--opsgenie-key-file", options.opsgenie_key_file,
+                 "Read the Opsgenie API key from FILE (default: $OPSGENIE_API_KEY)")
+      ->type_name("FILE");
+}
+
+namespace {
+
+// The secret in FILE (surrounding white space dropped), or the environment variable VAR.
+std::string secret(const std::string& file, const char* option, const char* var) {
+  if (file.empty()) return env_or_empty(var);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(std::string(option) + ": cannot read '" + file + "'", Exit::usage);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string key(util::trim(text.str()));
+  if (key.empty()) throw Error(std::string(option) + ": '" + file + "' is empty", Exit::usage);
+  return key;
+}
+
+}  // namespace
+
+forward::Secrets read_secrets(const SecretOptions& options) {
+  return {secret(options.pagerduty_key_file, "--pagerduty-key-file", "PAGERDUTY_ROUTING_KEY"),
+          secret(options.opsgenie_key_file, "--opsgenie-key-file", "OPSGENIE_API_KEY")};
 }
 
 std::string env_or_empty(const char* name) {

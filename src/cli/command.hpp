@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "forward/push.hpp"
 #include "read/input.hpp"
 #include "report/format.hpp"
 #include "rules/mapping.hpp"
@@ -67,6 +68,19 @@ util::Millis time_or_throw(const std::string& option, const std::string& text);
 // Adds a TIME option (--at, --since, --until) bound to TEXT, with DESCRIPTION.
 CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string& text,
                              const std::string& description);
+
+// Where the platforms' secrets are read from: a file each, else the environment.
+struct SecretOptions {
+  std::string pagerduty_key_file, opsgenie_key_file;
+};
+
+// Adds --pagerduty-key-file and --opsgenie-key-file.
+void add_secret_options(CLI::App& app, SecretOptions& options);
+
+// The secrets: each file's content without surrounding white space, or the environment
+// variables PAGERDUTY_ROUTING_KEY and OPSGENIE_API_KEY. Throws a usage Error for an
+// unreadable or empty file.
+forward::Secrets read_secrets(const SecretOptions& options);
 
 // The environment variable NAME, or "" when it is unset.
 std::string env_or_empty(const char* name);

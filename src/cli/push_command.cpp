@@ -1,14 +1,11 @@
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmath>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "forward/push.hpp"
+#include "forward/pusher.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -21,36 +18,7 @@ struct PushOptions {
   std::vector<std::string> to;
   bool dry_run = false;
   double deadline = 60;
-  std::string pagerduty_key_file, opsgenie_key_file;
-};
-
-// The secret in FILE (surrounding white space dropped), or the environment variable VAR.
-std::string secret(const std::string& file, const char* option, const char* var) {
-  if (file.empty()) return env_or_empty(var);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(std::string(option) + ": cannot read '" + file + "'", Exit::usage);
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string key(util::trim(text.str()));
-  if (key.empty()) throw Error(std::string(option) + ": '" + file + "' is empty", Exit::usage);
-  return key;
-}
-
-// Holds an exclusive lock on the state file while pushing, so that two pushes never
-// send the same change twice. (flock is apart from SQLite's own locks.)
-class PushLock {
- public:
-  explicit PushLock(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~PushLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  PushLock(const PushLock&) = delete;
-  PushLock& operator=(const PushLock&) = delete;
-
- private:
-  int fd_;
+  SecretOptions secrets;
 };
 
 int run_push(const PushOptions& o) {
@@ -61,15 +29,12 @@ int run_push(const PushOptions& o) {
   forward::PushOptions options;
   options.deadline = forward::milliseconds(static_cast<std::int64_t>(o.deadline * 1000));
   options.dry_run = o.dry_run;
-  options.secrets.pagerduty_routing_key =
-      secret(o.pagerduty_key_file, "--pagerduty-key-file", "PAGERDUTY_ROUTING_KEY");
-  options.secrets.opsgenie_api_key =
-      secret(o.opsgenie_key_file, "--opsgenie-key-file", "OPSGENIE_API_KEY");
+  options.secrets = read_secrets(o.secrets);
 
   if (::access(o.db.c_str(), F_OK) != 0)
     throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
-  const PushLock lock(o.db);
+  const forward::PushLock lock(o.db);
   const forward::PushReport report = forward::push(store.db(), targets, options);
   std::fflush(stdout);
   forward::print_report(report, o.dry_run);
@@ -98,12 +63,7 @@ Command setup_push(CLI::App& parent) {
                   "Give up on what is not acknowledged after this many seconds in all (default: "
                   "60); it stays in the outbox")
       ->type_name("SECONDS");
-  app->add_option("--pagerduty-key-file", o->pagerduty_key_file,
-                  "Read the PagerDuty routing key from FILE (default: $PAGERDUTY_ROUTING_KEY)")
-      ->type_name("FILE");
-  app->add_option("--opsgenie-key-file", o->opsgenie_key_file,
-                  "Read the Opsgenie API key from FILE (default: $OPSGENIE_API_KEY)")
-      ->type_name("FILE");
+  add_secret_options(*app, o->secrets);
   app->footer(R"(Examples:
   jira-alerts push --to alertmanager=http://localhost:9093
   jira-alerts push --to pagerduty --pagerduty-key-file /run/secrets/pagerduty

@@ -12,6 +12,7 @@
 #include "capture/log.hpp"
 #include "capture/receiver.hpp"
 #include "cli/commands.hpp"
+#include "forward/pusher.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
@@ -27,6 +28,8 @@ struct RecordOptions {
   bool apply = false;
   std::string db;
   MappingOptions mapping;
+  std::vector<std::string> push;
+  SecretOptions secrets;
   std::string command_line;
 };
 
@@ -114,6 +117,10 @@ int run_record(const RecordOptions& o) {
   options.max_body = parse_size(o.max_body);
   options.apply = o.apply;
   const rules::Mapping mapping = build_mapping(o.mapping);
+  std::vector<forward::Target> targets;
+  for (const auto& spec : o.push) targets.push_back(forward::parse_target(spec, "--push"));
+  const forward::Secrets secrets = read_secrets(o.secrets);
+  forward::check_secrets(targets, secrets);
   options.secret = secret_of(o);
 
   Signals signals;
@@ -122,10 +129,17 @@ int run_record(const RecordOptions& o) {
   log.on_fsync = [&](std::chrono::duration<double> took) { metrics.fsync(took); };
   std::unique_ptr<store::Store> store;
   std::unique_ptr<capture::Applier> applier;
+  std::unique_ptr<forward::Pusher> pusher;
   if (o.apply) {
     store = std::make_unique<store::Store>(o.db, store::Access::write);
     applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics);
     applier->catch_up();  // what a crash left unapplied, before any new delivery
+    if (!targets.empty()) {
+      pusher = std::make_unique<forward::Pusher>(o.db, targets, secrets);
+      pusher->on_round = [&](const forward::PushReport& r) { metrics.pushed(r); };
+      applier->on_applied = [&](const capture::AppliedBatch&) { pusher->notify(); };
+      pusher->start();
+    }
     applier->start();
     log.on_durable = [&](const capture::Durable& d) { applier->notify(d); };
   }
@@ -137,6 +151,7 @@ int run_record(const RecordOptions& o) {
   receiver.serve();  // returns once stopped and every request in flight is answered
   log.stop();
   if (applier) applier->stop();
+  if (pusher) pusher->stop();  // a last round for what was applied
   std::fprintf(
       stderr, "jira-alerts: record: stopped%s\n",
       applier ? (": " + std::to_string(applier->counts().payloads) + " payloads applied").c_str()
@@ -166,14 +181,25 @@ Command setup_record(CLI::App& parent, const std::string& command_line) {
   app->add_option("--max-body", o->max_body,
                   "Largest body accepted, in bytes or with KiB/MiB (default: 16MiB); larger: 413")
       ->type_name("SIZE");
-  app->add_flag("--apply", o->apply,
-                "Also apply each recorded delivery to the state file, catching up on start");
+  CLI::Option* apply =
+      app->add_flag("--apply", o->apply,
+                    "Also apply each recorded delivery to the state file, catching up on start");
   add_db_option(*app, o->db);
   add_mapping_options(*app, o->mapping);
+  app->add_option("--push", o->push,
+                  "With --apply: push each applied batch's changes to TARGET, as 'push --to' "
+                  "would (repeatable)")
+      ->type_name("TARGET")
+      ->needs(apply)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_secret_options(*app, o->secrets);
   app->footer(R"(Examples:
   jira-alerts record --out captures/                       record on 127.0.0.1:8080
   jira-alerts record --listen 0.0.0.0:8080 --out /var/lib/jira-alerts/captures \
       --secret-file /etc/jira-alerts/secret --apply --db /var/lib/jira-alerts/state.db
+  jira-alerts record --out cap/ --apply --push alertmanager=http://127.0.0.1:9093
   jira-alerts record --listen 127.0.0.1:0 --out cap/      a free port, printed on start
 
 Point a Jira webhook (System > WebHooks, with its Secret) at http://HOST:PORT/ (any
@@ -184,7 +210,9 @@ cannot be written (Jira retries), 405 for other methods. A body that is not JSON
 is recorded too (a later replay rejects it with its position). GET /healthz
 answers 200, GET /metrics gives Prometheus metrics. With --apply every recorded
 delivery is applied to the state file as replay would, and the lines a crash left
-unapplied are applied before listening. SIGTERM or SIGINT: stop accepting, answer
+unapplied are applied before listening. --push sends each applied batch's changes
+on (a thread of its own, through the outbox 'push' uses): at once, again after a
+failure (1 s doubling up to 60 s), and to Alertmanager every 60 s besides. SIGTERM or SIGINT: stop accepting, answer
 the requests in flight, fsync, exit 0.
 
 Exit status: 0 stopped by a signal, 2 usage error, unusable capture directory,

@@ -18,15 +18,15 @@ std::string secret_of(const Target& t, const Secrets& s) {
   switch (t.platform) {
     case Platform::pagerduty:
       if (s.pagerduty_routing_key.empty())
-        throw Error("--to " + t.name +
+        throw Error(t.option + " " + t.name +
                         ": no routing key: set PAGERDUTY_ROUTING_KEY or give --pagerduty-key-file",
                     Exit::usage);
       return s.pagerduty_routing_key;
     case Platform::opsgenie:
       if (s.opsgenie_api_key.empty())
-        throw Error(
-            "--to " + t.name + ": no API key: set OPSGENIE_API_KEY or give --opsgenie-key-file",
-            Exit::usage);
+        throw Error(t.option + " " + t.name +
+                        ": no API key: set OPSGENIE_API_KEY or give --opsgenie-key-file",
+                    Exit::usage);
       return s.opsgenie_api_key;
     case Platform::alertmanager:
       break;
@@ -156,6 +156,10 @@ void push_alerts(store::Database& db, Courier& courier, PushReport& report) {
 }
 
 }  // namespace
+
+void check_secrets(const std::vector<Target>& targets, const Secrets& secrets) {
+  for (const Target& t : targets) secret_of(t, secrets);
+}
 
 PushReport push(store::Database& db, const std::vector<Target>& targets, const PushOptions& o) {
   std::vector<std::string> secrets;

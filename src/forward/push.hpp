@@ -48,6 +48,9 @@ struct PushReport {
   bool all_acknowledged() const { return undelivered.empty(); }
 };
 
+// Throws Error (exit 2) when one of TARGETS lacks its secret in SECRETS.
+void check_secrets(const std::vector<Target>& targets, const Secrets& secrets);
+
 // Sends each target what it has not acknowledged: every open alert and the newly
 // resolved ones for Alertmanager, each applied event in order per alert for PagerDuty
 // and Opsgenie. Records each acknowledgement in DB at once. Throws Error (exit 2) when

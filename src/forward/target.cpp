@@ -38,30 +38,32 @@ Url parse_url(std::string_view text, std::string_view option) {
   return url;
 }
 
-Target parse_target(std::string_view spec) {
+Target parse_target(std::string_view spec, std::string_view option) {
   const auto eq = spec.find('=');
   const std::string_view kind = spec.substr(0, eq);
   const std::string_view given =
       eq == std::string_view::npos ? std::string_view() : spec.substr(eq + 1);
   Target t{};
+  t.option = option;
   if (kind == "alertmanager") {
     if (given.empty())
-      throw Error("--to alertmanager needs the Alertmanager's URL: alertmanager=http://HOST:9093",
-                  Exit::usage);
+      throw Error(
+          t.option + " alertmanager needs the Alertmanager's URL: alertmanager=http://HOST:9093",
+          Exit::usage);
     t.platform = Platform::alertmanager;
   } else if (kind == "pagerduty") {
     t.platform = Platform::pagerduty;
   } else if (kind == "opsgenie") {
     t.platform = Platform::opsgenie;
   } else {
-    throw Error("--to '" + std::string(spec) +
+    throw Error(t.option + " '" + std::string(spec) +
                     "': expected alertmanager=URL, pagerduty[=URL] or opsgenie[=URL]",
                 Exit::usage);
   }
   std::string_view url = given;
   if (url.empty())
     url = t.platform == Platform::pagerduty ? pagerduty::default_url : opsgenie::default_url;
-  t.url = parse_url(url, "--to");
+  t.url = parse_url(url, option);
   t.name = std::string(platform_name(t.platform)) + "=" + t.url.origin + t.url.path;
   return t;
 }

@@ -21,15 +21,16 @@ struct Url {
 // Splits an http:// or https:// URL; throws a usage Error naming OPTION otherwise.
 Url parse_url(std::string_view text, std::string_view option);
 
-// One --to target.
+// One target of push --to (or record --push).
 struct Target {
   Platform platform;
   Url url;
-  std::string name;  // "alertmanager=http://127.0.0.1:9093": the outbox's key, in messages
+  std::string name;    // "alertmanager=http://127.0.0.1:9093": the outbox's key, in messages
+  std::string option;  // the option that named it, for messages: "--to"
 };
 
 // Parses "alertmanager=URL", "pagerduty[=URL]" or "opsgenie[=URL]" (the URL defaults to
-// the platform's public endpoint); throws a usage Error that names --to.
-Target parse_target(std::string_view spec);
+// the platform's public endpoint); throws a usage Error that names OPTION.
+Target parse_target(std::string_view spec, std::string_view option = "--to");
 
 }  // namespace jira_alerts::forward

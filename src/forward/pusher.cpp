@@ -1,0 +1,112 @@
+#include "forward/pusher.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+namespace jira_alerts::forward {
+
+PushLock::PushLock(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+}
+
+PushLock::~PushLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Pusher::Pusher(std::string db_path, std::vector<Target> targets, Secrets secrets, Timing timing)
+    : db_path_(std::move(db_path)),
+      targets_(std::move(targets)),
+      secrets_(std::move(secrets)),
+      timing_(timing) {}
+
+Pusher::~Pusher() {
+  stop();
+}
+
+void Pusher::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "jira-alerts-pu");
+    run();
+  });
+}
+
+void Pusher::notify() {
+  std::lock_guard lock(mutex_);
+  dirty_ = true;
+  wake_.notify_one();
+}
+
+void Pusher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Pusher::run() {
+  const bool resends = std::any_of(targets_.begin(), targets_.end(), [](const Target& t) {
+    return t.platform == Platform::alertmanager;
+  });
+  milliseconds retry{0};
+  for (;;) {
+    bool last = false;
+    {
+      std::unique_lock lock(mutex_);
+      // After a failed round the next one waits out its backoff, whatever arrives.
+      const auto until = Clock::now() + (retry.count() > 0 ? retry : timing_.resend);
+      if (retry.count() > 0) {
+        wake_.wait_until(lock, until, [&] { return stopping_; });
+      } else if (resends) {
+        wake_.wait_until(lock, until, [&] { return dirty_ || stopping_; });
+      } else {
+        wake_.wait(lock, [&] { return dirty_ || stopping_; });
+      }
+      last = stopping_;
+      dirty_ = false;
+    }
+    const bool done = round(last ? timing_.last_round : timing_.deadline);
+    if (last) return;
+    retry = done ? milliseconds(0)
+                 : std::min(timing_.retry_cap, std::max(timing_.retry_first, retry * 2));
+  }
+}
+
+bool Pusher::round(milliseconds deadline) {
+  PushOptions options;
+  options.deadline = deadline;
+  options.secrets = secrets_;
+  try {
+    store::Store store(db_path_, store::Access::write);
+    const PushLock lock(db_path_);
+    const PushReport report = push(store.db(), targets_, options);
+    if (on_round) on_round(report);
+    for (const auto& t : report.targets) {
+      if (t.not_delivered == 0) continue;
+      const auto first = std::find_if(report.undelivered.begin(), report.undelivered.end(),
+                                      [&](const Undelivered& u) { return u.target == t.name; });
+      std::fprintf(stderr, "jira-alerts: record: push: %s: %zu left in the outbox%s%s\n",
+                   t.name.c_str(), t.not_delivered,
+                   first == report.undelivered.end() ? "" : ", first: ",
+                   first == report.undelivered.end()
+                       ? ""
+                       : (first->fingerprint + " " + first->what + ": " + first->reason).c_str());
+    }
+    return report.all_acknowledged();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "jira-alerts: record: push: %s\n", e.what());
+    return false;
+  }
+}
+
+}  // namespace jira_alerts::forward
