@@ -80,9 +80,30 @@ struct Courier {
   }
 };
 
+// A moved alert's first change since the target last heard of it: the incident the
+// target holds under the old key is resolved first, or it would stay open for ever
+// beside the one under the new key. Acknowledged (nothing to do) when the key is the same.
+Delivery retire_old_key(Courier& courier, const store::PendingEvent& p,
+                        std::unordered_set<std::int64_t>& retired) {
+  if (!p.acked_key || *p.acked_key == p.fingerprint || !retired.insert(p.alert_id).second)
+    return {Delivery::Outcome::acknowledged, 0, 0, {}};
+  const std::string reason = "moved to " + p.fingerprint;
+  Change c;
+  c.fingerprint = *p.acked_key;
+  c.action = rules::Action::resolve;
+  c.priority = p.priority;
+  c.project = optional_view(p.project);
+  c.site = optional_view(p.site);
+  c.summary = optional_view(p.summary);
+  c.reason = reason;
+  c.timestamp = p.timestamp;
+  return courier.deliver(event_request(courier.target, c, courier.secret));
+}
+
 void push_events(store::Database& db, Courier& courier, PushReport& report) {
   const Target& t = courier.target;
-  std::unordered_set<std::int64_t> held;  // alerts with an undelivered event: later ones wait
+  std::unordered_set<std::int64_t> held;     // alerts with an undelivered event: later ones wait
+  std::unordered_set<std::int64_t> retired;  // alerts whose old key was resolved in this push
   std::string reason;
   for (const store::PendingEvent& p : store::pending_events(db, t.name)) {
     const auto what = [&p] {
@@ -96,8 +117,11 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
         report.undelivered.push_back({t.name, p.fingerprint, what(), "deadline reached"});
       continue;
     }
-    const Change c = change_of(p, reason);
-    const Delivery d = courier.deliver(event_request(t, c, courier.secret));
+    Delivery d = retire_old_key(courier, p, retired);
+    if (d.outcome == Delivery::Outcome::acknowledged) {
+      const Change c = change_of(p, reason);
+      d = courier.deliver(event_request(t, c, courier.secret));
+    }
     if (d.outcome == Delivery::Outcome::acknowledged) {
       if (!courier.options.dry_run) store::acknowledge(db, t.name, p.alert_id, p.event_id);
       continue;

@@ -14,10 +14,11 @@ constexpr const char* applied_actions = "('open', 'update', 'resolve', 'reopen')
 std::vector<PendingEvent> pending_events(Database& db, std::string_view target) {
   const std::string sql = std::string(R"sql(
     SELECT e.id, e.alert_id, a.fingerprint, e.action, e.rule, e.priority, ev.name, jp.name,
-           st.name, e.summary, a.project, a.site, us.name, e.timestamp, a.summary
+           st.name, e.summary, a.project, a.site, us.name, e.timestamp, a.summary, acked.issue_key
     FROM events e
     JOIN alerts a ON a.id = e.alert_id
     LEFT JOIN outbox o ON o.target = ?1 AND o.alert_id = e.alert_id
+    LEFT JOIN events acked ON acked.id = o.event_id
     LEFT JOIN names ev ON ev.id = e.event_id
     LEFT JOIN names jp ON jp.id = e.jira_priority_id
     LEFT JOIN names st ON st.id = e.status_id
@@ -46,6 +47,7 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target) 
     p.site = optional_string(s, 11);
     p.user = optional_string(s, 12);
     p.timestamp = s.optional_int64(13);
+    p.acked_key = optional_string(s, 15);
     // The log keeps a summary only where it changed.
     if (p.summary) {
       newest_summary[p.alert_id] = out.size();

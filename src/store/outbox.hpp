@@ -24,6 +24,9 @@ struct PendingEvent {
   rules::Level priority = rules::Level::medium;
   std::optional<std::string> event, jira_priority, status, summary, project, site, user;
   std::optional<util::Millis> timestamp;
+  // The key of the event TARGET acknowledged last for this alert: the key it knows the
+  // alert by, when the alert moved since (unset when it acknowledged none).
+  std::optional<std::string> acked_key;
 };
 
 // The applied events (open, update, reopen, resolve) that TARGET has not acknowledged,

@@ -204,6 +204,41 @@ def check_opsgenie(w):
         expect(p.returncode == 0 and len(r.requests) == count, "a second push sent again")
 
 
+def check_move(w):
+    """KAN-12 is pushed, then moves to OPS-140: the next push resolves the incident under
+    KAN-12 (PagerDuty) and closes its alias (Opsgenie) before OPS-140's changes."""
+    db = os.path.join(w.work, "move.db")
+    early = [os.path.join(w.history, n) for n in ("01-outage.ndjson", "02-kan-board.json")]
+    late = sorted(os.path.join(w.history, n) for n in os.listdir(w.history))[2:]
+    p = w.run("replay", "--quiet", "--db", db, *early)
+    expect(p.returncode == 0, f"replay: {p.stderr}")
+    with Receiver("pagerduty", PD_KEY) as pd, Receiver("opsgenie", OG_KEY) as og:
+        p = w.run("push", "--db", db, "--to", pd.url(), "--to", og.url())
+        expect(p.returncode == 0, f"first push: {p.stderr}")
+        expect("KAN-12" in {k for k, _, _ in pd_pairs(pd.delivered)}, "KAN-12 not pushed")
+        first_pd, first_og = len(pd.delivered), len(og.delivered)
+        p = w.run("replay", "--quiet", "--db", db, *late)
+        expect(p.returncode == 0, f"replay: {p.stderr}")
+        p = w.run("push", "--db", db, "--to", pd.url(), "--to", og.url())
+        expect(p.returncode == 0, f"second push: {p.stderr}")
+        no_problems(pd)
+        no_problems(og)
+        later = [(k, a) for k, a, _ in pd_pairs(pd.delivered[first_pd:])]
+        expect(("KAN-12", "resolve") in later, f"KAN-12 not resolved after its move: {later}")
+        moved = [i for i, (k, _) in enumerate(later) if k == "OPS-140"]
+        expect(moved and later.index(("KAN-12", "resolve")) < moved[0],
+               "OPS-140's changes went before KAN-12 was resolved")
+        expect(later.count(("KAN-12", "resolve")) == 1 and
+               all(k != "KAN-12" or a == "resolve" for k, a in later),
+               f"KAN-12 after its move: {later}")
+        closes = [q["path"] for q in og.delivered[first_og:] if "/close" in q["path"]]
+        expect(any("/v2/alerts/KAN-12/close" in c for c in closes),
+               f"Opsgenie: KAN-12's alias not closed: {closes}")
+        count = len(pd.requests)
+        p = w.run("push", "--db", db, "--to", pd.url())
+        expect(p.returncode == 0 and len(pd.requests) == count, "a third push sent again")
+
+
 def check_dry_run(w):
     """--dry-run prints masked requests, sends nothing, and leaves the outbox as it was."""
     db = w.fresh("dry.db")
@@ -247,7 +282,7 @@ def main():
     try:
         w = World(binary, source, work)
         for check in (check_retries, check_outbox, check_hang, check_rejected, check_opsgenie,
-                      check_dry_run, check_usage):
+                      check_move, check_dry_run, check_usage):
             try:
                 check(w)
                 print(f"ok   {check.__name__}: {check.__doc__.splitlines()[0] if check.__doc__ else ''}")
@@ -256,7 +291,7 @@ def main():
                 print(f"FAIL {check.__name__}: {e}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{7 - failed} passed, {failed} failed")
+    print(f"{8 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
