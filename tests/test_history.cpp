@@ -91,7 +91,7 @@ TEST_SUITE("store.history") {
       REQUIRE(a);
       CHECK(a->state == rules::State::open);
       CHECK(a->reopens == 1);
-      CHECK(a->episodes == 2);
+      CHECK(a->episode == 2);
       CHECK_FALSE(a->resolved_at);
     }
     SUBCASE("before the move the alert has its old key") {

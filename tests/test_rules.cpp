@@ -4,11 +4,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "parse/extract.hpp"
 #include "rules/decide.hpp"
 #include "rules/mapping.hpp"
+#include "rules/transition.hpp"
 #include "util/text.hpp"
 
 using jira_alerts::parse::Extractor;
@@ -770,3 +773,447 @@ TEST_SUITE("rules.decide") {
   }
 
 }  // TEST_SUITE
+
+namespace {
+
+using jira_alerts::rules::AlertState;
+using jira_alerts::rules::Facts;
+using jira_alerts::rules::Outcome;
+
+template <typename T>
+std::string shown(const std::optional<T>& v) {
+  if (!v) return "-";
+  if constexpr (std::is_arithmetic_v<T>)
+    return std::to_string(*v);
+  else
+    return "'" + std::string(*v) + "'";
+}
+
+// Every field of an alert, so that a row asserts all of them at once.
+std::string describe(const AlertState& a) {
+  return "key=" + a.fingerprint + " issue_id=" + shown(a.issue_id) +
+         " project=" + shown(a.project) + " jira_priority=" + shown(a.jira_priority) +
+         " status=" + shown(a.status) + " summary=" + shown(a.summary) + " site=" + shown(a.site) +
+         " state=" + std::string(rules::state_name(a.state)) +
+         " priority=" + std::string(rules::level_name(a.priority)) +
+         " opened=" + shown(a.opened_at) + " resolved=" + shown(a.resolved_at) +
+         " updated=" + shown(a.updated_at) + " events=" + std::to_string(a.events) +
+         " reopens=" + std::to_string(a.reopens) + " episode=" + std::to_string(a.episode);
+}
+
+std::string describe(const Outcome& o) {
+  return std::string(o.applied ? "applied" : "unchanged") + (o.opens_episode ? " opens" : "") +
+         (o.closes_episode ? " closes" : "") + " summary=" + shown(o.summary);
+}
+
+// An alert that has seen two payloads: open since 1000, newest at 2000.
+AlertState open_alert() {
+  return {.fingerprint = "KAN-5",
+          .issue_id = "10005",
+          .project = "KAN",
+          .jira_priority = "High",
+          .status = "In Progress",
+          .summary = "Disk full",
+          .site = "https://acme.atlassian.net",
+          .state = State::open,
+          .priority = Level::high,
+          .opened_at = 1000,
+          .resolved_at = std::nullopt,
+          .updated_at = 2000,
+          .events = 2,
+          .reopens = 0,
+          .episode = 1};
+}
+
+// The same alert, resolved at 2000.
+AlertState resolved_alert() {
+  AlertState a = open_alert();
+  a.state = State::resolved;
+  a.status = "Done";
+  a.resolved_at = 2000;
+  return a;
+}
+
+// What a payload for KAN-5 at time AT tells, naming a summary, status and priority.
+Facts facts(bool first, std::optional<jira_alerts::util::Millis> at, std::string_view summary,
+            std::string_view status, std::optional<std::string_view> jira_priority = "High") {
+  return {.first = first,
+          .key = "KAN-5",
+          .timestamp = at,
+          .summary = summary,
+          .project = std::nullopt,
+          .issue_id = "10005",
+          .site = "https://acme.atlassian.net",
+          .status = status,
+          .jira_priority = jira_priority};
+}
+
+Decision decision(Action action, State state, Level priority = Level::high) {
+  return {action, Rule::active_status, state, priority, true};
+}
+
+// One row: the alert before, the decision and facts, the whole alert after and outcome.
+struct TransitionRow {
+  const char* name;
+  AlertState before;
+  Decision decision;
+  Facts facts;
+  AlertState after;
+  Outcome outcome;
+};
+
+// BASE with CHANGE applied: a row's expected alert, spelled as a difference.
+template <typename F>
+AlertState with(AlertState base, F change) {
+  change(base);
+  return base;
+}
+
+}  // namespace
+
+TEST_SUITE("rules.transition") {
+  TEST_CASE("transition: what a payload does to its alert") {
+    const AlertState none;
+    const std::vector<TransitionRow> rows = {
+        {"a new alert opens episode 1, its project from the key",
+         none,
+         decision(Action::open, State::open),
+         facts(true, 1000, "Disk full", "To Do"),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.status = "To Do";
+                a.updated_at = 1000;
+                a.events = 1;
+              }),
+         {true, true, false, "Disk full"}},
+        {"a new alert first seen resolved: opened unknown, episode 1 closed at once",
+         none,
+         decision(Action::resolve, State::resolved, Level::low),
+         facts(true, 1000, "Disk full", "Done", std::nullopt),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.state = State::resolved;
+                a.status = "Done";
+                a.jira_priority.reset();
+                a.priority = Level::low;
+                a.opened_at.reset();
+                a.resolved_at = 1000;
+                a.updated_at = 1000;
+                a.events = 1;
+              }),
+         {true, true, true, "Disk full"}},
+        {"a new alert without a timestamp has no times",
+         none,
+         decision(Action::open, State::open),
+         facts(true, std::nullopt, "Disk full", "In Progress"),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.opened_at.reset();
+                a.updated_at.reset();
+                a.events = 1;
+              }),
+         {true, true, false, "Disk full"}},
+        {"an update sets the fields; the same summary is not recorded again",
+         open_alert(),
+         decision(Action::update, State::open, Level::low),
+         facts(false, 3000, "Disk full", "Review", std::nullopt),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.status = "Review";
+                a.jira_priority.reset();  // a payload without a named priority clears it
+                a.priority = Level::low;
+                a.updated_at = 3000;
+                a.events = 3;
+              }),
+         {true, false, false, std::nullopt}},
+        {"an update without a timestamp keeps the newest time",
+         open_alert(),
+         decision(Action::update, State::open),
+         facts(false, std::nullopt, "Disk on fire", "Review"),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.status = "Review";
+                a.summary = "Disk on fire";
+                a.events = 3;
+              }),
+         {true, false, false, "Disk on fire"}},
+        {"a resolve closes the episode",
+         open_alert(),
+         decision(Action::resolve, State::resolved),
+         facts(false, 3000, "Disk full", "Done"),
+         with(resolved_alert(),
+              [](AlertState& a) {
+                a.resolved_at = 3000;
+                a.updated_at = 3000;
+                a.events = 3;
+              }),
+         {true, false, true, std::nullopt}},
+        {"a reopen opens the next episode",
+         resolved_alert(),
+         decision(Action::reopen, State::open),
+         facts(false, 3000, "Disk full again", "To Do"),
+         with(open_alert(),
+              [](AlertState& a) {
+                a.status = "To Do";
+                a.summary = "Disk full again";
+                a.opened_at = 3000;
+                a.updated_at = 3000;
+                a.events = 3;
+                a.reopens = 1;
+                a.episode = 2;
+              }),
+         {true, true, false, "Disk full again"}},
+        {"an update of a resolved alert keeps its episode closed",
+         resolved_alert(),
+         decision(Action::update, State::resolved),
+         facts(false, 3000, "Disk full", "Closed"),
+         with(resolved_alert(),
+              [](AlertState& a) {
+                a.status = "Closed";
+                a.updated_at = 3000;
+                a.events = 3;
+              }),
+         {true, false, false, std::nullopt}},
+        {"a stale payload changes nothing, and records the summary it would set",
+         open_alert(),
+         decision(Action::stale, State::resolved),
+         facts(false, 1500, "Old title", "Done"),
+         open_alert(),
+         {false, false, false, "Old title"}},
+        {"a stale payload with the alert's summary records none",
+         open_alert(),
+         decision(Action::stale, State::resolved),
+         facts(false, 1500, "Disk full", "Done"),
+         open_alert(),
+         {false, false, false, std::nullopt}},
+        {"a duplicate changes nothing and records no summary",
+         open_alert(),
+         decision(Action::duplicate, State::open),
+         facts(false, 2000, "Other", "To Do"),
+         open_alert(),
+         {false, false, false, std::nullopt}},
+        {"an ignored event changes nothing",
+         open_alert(),
+         decision(Action::ignore, State::open),
+         facts(false, 3000, "Other", "To Do"),
+         open_alert(),
+         {false, false, false, std::nullopt}},
+    };
+    for (const TransitionRow& row : rows) {
+      INFO(row.name);
+      AlertState a = row.before;
+      const Outcome o = rules::transition(a, row.decision, row.facts);
+      CHECK(describe(a) == describe(row.after));
+      CHECK(describe(o) == describe(row.outcome));
+    }
+  }
+
+  TEST_CASE("transition: project and site") {
+    struct ProjectRow {
+      const char* name;
+      AlertState before;
+      std::string_view key;
+      std::optional<std::string_view> project, site;
+      std::optional<std::string> project_after, site_after;
+    };
+    const AlertState none;
+    const std::vector<ProjectRow> rows = {
+        {"a new alert's project comes from its key", none, "OPS-12", std::nullopt, std::nullopt,
+         "OPS", std::nullopt},
+        {"a key without a project part gives none", none, "12", std::nullopt, std::nullopt,
+         std::nullopt, std::nullopt},
+        {"the last '-' splits the key", none, "MY-OPS-12", std::nullopt, "https://a.example",
+         "MY-OPS", "https://a.example"},
+        {"a named project wins over the key", none, "OPS-12", "Operations", std::nullopt,
+         "Operations", std::nullopt},
+        {"an alert keeps its project and site when the payload names none", open_alert(), "OPS-12",
+         std::nullopt, std::nullopt, "KAN", "https://acme.atlassian.net"},
+        {"a named project and site replace the alert's", open_alert(), "KAN-5", "Kanban",
+         "https://b.example", "Kanban", "https://b.example"},
+    };
+    for (const ProjectRow& row : rows) {
+      INFO(row.name);
+      AlertState a = row.before;
+      Facts f;
+      f.first = row.before.episode == 0;
+      f.key = row.key;
+      f.timestamp = 5000;
+      f.project = row.project;
+      f.site = row.site;
+      rules::transition(a, decision(Action::update, State::open), f);
+      CHECK(shown(a.project) == shown(row.project_after));
+      CHECK(shown(a.site) == shown(row.site_after));
+    }
+  }
+
+  TEST_CASE("action_for, state_after and redecide") {
+    struct Row {
+      std::optional<State> before;
+      std::optional<State> recorded;
+      bool has_status;
+      State after;
+      Action action;
+    };
+    const std::vector<Row> rows = {
+        {std::nullopt, State::open, true, State::open, Action::open},
+        {std::nullopt, State::resolved, true, State::resolved, Action::resolve},
+        {std::nullopt, State::resolved, false, State::open, Action::open},
+        {std::nullopt, std::nullopt, true, State::open, Action::open},
+        {State::open, State::open, true, State::open, Action::update},
+        {State::open, State::resolved, true, State::resolved, Action::resolve},
+        {State::open, State::resolved, false, State::open, Action::update},
+        {State::resolved, State::open, true, State::open, Action::reopen},
+        {State::resolved, State::resolved, true, State::resolved, Action::update},
+        {State::resolved, State::open, false, State::resolved, Action::update},
+    };
+    for (const Row& row : rows) {
+      INFO("before ",
+           shown(row.before ? std::optional(rules::state_name(*row.before)) : std::nullopt),
+           ", recorded ",
+           shown(row.recorded ? std::optional(rules::state_name(*row.recorded)) : std::nullopt),
+           ", has status ", row.has_status);
+      const Decision d = rules::redecide(row.before, row.recorded, row.has_status, Level::low);
+      CHECK(d.state == row.after);
+      CHECK(rules::action_name(d.action) == rules::action_name(row.action));
+      CHECK(d.rule == (row.has_status ? Rule::active_status : Rule::no_status));
+      CHECK(d.priority == Level::low);
+      CHECK(d.priority_mapped);
+      CHECK(rules::action_for(row.before, row.after) == row.action);
+      CHECK(rules::state_after(
+                row.before, row.has_status ? std::optional(d.state) : std::nullopt) == row.after);
+    }
+  }
+}
+
+TEST_SUITE("rules.merge") {
+  TEST_CASE("merge: the newer half of a moved issue's history gives the fields and the key") {
+    // The alert under the old key (FROM) and the one under the new key (INTO).
+    const AlertState old_half = with(resolved_alert(), [](AlertState& a) {
+      a.fingerprint = "OLD-1";
+      a.project = "OLD";
+      a.summary = "Old title";
+      a.site.reset();
+      a.events = 4;
+      a.reopens = 1;
+      a.episode = 2;
+    });
+    const AlertState new_half = with(open_alert(), [](AlertState& a) {
+      a.fingerprint = "NEW-1";
+      a.project = "NEW";
+      a.opened_at = 2500;
+      a.updated_at = 3000;
+      a.events = 1;
+      a.episode = 1;
+    });
+    struct MergeRow {
+      const char* name;
+      AlertState into, from;
+      AlertState after;
+      std::string alias;
+      rules::MergedEpisodes episodes;
+    };
+    const std::vector<MergeRow> rows = {
+        {"INTO is newer: it keeps its fields and key, adds the counts", new_half, old_half,
+         with(new_half,
+              [](AlertState& a) {
+                a.events = 5;
+                a.reopens = 1;
+              }),
+         "OLD-1", rules::MergedEpisodes::keep_one},
+        {"FROM is newer: its fields and key, INTO's site kept",
+         with(new_half, [](AlertState& a) { a.updated_at = 1500; }), old_half,
+         with(old_half,
+              [&](AlertState& a) {
+                a.site = new_half.site;
+                a.events = 5;
+                a.reopens = 1;
+                a.episode = 1;  // the store numbers the episodes again
+              }),
+         "NEW-1", rules::MergedEpisodes::close_open},
+        {"a tie keeps INTO's", with(new_half, [](AlertState& a) { a.updated_at = 2000; }), old_half,
+         with(new_half,
+              [](AlertState& a) {
+                a.updated_at = 2000;
+                a.events = 5;
+                a.reopens = 1;
+              }),
+         "OLD-1", rules::MergedEpisodes::keep_one},
+        {"a half without any timestamp is the older",
+         with(new_half, [](AlertState& a) { a.updated_at.reset(); }), old_half,
+         with(old_half,
+              [&](AlertState& a) {
+                a.site = new_half.site;
+                a.events = 5;
+                a.reopens = 1;
+                a.episode = 1;
+              }),
+         "NEW-1", rules::MergedEpisodes::close_open},
+        {"INTO without a site takes FROM's",
+         with(old_half,
+              [](AlertState& a) {
+                a.fingerprint = "NEW-1";
+                a.updated_at = 5000;
+              }),
+         with(new_half, [](AlertState& a) { a.fingerprint = "OLD-1"; }),
+         with(old_half,
+              [&](AlertState& a) {
+                a.fingerprint = "NEW-1";
+                a.updated_at = 5000;
+                a.site = new_half.site;
+                a.events = 5;
+                a.reopens = 1;
+              }),
+         "OLD-1", rules::MergedEpisodes::close_open},
+    };
+    for (const MergeRow& row : rows) {
+      INFO(row.name);
+      AlertState into = row.into;
+      const rules::Merged m = rules::merge(into, row.from);
+      CHECK(describe(into) == describe(row.after));
+      CHECK(m.alias == row.alias);
+      CHECK(m.episodes == row.episodes);
+    }
+  }
+
+  TEST_CASE("moves: which key an alert goes by") {
+    struct KeyRow {
+      const char* name;
+      std::optional<jira_alerts::util::Millis> updated_at, at;
+      std::string_view key;
+      bool move_takes, payload_takes;
+    };
+    const std::vector<KeyRow> rows = {
+        {"a newer payload", 2000, 3000, "NEW-1", true, true},
+        {"as new as the alert", 2000, 2000, "NEW-1", true, false},
+        {"an older payload (a late move)", 2000, 1000, "NEW-1", false, false},
+        {"a payload without a timestamp", 2000, std::nullopt, "NEW-1", true, false},
+        {"an alert without a timestamp", std::nullopt, 1000, "NEW-1", true, false},
+        {"the key the alert goes by already", 2000, 3000, "KAN-5", true, false},
+    };
+    for (const KeyRow& row : rows) {
+      INFO(row.name);
+      AlertState a = open_alert();
+      a.updated_at = row.updated_at;
+      CHECK(rules::move_takes_key(a, row.at) == row.move_takes);
+      CHECK(rules::payload_takes_key(a, row.key, row.at) == row.payload_takes);
+    }
+  }
+
+  TEST_CASE("project_of_key and project_after_move") {
+    const std::vector<std::tuple<std::string_view, std::optional<std::string_view>,
+                                 std::optional<std::string>, std::optional<std::string>>>
+        rows = {
+            {"KAN-5", std::nullopt, "KAN", "KAN"},
+            {"MY-OPS-5", std::nullopt, "MY-OPS", "MY-OPS"},
+            {"KAN-5", "Kanban", "KAN", "Kanban"},
+            {"-5", std::nullopt, std::nullopt, std::nullopt},
+            {"KAN5", std::nullopt, std::nullopt, std::nullopt},
+            {"", "Kanban", std::nullopt, "Kanban"},
+        };
+    for (const auto& [key, project, of_key, after_move] : rows) {
+      INFO("key := ", std::string(key));
+      CHECK(shown(rules::project_of_key(key)) == shown(of_key));
+      CHECK(shown(rules::project_after_move(key, project)) == shown(after_move));
+    }
+  }
+}

@@ -315,7 +315,7 @@ TEST_SUITE("store.replay") {
     CHECK(a.updated_at == 4000);
     CHECK(a.events == 4);
     CHECK(a.reopens == 1);
-    CHECK(a.episodes == 2);
+    CHECK(a.episode == 2);
 
     store::Statement e(st.db(),
                        "SELECT seq, opened_at, resolved_at, priority FROM episodes ORDER BY seq");
@@ -543,7 +543,7 @@ TEST_SUITE("store.replay") {
     REQUIRE(all.size() == 1);
     CHECK(all[0].fingerprint == "OPS-9");
     CHECK(all[0].state == State::open);
-    CHECK(all[0].episodes == 1);
+    CHECK(all[0].episode == 1);
     CHECK(all[0].events == 2);
     CHECK(count(st, "SELECT opened_at FROM episodes WHERE resolved_at IS NULL") == 1000);
     CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);

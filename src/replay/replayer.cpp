@@ -198,17 +198,10 @@ void Replayer::reject(const Parsed& item, std::string_view path, std::int64_t so
 
 namespace {
 
-// The project of KEY when the payload names none: the part before the last '-'.
-std::optional<std::string> project_of_key(std::string_view key) {
-  const auto dash = key.rfind('-');
-  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
-  return std::string(key.substr(0, dash));
-}
-
 // Gives alert A the payload's key; its project follows unless the payload names one.
 void rename(store::Store& store, store::Alert& a, const parse::Payload& p) {
-  a.project =
-      p.project.present ? std::optional(std::string(p.project.value)) : project_of_key(p.key.value);
+  a.project = rules::project_after_move(
+      p.key.value, p.project.present ? std::optional(p.project.value) : std::nullopt);
   store.move_alert(a, p.key.value);
 }
 
@@ -223,12 +216,31 @@ std::optional<std::string_view> view(const parse::Text& text) {
   return std::nullopt;
 }
 
-// Sets DST to TEXT, reusing DST's buffer: alerts change a little with every payload.
-void assign(std::optional<std::string>& dst, std::string_view text) {
-  if (dst)
-    dst->assign(text);
-  else
-    dst.emplace(text);
+// The event a payload names (a post-function body counts as an update), or none.
+std::optional<std::string_view> event_of(const parse::Payload& p) {
+  if (p.event.present || p.workflow_body) return p.effective_event();
+  return std::nullopt;
+}
+
+// The Jira priority's name, when the payload names one.
+std::optional<std::string_view> jira_priority_of(const parse::Payload& p) {
+  if (p.priority_form == parse::PriorityForm::named) return p.priority;
+  return std::nullopt;
+}
+
+// What payload P tells its alert (FIRST: it creates the alert).
+rules::Facts facts_of(const parse::Payload& p, bool first) {
+  rules::Facts f;
+  f.first = first;
+  f.key = p.key.value;
+  f.timestamp = p.timestamp;
+  f.summary = view(p.summary);
+  f.project = view(p.project);
+  f.issue_id = view(p.issue_id);
+  if (const std::string_view site = util::jira_site(p.self.value); !site.empty()) f.site = site;
+  f.status = view(p.status);
+  f.jira_priority = jira_priority_of(p);
+  return f;
 }
 
 }  // namespace
@@ -264,24 +276,20 @@ void Replayer::warn_unmapped(const parse::Payload& p, const rules::Decision& d,
   }
 }
 
-void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
-  const parse::Payload& p = item.payload;
-  const std::string_view event = p.effective_event();
-  const bool issue_event = parse::is_issue_event(event);
+// Finds the alert of payload P by its key. A move (a Key changelog item) joins the old
+// key and the new one in one alert whenever it arrives, late or repeated included; the
+// alert goes by the key of its newest payload, so that no alert stays under a key that
+// no longer exists, and a move there and back ends under the key it came back to.
+// MERGED tells that two alerts became one.
+store::Alert* Replayer::locate(const parse::Payload& p, bool issue_event, bool& merged) {
   const std::optional<std::string_view> key = view(p.key);
-
-  // Find the alert by the payload's key. A move (a Key changelog item) joins the old
-  // key and the new one in one alert whenever it arrives, late or repeated included;
-  // the alert goes by the key of its newest payload (see rename_if_newest), so that
-  // no alert stays under a key that no longer exists, and a move there and back ends
-  // under the key it came back to.
   store::Alert* alert = key ? store_.find(*key) : nullptr;
-  bool merged = false;
-  if (issue_event && p.moved_from.present && p.moved_from.value != p.key.value) {
+  if (!issue_event) return alert;
+  if (p.moved_from.present && p.moved_from.value != p.key.value) {
     if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
       if (alert == nullptr) {
         alert = old;
-        if (!p.timestamp || !old->updated_at || *p.timestamp >= *old->updated_at)
+        if (rules::move_takes_key(*old, p.timestamp))
           rename(store_, *old, p);
         else
           store_.add_alias(*key, old->id);  // a late move: newer payloads name the key
@@ -294,154 +302,139 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
       store_.add_alias(p.moved_from.value, alert->id);  // the old key's payloads may come later
     }
   }
-  const bool found = alert != nullptr;
-  // A payload newer than everything its alert has seen, under another of its keys
-  // (the issue moved back), gives the alert that key.
-  if (found && key && alert->fingerprint != *key && p.timestamp && alert->updated_at &&
-      *p.timestamp > *alert->updated_at && issue_event)
+  if (alert != nullptr && key && rules::payload_takes_key(*alert, *key, p.timestamp))
     rename(store_, *alert, p);
+  return alert;
+}
 
+// Whether ITEM was applied to ALERT before: the same content, or the same delivery.
+Replayer::Seen Replayer::seen_before(const Parsed& item, const store::Alert* alert,
+                                     bool issue_event) {
+  if (!issue_event || alert == nullptr) return Seen::no;
+  const auto& ts = item.payload.timestamp;
   // An applied identity carries a timestamp no newer than the alert's newest, so a
   // newer payload cannot be a duplicate and needs no look-up.
-  const std::uint64_t identity = item.identity;
-  const bool may_repeat =
-      !p.timestamp || (found && alert->updated_at && *p.timestamp <= *alert->updated_at);
+  const bool may_repeat = !ts || (alert->updated_at && *ts <= *alert->updated_at);
+  if (may_repeat && alert->applied(item.identity)) return Seen::same_content;
   // A delivery id is checked whatever the timestamp: a retry keeps it even when a
   // rendered field of its body changed.
-  const bool same_content = issue_event && found && may_repeat && alert->applied(identity);
-  const bool same_delivery =
-      issue_event && found && !same_content && item.delivery != 0 && alert->applied(item.delivery);
-  const bool already = same_content || same_delivery;
-  const rules::Current current = found ? rules::Current{alert->state, alert->updated_at}
-                                       : rules::Current{rules::State::open, std::nullopt};
-  const rules::Decision d = rules::decide(p, found ? &current : nullptr, already, mapping_);
+  if (item.delivery != 0 && alert->applied(item.delivery)) return Seen::same_delivery;
+  return Seen::no;
+}
 
-  warnings_.clear();
-  const std::optional<std::string_view> jira_priority =
-      p.priority_form == parse::PriorityForm::named ? std::optional(p.priority) : std::nullopt;
-  std::optional<std::string_view> changed_summary;
-
-  if (rules::is_applied(d.action)) {
-    if (!d.priority_mapped) warn_unmapped(p, d, path, item.line);
-    const auto ts = p.timestamp;
-    store::Alert fresh;
-    store::Alert& a = found ? *alert : fresh;
-    if (!found) a.fingerprint = *key;
-    if (p.summary.present && (!a.summary || *a.summary != p.summary.value)) {
-      assign(a.summary, p.summary.value);
-      changed_summary = p.summary.value;
-    }
-    if (p.project.present)
-      assign(a.project, p.project.value);
-    else if (!a.project)
-      a.project = project_of_key(*key);
-    if (p.issue_id.present) assign(a.issue_id, p.issue_id.value);
-    if (const std::string_view site = util::jira_site(p.self.value); !site.empty())
-      assign(a.site, site);
-    if (p.status.present) assign(a.status, p.status.value);
-    if (jira_priority)
-      assign(a.jira_priority, *jira_priority);
-    else
-      a.jira_priority.reset();
-    a.priority = d.priority;
-    a.state = d.state;
-    if (ts && (!a.updated_at || *ts > *a.updated_at)) a.updated_at = ts;
-    ++a.events;
-    a.add_identity(identity);
-    if (item.delivery != 0) a.add_identity(item.delivery);
-
-    if (!found) {
-      a.episode = 1;
-      if (d.action == Action::open)
-        a.opened_at = ts;
-      else
-        a.resolved_at = ts;  // first seen resolved: when it opened is unknown
-      alert = store_.insert_alert(std::move(fresh));
-      // The move came first: payloads under the old key must find this alert too.
-      if (p.moved_from.present && p.moved_from.value != *key)
-        store_.add_alias(p.moved_from.value, alert->id);
-      store_.open_episode(alert->id, 1, alert->opened_at, d.priority);
-      if (d.action == Action::resolve) store_.close_episode(alert->id, 1, ts, d.priority);
-    } else {
-      if (d.action == Action::resolve) {
-        a.resolved_at = ts;
-        store_.close_episode(a.id, a.episode, ts, d.priority);
-      } else if (d.action == Action::reopen) {
-        ++a.reopens;
-        ++a.episode;
-        a.opened_at = ts;
-        a.resolved_at.reset();
-        store_.open_episode(a.id, a.episode, ts, d.priority);
-      }
-      store_.update_alert(a);
-    }
-  } else if (d.action == Action::stale && alert != nullptr && p.summary.present &&
-             (!alert->summary || *alert->summary != p.summary.value)) {
-    // Kept so that 'alerts --at' knows the title a late payload would have set.
-    changed_summary = p.summary.value;
+// Applies decision D of ITEM to ALERT (null: none yet) through the rules, and writes
+// what changed: the alert, its episodes, the duplicate identities. Returns the alert.
+store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const rules::Decision& d,
+                               rules::Outcome& outcome) {
+  const parse::Payload& p = item.payload;
+  const bool found = alert != nullptr;
+  store::Alert fresh;
+  store::Alert& a = found ? *alert : fresh;
+  outcome = rules::transition(a, d, facts_of(p, !found));
+  if (!outcome.applied) return alert;
+  a.add_identity(item.identity);
+  if (item.delivery != 0) a.add_identity(item.delivery);
+  if (found) {
+    store_.update_alert(a);
+  } else {
+    alert = store_.insert_alert(std::move(fresh));
+    // The move came first: payloads under the old key must find this alert too.
+    if (p.moved_from.present && p.moved_from.value != p.key.value)
+      store_.add_alias(p.moved_from.value, alert->id);
   }
+  if (outcome.opens_episode)
+    store_.open_episode(alert->id, alert->episode, alert->opened_at, alert->priority);
+  if (outcome.closes_episode)
+    store_.close_episode(alert->id, alert->episode, alert->resolved_at, alert->priority);
+  return alert;
+}
 
-  std::string joined_warnings;
+// The event row of ITEM, decided as D, with the summary its outcome records.
+void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Alert* alert,
+                   const rules::Decision& d, std::optional<std::string_view> summary) {
+  const parse::Payload& p = item.payload;
+  const bool issue_event = parse::is_issue_event(p.effective_event());
+  joined_warnings_.clear();
   for (const auto& w : warnings_) {
-    if (!joined_warnings.empty()) joined_warnings += '\n';
-    joined_warnings += w;
+    if (!joined_warnings_.empty()) joined_warnings_ += '\n';
+    joined_warnings_ += w;
   }
-  const bool has_alert = alert != nullptr;
-  const std::optional<std::string_view> status = view(p.status);
   store_.log_event({
       .source_id = source_id,
       .line = item.line,
-      .alert_id = has_alert ? std::optional(alert->id) : std::nullopt,
-      .issue_key = key,
-      .event = p.event.present || p.workflow_body ? std::optional(event) : std::nullopt,
+      .alert_id = alert != nullptr ? std::optional(alert->id) : std::nullopt,
+      .issue_key = view(p.key),
+      .event = event_of(p),
       .timestamp = p.timestamp,
       .action = d.action,
       .rule = d.rule,
       .state = issue_event ? std::optional(d.state) : std::nullopt,
       .priority = issue_event ? std::optional(d.priority) : std::nullopt,
-      .jira_priority = jira_priority,
-      .status = status,
-      .summary = changed_summary,
+      .jira_priority = jira_priority_of(p),
+      .status = view(p.status),
+      .summary = summary,
       .user = view(p.user),
       // A stale payload's identity too: 'alerts --at' applies it where it is not stale,
       // and must know its second delivery as a duplicate.
-      .identity = rules::is_applied(d.action) || d.action == Action::stale ? std::optional(identity)
-                                                                           : std::nullopt,
-      .warnings =
-          joined_warnings.empty() ? std::nullopt : std::optional<std::string_view>(joined_warnings),
+      .identity = rules::is_applied(d.action) || d.action == Action::stale
+                      ? std::optional(item.identity)
+                      : std::nullopt,
+      .warnings = joined_warnings_.empty() ? std::nullopt
+                                           : std::optional<std::string_view>(joined_warnings_),
   });
+}
+
+// The decision record of ITEM, decided as D, for the writer.
+void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
+                      const rules::Decision& d, bool same_delivery) {
+  const parse::Payload& p = item.payload;
+  reason_ = same_delivery ? "already applied to this alert (same delivery id): skipped"
+                          : rules::reason_text(d.rule, d.action, p.status.value,
+                                               p.effective_event(), p.timestamp.has_value());
+  report::DecisionRecord r;
+  r.path = path;
+  r.line = item.line;
+  r.fingerprint =
+      alert != nullptr ? std::optional<std::string_view>(alert->fingerprint) : view(p.key);
+  r.event = event_of(p);
+  r.action = d.action;
+  if (alert != nullptr) {
+    r.state = alert->state;
+    r.priority = alert->priority;
+    r.project = view(alert->project);
+    r.site = view(alert->site);
+    r.title = view(alert->summary);
+  }
+  r.jira_priority = jira_priority_of(p);
+  r.status = view(p.status);
+  r.summary = view(p.summary);
+  r.user = view(p.user);
+  r.timestamp = p.timestamp;
+  r.reason = reason_;
+  r.warnings = &warnings_;
+  writer_->write(r);
+}
+
+void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  const parse::Payload& p = item.payload;
+  const bool issue_event = parse::is_issue_event(p.effective_event());
+  bool merged = false;
+  store::Alert* alert = locate(p, issue_event, merged);
+  const Seen seen = seen_before(item, alert, issue_event);
+  const rules::Current current = alert != nullptr
+                                     ? rules::Current{alert->state, alert->updated_at}
+                                     : rules::Current{rules::State::open, std::nullopt};
+  const rules::Decision d =
+      rules::decide(p, alert != nullptr ? &current : nullptr, seen != Seen::no, mapping_);
+  warnings_.clear();
+  if (rules::is_applied(d.action) && !d.priority_mapped) warn_unmapped(p, d, path, item.line);
+  rules::Outcome outcome;
+  alert = change(item, alert, d, outcome);
+  log(item, source_id, alert, d, outcome.summary);
   // Two histories joined: the episodes and reopens follow from the whole, in event time.
   if (merged) store_.rederive_episodes(*alert);
   count(d.action);
-
-  if (writer_) {
-    reason_ = same_delivery ? "already applied to this alert (same delivery id): skipped"
-                            : rules::reason_text(d.rule, d.action, p.status.value, event,
-                                                 p.timestamp.has_value());
-    report::DecisionRecord r;
-    r.path = path;
-    r.line = item.line;
-    r.fingerprint = has_alert ? std::optional<std::string_view>(alert->fingerprint) : key;
-    r.event = p.event.present || p.workflow_body ? std::optional(event) : std::nullopt;
-    r.action = d.action;
-    if (has_alert) {
-      r.state = alert->state;
-      r.priority = alert->priority;
-    }
-    r.jira_priority = jira_priority;
-    r.status = status;
-    r.summary = view(p.summary);
-    if (has_alert) {
-      r.project = view(alert->project);
-      r.site = view(alert->site);
-      r.title = view(alert->summary);
-    }
-    r.user = view(p.user);
-    r.timestamp = p.timestamp;
-    r.reason = reason_;
-    r.warnings = &warnings_;
-    writer_->write(r);
-  }
+  if (writer_) record(item, path, alert, d, seen == Seen::same_delivery);
 }
 
 }  // namespace jira_alerts::replay

@@ -14,6 +14,7 @@
 #include "replay/reader.hpp"
 #include "report/decisions.hpp"
 #include "rules/mapping.hpp"
+#include "rules/transition.hpp"
 #include "store/store.hpp"
 
 namespace jira_alerts::replay {
@@ -95,6 +96,16 @@ class Replayer {
   void begin_batch();
   void commit_batch(std::chrono::steady_clock::time_point started);
   void apply(const Parsed& item, std::string_view path, std::int64_t source_id);
+  // Whether a payload was applied to its alert before.
+  enum class Seen : std::uint8_t { no, same_content, same_delivery };
+  store::Alert* locate(const parse::Payload& p, bool issue_event, bool& merged);
+  static Seen seen_before(const Parsed& item, const store::Alert* alert, bool issue_event);
+  store::Alert* change(const Parsed& item, store::Alert* alert, const rules::Decision& d,
+                       rules::Outcome& outcome);
+  void log(const Parsed& item, std::int64_t source_id, const store::Alert* alert,
+           const rules::Decision& d, std::optional<std::string_view> summary);
+  void record(const Parsed& item, std::string_view path, const store::Alert* alert,
+              const rules::Decision& d, bool same_delivery);
   void warn_unmapped(const parse::Payload& p, const rules::Decision& d, std::string_view path,
                      std::uint64_t line);
   void count(rules::Action action);
@@ -105,6 +116,7 @@ class Replayer {
   OnReject on_reject_;
   std::vector<std::string> warnings_;
   std::string reason_;
+  std::string joined_warnings_;
   std::unordered_set<std::string> warned_priorities_;
   bool warned_unnamed_ = false;  // a priority object without a name, warned about once
   std::vector<Source> sources_;

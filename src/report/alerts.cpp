@@ -43,7 +43,7 @@ void append_alert_json(std::string& o, const store::AlertView& a) {
   append_json_time(o, a.updated_at);
   o += ",\"events\":" + std::to_string(a.events);
   o += ",\"reopens\":" + std::to_string(a.reopens);
-  o += ",\"episodes\":" + std::to_string(a.episodes);
+  o += ",\"episodes\":" + std::to_string(a.episode);
   o += ",\"aliases\":[";
   for (std::size_t i = 0; i < a.aliases.size(); ++i) {
     if (i > 0) o.push_back(',');
@@ -81,7 +81,7 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
                                              time_or(a.updated_at, ""),
                                              std::to_string(a.events),
                                              std::to_string(a.reopens),
-                                             std::to_string(a.episodes),
+                                             std::to_string(a.episode),
                                              join(a.aliases, ' ')};
         for (std::size_t i = 0; i < cells.size(); ++i) {
           if (i > 0) o.push_back(',');

@@ -1,5 +1,6 @@
 #include "rules/decide.hpp"
 
+#include "rules/transition.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::rules {
@@ -72,19 +73,12 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
 
   const bool resolves =
       d.rule == Rule::deleted || d.rule == Rule::resolve_status || d.rule == Rule::done_category;
-  if (!alert) {
-    d.action = resolves ? Action::resolve : Action::open;
-    d.state = resolves ? State::resolved : State::open;
-  } else if (d.rule == Rule::no_status) {
-    d.action = Action::update;
-    d.state = alert->state;
-  } else if (resolves) {
-    d.action = alert->state == State::open ? Action::resolve : Action::update;
-    d.state = State::resolved;
-  } else {
-    d.action = alert->state == State::open ? Action::update : Action::reopen;
-    d.state = State::open;
-  }
+  const std::optional<State> before = alert ? std::optional(alert->state) : std::nullopt;
+  const std::optional<State> by_status =
+      d.rule == Rule::no_status ? std::nullopt
+                                : std::optional(resolves ? State::resolved : State::open);
+  d.state = state_after(before, by_status);
+  d.action = action_for(before, d.state);
 
   // A payload that is not applied keeps what it would have set in STATE and
   // PRIORITY: the event log records it, the alert does not change.

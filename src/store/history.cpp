@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "rules/transition.hpp"
 #include "store/store.hpp"
 
 namespace jira_alerts::store {
@@ -18,13 +19,6 @@ std::int64_t key_number(std::string_view key) {
   for (std::size_t i = digits; i < key.size() && n < (INT64_MAX - 9) / 10; ++i)
     n = n * 10 + (key[i] - '0');
   return n;
-}
-
-// The project part of KEY (before the last '-'), as a replay derives it.
-std::optional<std::string> project_of_key(std::string_view key) {
-  const auto dash = key.rfind('-');
-  if (dash == std::string_view::npos || dash == 0) return std::nullopt;
-  return std::string(key.substr(0, dash));
 }
 
 // The order for_each_alert lists alerts in: project, issue number, fingerprint.
@@ -50,6 +44,18 @@ struct Row {
   std::string known_summary;  // the payload's summary, as far as the log tells
 };
 
+// What row R tells its alert (FIRST: the alert's first payload in the prefix).
+rules::Facts facts_of(const Row& r, bool first) {
+  rules::Facts f;
+  f.first = first;
+  f.key = r.key;
+  f.timestamp = r.timestamp;
+  if (!r.known_summary.empty()) f.summary = r.known_summary;
+  if (r.status) f.status = *r.status;
+  if (r.jira_priority) f.jira_priority = *r.jira_priority;
+  return f;
+}
+
 // Replays ROWS (one alert's payloads in input order) up to AT into VIEW, starting from
 // CURRENT (the alert now, for what the log does not record). False when no row counts.
 // EPISODES, when given, receives the episodes as they stood at AT.
@@ -69,63 +75,44 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   for (const Row& r : rows) rank.emplace(r.key, rank.size());
   rank[current.fingerprint] = rows.size() + 1;
 
-  bool exists = false;
-  rules::State state = rules::State::open;
-  util::Millis newest = 0;
   // A payload delivered again (late deliveries are logged as stale each time, and a
   // second replay logs them again) is a duplicate in a replay of the prefix.
   std::unordered_set<std::string> applied;
   view = AlertView{};
   view.id = current.id;
   view.issue_id = current.issue_id;
+  rules::AlertState& alert = view;
+  bool exists = false;
   std::vector<std::string> keys;
   std::vector<EpisodeView> cycles;
   for (const Row& r : rows) {
     if (r.timestamp > at) continue;
-    if (exists && r.timestamp < newest) continue;      // stale against what this prefix applied
-    if (!applied.insert(r.identity).second) continue;  // a duplicate in this prefix
-    const bool no_status = !r.deleted && !r.status;
-    const rules::State sets = no_status ? state : r.state.value_or(rules::State::open);
-    const rules::Level level = r.priority.value_or(rules::Level::medium);
-    if (!exists) {
-      exists = true;
-      view.episodes = 1;
-      if (sets == rules::State::open)
-        view.opened_at = r.timestamp;
-      else
-        view.resolved_at = r.timestamp;  // first seen resolved: when it opened is unknown
-      cycles.push_back({1, view.opened_at, view.resolved_at, level});
-    } else if (state == rules::State::open && sets == rules::State::resolved) {
-      view.resolved_at = r.timestamp;
-      cycles.back().resolved_at = r.timestamp;
-      cycles.back().priority = level;  // an episode's priority: set at open, updated at resolve
-    } else if (state == rules::State::resolved && sets == rules::State::open) {
-      ++view.reopens;
-      ++view.episodes;
-      view.opened_at = r.timestamp;
-      view.resolved_at.reset();
-      cycles.push_back({view.episodes, r.timestamp, std::nullopt, level});
+    if (exists && r.timestamp < *alert.updated_at) continue;  // stale against this prefix
+    if (!applied.insert(r.identity).second) continue;         // a duplicate in this prefix
+    const rules::Decision d = rules::redecide(exists ? std::optional(alert.state) : std::nullopt,
+                                              r.state, r.deleted || r.status.has_value(),
+                                              r.priority.value_or(rules::Level::medium));
+    const rules::Outcome o = rules::transition(alert, d, facts_of(r, !exists));
+    exists = true;
+    if (o.opens_episode)
+      cycles.push_back({alert.episode, alert.opened_at, std::nullopt, alert.priority});
+    // An episode's priority: set at open, updated at resolve.
+    if (o.closes_episode) {
+      cycles.back().resolved_at = alert.resolved_at;
+      cycles.back().priority = alert.priority;
     }
-    state = sets;
-    newest = r.timestamp;
-    ++view.events;
-    view.priority = level;
-    view.jira_priority = r.jira_priority;
-    if (r.status) view.status = r.status;
-    if (!r.known_summary.empty()) view.summary = r.known_summary;
     if (std::find(keys.begin(), keys.end(), r.key) == keys.end()) keys.push_back(r.key);
   }
   if (!exists) return false;
-  view.state = state;
-  view.updated_at = newest;
   std::sort(keys.begin(), keys.end(),
             [&](const std::string& a, const std::string& b) { return rank[a] > rank[b]; });
-  view.fingerprint = keys.front();
+  alert.fingerprint = keys.front();
+  alert.project = alert.fingerprint == current.fingerprint
+                      ? current.project
+                      : rules::project_of_key(alert.fingerprint);
+  alert.site = current.site;
   view.aliases.assign(keys.begin() + 1, keys.end());
   std::sort(view.aliases.begin(), view.aliases.end());
-  view.project =
-      view.fingerprint == current.fingerprint ? current.project : project_of_key(view.fingerprint);
-  view.site = current.site;
   if (episodes) *episodes = std::move(cycles);
   return true;
 }

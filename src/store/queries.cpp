@@ -75,7 +75,7 @@ void for_each_alert(Database& db, const AlertFilter& filter,
     v.updated_at = s.optional_int64(10);
     v.events = s.int64(11);
     v.reopens = s.int64(12);
-    v.episodes = s.int64(13);
+    v.episode = s.int64(13);
     v.site = optional_string(s, 16);
     v.aliases.clear();
     const std::string_view aliases = s.text(14);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rules/decide.hpp"
+#include "rules/transition.hpp"
 #include "store/sqlite.hpp"
 
 namespace jira_alerts::store {
@@ -20,16 +21,10 @@ struct AlertFilter {
   std::vector<std::string> keys;  // fingerprints or aliases
 };
 
-// One alert as the listing commands print it.
-struct AlertView {
+// One alert as the listing commands print it: what the rules see of it (its episode is
+// its number of episodes), its id and its other keys.
+struct AlertView : rules::AlertState {
   std::int64_t id = 0;  // alerts.id
-  std::string fingerprint;
-  std::optional<std::string> issue_id, project, jira_priority, status, summary;
-  std::optional<std::string> site;  // the Jira site, when a payload named it
-  rules::State state;
-  rules::Level priority;
-  std::optional<std::int64_t> opened_at, resolved_at, updated_at;
-  std::int64_t events, reopens, episodes;
   std::vector<std::string> aliases;
 };
 

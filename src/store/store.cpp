@@ -516,23 +516,7 @@ void Store::write_alert(const Alert& a) {
 Alert* Store::merge_alerts(Alert& from, Alert& into) {
   const std::int64_t from_id = from.id;
   const std::int64_t into_id = into.id;
-  const bool from_is_newer =
-      from.updated_at && (!into.updated_at || *from.updated_at > *into.updated_at);
-  if (from_is_newer) {
-    into.project = from.project;
-    into.issue_id = from.issue_id;
-    into.state = from.state;
-    into.priority = from.priority;
-    into.jira_priority = from.jira_priority;
-    into.status = from.status;
-    into.summary = from.summary;
-    into.opened_at = from.opened_at;
-    into.resolved_at = from.resolved_at;
-    into.updated_at = from.updated_at;
-  }
-  if (!into.site) into.site = from.site;
-  into.events += from.events;
-  into.reopens += from.reopens;
+  const rules::Merged merged_as = rules::merge(into, from);
   into.identities += from.identities;
 
   Statement events(db_, "UPDATE events SET alert_id = ?2 WHERE alert_id = ?1");
@@ -555,7 +539,7 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   renumber.bind(1, into_id).run();
   // One issue has one incident at a time: a resolved alert closes every episode,
   // an open one keeps a single open episode, opened when the earliest opened.
-  if (into.state == rules::State::resolved) {
+  if (merged_as.episodes == rules::MergedEpisodes::close_open) {
     Statement close(
         db_, "UPDATE episodes SET resolved_at = ?2 WHERE alert_id = ?1 AND resolved_at IS NULL");
     close.bind(1, into_id).bind(2, into.resolved_at).run();
@@ -577,12 +561,9 @@ Alert* Store::merge_alerts(Alert& from, Alert& into) {
   newest.step();
   into.episode = newest.optional_int64(0).value_or(0);
 
-  // The alert goes by the key of its newest payload; the other key becomes an alias.
-  std::string old_key = from.fingerprint;
-  if (from_is_newer) std::swap(old_key, into.fingerprint);
   Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
   remove.bind(1, from_id).run();
-  add_alias(old_key, into_id);
+  add_alias(merged_as.alias, into_id);
   for (auto& [k, cached] : alert_ids_)
     if (cached == &from) cached = &into;
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), from_id), dirty_.end());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rules/decide.hpp"
+#include "rules/transition.hpp"
 #include "store/location.hpp"
 #include "store/sqlite.hpp"
 #include "util/time.hpp"
@@ -25,20 +26,11 @@ enum class Access : std::uint8_t {
   dry_run,  // a private in-memory copy of the file (or a new empty state): the file is untouched
 };
 
-// One alert as stored.
-struct Alert {
-  std::int64_t id = 0;  // 0 until inserted
-  std::string fingerprint;
-  std::optional<std::string> issue_id, project, jira_priority, status, summary;
-  std::optional<std::string> site;  // the Jira site, e.g. https://acme.atlassian.net
-  rules::State state = rules::State::open;
-  rules::Level priority = rules::Level::medium;
-  std::optional<util::Millis> opened_at, resolved_at, updated_at;
-  std::int64_t events = 0;
-  std::int64_t reopens = 0;
-  std::int64_t episode = 0;  // sequence number of the newest episode (0: none)
-  std::string identities;    // the duplicate identities applied to it, 8 bytes each
-  bool dirty = false;        // changed in memory, not yet written
+// One alert as stored: what the rules see of it, and the store's bookkeeping.
+struct Alert : rules::AlertState {
+  std::int64_t id = 0;     // 0 until inserted
+  std::string identities;  // the duplicate identities applied to it, 8 bytes each
+  bool dirty = false;      // changed in memory, not yet written
   // A hash set over IDENTITIES once there are many, so that checks stay O(1).
   mutable std::unordered_set<std::uint64_t> identity_index;
 

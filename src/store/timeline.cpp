@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "rules/transition.hpp"
 #include "store/store.hpp"
 
 namespace jira_alerts::store {
@@ -24,25 +25,23 @@ bool Store::rederive_episodes(Alert& a) {
     ORDER BY timestamp, id)sql");
   s.bind(1, a.id);
   std::vector<Episode> episodes;
-  std::optional<rules::State> state;
+  rules::AlertState derived;  // the alert as its payloads leave it in event time
   while (s.step()) {
     if (s.is_null(0)) return false;
-    const util::Millis at = s.int64(0);
     const rules::Level level = rules::parse_level(s.text(2)).value_or(rules::Level::medium);
-    // A payload without a status keeps the state it found.
-    const rules::State next = s.text(3) == "no_status"
-                                  ? state.value_or(rules::State::open)
-                                  : rules::parse_state(s.text(1)).value_or(rules::State::open);
-    const bool resolves = next == rules::State::resolved;
-    if (!state || (*state == rules::State::resolved && !resolves)) {
-      // The first payload (an alert first seen resolved has no opening time), or a reopen.
-      episodes.push_back({resolves ? std::nullopt : std::optional(at),
-                          resolves ? std::optional(at) : std::nullopt, level});
-    } else if (*state == rules::State::open && resolves) {
-      episodes.back().resolved_at = at;
+    const bool first = episodes.empty();
+    const rules::Decision d =
+        rules::redecide(first ? std::nullopt : std::optional(derived.state),
+                        rules::parse_state(s.text(1)), s.text(3) != "no_status", level);
+    rules::Facts facts;
+    facts.first = first;
+    facts.timestamp = s.int64(0);
+    const rules::Outcome o = rules::transition(derived, d, facts);
+    if (o.opens_episode) episodes.push_back({derived.opened_at, std::nullopt, level});
+    if (o.closes_episode) {
+      episodes.back().resolved_at = derived.resolved_at;
       episodes.back().priority = level;
     }
-    state = next;
   }
   if (episodes.empty()) return false;
   Statement clear(db_, "DELETE FROM episodes WHERE alert_id = ?1");
@@ -53,10 +52,10 @@ bool Store::rederive_episodes(Alert& a) {
     if (episodes[i].resolved_at)
       close_episode(a.id, seq, episodes[i].resolved_at, episodes[i].priority);
   }
-  a.episode = static_cast<std::int64_t>(episodes.size());
-  a.reopens = a.episode - 1;
-  a.opened_at = episodes.back().opened_at;
-  a.resolved_at = episodes.back().resolved_at;
+  a.episode = derived.episode;
+  a.reopens = derived.reopens;
+  a.opened_at = derived.opened_at;
+  a.resolved_at = derived.resolved_at;
   update_alert(a);
   return true;
 }
