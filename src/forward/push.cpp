@@ -105,6 +105,8 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
   std::unordered_set<std::int64_t> held;     // alerts with an undelivered event: later ones wait
   std::unordered_set<std::int64_t> retired;  // alerts whose old key was resolved in this push
   std::string reason;
+  // Read before the pending events: every row up to it is among them.
+  const std::int64_t newest = store::newest_event_id(db);
   for (const store::PendingEvent& p : store::pending_events(db, t.name)) {
     const auto what = [&p] {
       return std::string(rules::action_name(p.action)) + " (event " + std::to_string(p.event_id) +
@@ -130,6 +132,7 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
     held.insert(p.alert_id);
     report.undelivered.push_back({t.name, p.fingerprint, what(), d.message});
   }
+  if (held.empty() && !courier.options.dry_run) store::acknowledge_through(db, t.name, newest);
 }
 
 // The alert under the labels the target last acknowledged, ended now, when its key

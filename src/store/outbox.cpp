@@ -9,7 +9,29 @@ namespace {
 
 constexpr const char* applied_actions = "('open', 'update', 'resolve', 'reopen')";
 
+std::string watermark_key(std::string_view target) {
+  return "push.acknowledged:" + std::string(target);
+}
+
 }  // namespace
+
+std::int64_t newest_event_id(Database& db) {
+  Statement s(db, "SELECT coalesce(max(id), 0) FROM events");
+  return s.step() ? s.int64(0) : 0;
+}
+
+std::int64_t acknowledged_through(Database& db, std::string_view target) {
+  Statement s(db, "SELECT value FROM meta WHERE key = ?1");
+  s.bind(1, watermark_key(target));
+  return s.step() ? s.int64(0) : 0;  // text that is not a number reads as 0: all rows
+}
+
+void acknowledge_through(Database& db, std::string_view target, std::int64_t event_id) {
+  Statement s(db, R"sql(
+    INSERT INTO meta (key, value) VALUES (?1, ?2)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value)sql");
+  s.bind(1, watermark_key(target)).bind(2, std::to_string(event_id)).run();
+}
 
 std::vector<PendingEvent> pending_events(Database& db, std::string_view target) {
   const std::string sql = std::string(R"sql(
@@ -25,10 +47,10 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target) 
     LEFT JOIN names us ON us.id = e.user_id
     WHERE e.action IN )sql") +
                           applied_actions + R"sql(
-      AND e.id > coalesce(o.event_id, 0)
+      AND e.id > coalesce(o.event_id, 0) AND e.id > ?2
     ORDER BY e.id)sql";
   Statement s(db, sql.c_str());
-  s.bind(1, target);
+  s.bind(1, target).bind(2, acknowledged_through(db, target));
   std::vector<PendingEvent> out;
   std::unordered_map<std::int64_t, std::size_t> newest_summary;  // alert → index in OUT
   while (s.step()) {

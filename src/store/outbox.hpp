@@ -29,9 +29,17 @@ struct PendingEvent {
   std::optional<std::string> acked_key;
 };
 
+// The newest row of the event log (0 for none).
+std::int64_t newest_event_id(Database& db);
+
+// Every applied event up to EVENT_ID was acknowledged by TARGET (a push that left nothing):
+// later pushes need not look at those rows again (meta key push.acknowledged:TARGET).
+void acknowledge_through(Database& db, std::string_view target, std::int64_t event_id);
+std::int64_t acknowledged_through(Database& db, std::string_view target);
+
 // The applied events (open, update, reopen, resolve) that TARGET has not acknowledged,
-// in the order they were applied. An event without a summary of its own carries the
-// newest summary before it among them, else the alert's.
+// after the event acknowledged_through() names, in the order they were applied. An event without a
+// summary of its own carries the newest summary before it among them, else the alert's.
 std::vector<PendingEvent> pending_events(Database& db, std::string_view target);
 
 // An alert Alertmanager must be told about, with its newest applied event and, when
