@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -862,12 +861,14 @@ TEST_SUITE("parse.extract") {
     SUBCASE("nesting 100,000 deep inside a member") {
       const std::string json = R"({"webhookEvent":"x","a":)" + std::string(100000, '[');
       Extract extract(E::engine);
-      const auto start = std::chrono::steady_clock::now();
       REQUIRE_FALSE(extract(json));
-      const auto elapsed = std::chrono::steady_clock::now() - start;
       CHECK(extract.rejection.reason == "nesting deeper than 512 levels");
-      CHECK(extract.rejection.offset < 600);
-      CHECK(elapsed < std::chrono::seconds(2));
+      // At the bracket that goes one level too deep (the object is the first level): the
+      // reader stopped there rather than walking the other 99,000 (bench/ measures speed).
+      CHECK(extract.rejection.offset == json.find('[') + Extractor::max_depth - 1);
+      // The same extractor reads the next payload whole: nothing of the deep one is left.
+      REQUIRE(extract(R"({"webhookEvent":"jira:issue_updated","issue":{"key":"KAN-1"}})"));
+      CHECK(extract.payload.key.value == "KAN-1");
     }
     SUBCASE("nesting 100,000 deep of objects") {
       std::string json = R"({"webhookEvent":"x")";

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,12 @@ std::optional<store::AlertView> at(store::Database& db, const std::string& key, 
   return alerts.front();
 }
 
+std::vector<std::string> fingerprints(const std::vector<store::AlertView>& alerts) {
+  std::vector<std::string> out;
+  for (const auto& a : alerts) out.push_back(a.fingerprint);
+  return out;
+}
+
 }  // namespace
 
 TEST_SUITE("store.history") {
@@ -49,24 +59,58 @@ TEST_SUITE("store.history") {
     SUBCASE("episodes are kept with the priority at resolve") {
       const auto episodes = store::episodes_of(s.db(), "OPS-101");
       REQUIRE(episodes.size() == 2);
+      CHECK(episodes[0].seq == 1);
       CHECK(episodes[0].opened_at == 1768294931482);
       CHECK(episodes[0].resolved_at == 1768298853918);
       CHECK(episodes[0].priority == rules::Level::critical);
       CHECK(episodes[1].seq == 2);
+      CHECK(episodes[1].opened_at == 1770104892356);  // the reopen
+      CHECK(episodes[1].resolved_at == 1770200774207);
+      CHECK(episodes[1].priority == rules::Level::critical);
     }
     SUBCASE("the timeline lists every recorded payload in input order") {
-      std::vector<rules::Action> actions;
-      store::for_each_timeline_entry(
-          s.db(), "OPS-101", [&](const store::TimelineEntry& t) { actions.push_back(t.action); });
-      REQUIRE(actions.size() == 14);
-      CHECK(actions[0] == rules::Action::open);
-      CHECK(actions[4] == rules::Action::duplicate);
-      CHECK(actions[6] == rules::Action::stale);
-      CHECK(actions.back() == rules::Action::duplicate);
+      // (file, line, action, timestamp) of each payload of OPS-101 the event log holds.
+      struct Row {
+        std::string file;
+        std::int64_t line;
+        rules::Action action;
+        util::Millis timestamp;
+        bool operator==(const Row&) const = default;
+      };
+      std::vector<Row> rows;
+      std::int64_t last_id = 0;
+      store::for_each_timeline_entry(s.db(), "OPS-101", [&](const store::TimelineEntry& t) {
+        CHECK(t.id > last_id);  // input order
+        last_id = t.id;
+        REQUIRE(t.timestamp);
+        rows.push_back(
+            {std::filesystem::path(t.path).filename().string(), t.line, t.action, *t.timestamp});
+      });
+      using rules::Action;
+      const std::vector<Row> expected{
+          {"01-outage.ndjson", 1, Action::open, 1768294931482},
+          {"01-outage.ndjson", 2, Action::update, 1768295200117},
+          {"01-outage.ndjson", 3, Action::ignore, 1768295462905},
+          {"01-outage.ndjson", 4, Action::update, 1768295667340},
+          {"01-outage.ndjson", 5, Action::duplicate, 1768295667340},
+          {"01-outage.ndjson", 7, Action::update, 1768296680054},
+          {"01-outage.ndjson", 8, Action::stale, 1768295935629},
+          {"01-outage.ndjson", 10, Action::resolve, 1768298853918},
+          {"01-outage.ndjson", 11, Action::update, 1768298950402},
+          {"04-ops-101-reopened.json", 1, Action::reopen, 1770104892356},
+          {"06-followups.ndjson", 1, Action::update, 1770106503480},
+          {"06-followups.ndjson", 2, Action::update, 1770108055019},
+          {"06-followups.ndjson", 4, Action::resolve, 1770200774207},
+          {"07-late-deliveries.ndjson", 3, Action::duplicate, 1770200774207},
+      };
+      CHECK(rows == expected);
     }
     SUBCASE("all_keys holds fingerprints and aliases") {
-      const auto keys = store::all_keys(s.db());
-      CHECK(keys.size() == 10);
+      auto keys = store::all_keys(s.db());
+      std::sort(keys.begin(), keys.end());
+      // KAN-12 is OPS-140's alias since the move; the others are fingerprints.
+      CHECK(keys == std::vector<std::string>{"KAN-12", "KAN-15", "KAN-16", "KAN-4", "KAN-7",
+                                             "KAN-9", "OPS-101", "OPS-102", "OPS-140", "OPS-152"});
     }
   }
 
@@ -108,13 +152,19 @@ TEST_SUITE("store.history") {
     SUBCASE("filters apply to the alerts as they stood") {
       store::AlertFilter open;
       open.state = rules::State::open;
-      CHECK(store::alerts_at(s.db(), open, 1768296000000).size() == 2);
+      // OPS-102 was resolved at 09:52, after the cut; KAN-* did not exist yet.
+      CHECK(fingerprints(store::alerts_at(s.db(), open, 1768296000000)) ==
+            std::vector<std::string>{"OPS-101", "OPS-102"});
       store::AlertFilter kan;
       kan.projects = {"KAN"};
-      CHECK(store::alerts_at(s.db(), kan, 1769212800000).size() == 6);
+      // KAN-12 is still in KAN before its move to OPS-140; KAN-15 and KAN-16 count too.
+      CHECK(fingerprints(store::alerts_at(s.db(), kan, 1769212800000)) ==
+            std::vector<std::string>{"KAN-4", "KAN-7", "KAN-9", "KAN-12", "KAN-15", "KAN-16"});
       store::AlertFilter high;
       high.priorities = {rules::Level::high};
-      CHECK(store::alerts_at(s.db(), high, 1768296000000).size() == 1);
+      // OPS-101 was CRITICAL then, OPS-102 HIGH.
+      CHECK(fingerprints(store::alerts_at(s.db(), high, 1768296000000)) ==
+            std::vector<std::string>{"OPS-102"});
     }
   }
 
@@ -122,16 +172,38 @@ TEST_SUITE("store.history") {
     test::TempDir dir;
     replay_sample(dir.file("state.db"));
     store::Store s(dir.file("state.db"), store::Access::read);
+    using Matrix = std::array<std::array<std::int64_t, 4>, 2>;
+    const auto level = [](rules::Level l) { return static_cast<std::size_t>(l); };
     const auto all = store::collect_stats(s.db(), {});
-    CHECK(all.alerts[0][1] == 1);  // open HIGH
+    // [open, resolved] x [CRITICAL, HIGH, MEDIUM, LOW], as `stats` prints it.
+    CHECK(all.alerts == Matrix{{{0, 1, 2, 0}, {1, 2, 0, 3}}});
+    CHECK(all.episodes_opened == 10);
     CHECK(all.episodes_resolved == 7);
-    CHECK(all.time_to_resolve[static_cast<std::size_t>(rules::Level::low)].size() ==
-          2);  // KAN-4 skipped
+    // Sorted times to resolve: OPS-101 twice; OPS-102 and OPS-140; KAN-7 and KAN-9
+    // (KAN-4 was resolved without an opened_at: skipped).
+    CHECK(all.time_to_resolve[level(rules::Level::critical)] ==
+          std::vector<std::int64_t>{3922436, 95881851});
+    CHECK(all.time_to_resolve[level(rules::Level::high)] ==
+          std::vector<std::int64_t>{2264439, 699291911});
+    CHECK(all.time_to_resolve[level(rules::Level::medium)].empty());
+    CHECK(all.time_to_resolve[level(rules::Level::low)] ==
+          std::vector<std::int64_t>{80531, 265214929});
     REQUIRE(all.reopens.size() == 1);
     CHECK(all.reopens[0].fingerprint == "OPS-101");
+    CHECK(all.reopens[0].reopens == 1);
+    CHECK(all.reopens[0].state == rules::State::resolved);
+    CHECK(all.reopens[0].priority == rules::Level::critical);
+
+    // From 2026-02-01: OPS-101 (reopened and resolved), OPS-152 (opened), KAN-16 (updated).
     const auto feb = store::collect_stats(s.db(), {1769904000000, std::nullopt});
+    CHECK(feb.alerts == Matrix{{{0, 1, 1, 0}, {1, 0, 0, 0}}});
+    CHECK(feb.episodes_opened == 2);
     CHECK(feb.episodes_resolved == 1);
-    CHECK(feb.alerts[1][3] == 0);
+    CHECK(feb.time_to_resolve[level(rules::Level::critical)] ==
+          std::vector<std::int64_t>{95881851});
+    CHECK(feb.time_to_resolve[level(rules::Level::high)].empty());
+    REQUIRE(feb.reopens.size() == 1);
+    CHECK(feb.reopens[0].fingerprint == "OPS-101");
   }
 
   TEST_CASE("percentile is nearest-rank") {
