@@ -8,7 +8,9 @@ Each case is a folder under cases/ holding:
   stdout, stderr   the expected output (timings in the replay summary are normalised)
   status           the expected exit status of the script's last command
 Set UPDATE_GOLDEN=1 to rewrite the expectations from the actual output.
-Usage: run_golden.py BINARY CASES_DIR SOURCE_DIR [CASE...]
+Usage: run_golden.py BINARY CASES_DIR SOURCE_DIR [CASE...]   (no CASE: every case)
+CTest runs each case as a test of its own, cli.golden.CASE; `UPDATE_GOLDEN=1 ctest -R
+cli.golden` rewrites them all.
 """
 import os
 import re
@@ -55,6 +57,10 @@ def main():
     wanted = sys.argv[4:]
     update = os.environ.get("UPDATE_GOLDEN") == "1"
     names = sorted(n for n in os.listdir(cases_dir) if not wanted or n in wanted)
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        print(f"no such case: {', '.join(unknown)}")
+        return 2
     failed = 0
     for name in names:
         failures = run_case(binary, os.path.join(cases_dir, name), source_dir, update)
