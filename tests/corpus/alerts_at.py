@@ -7,10 +7,13 @@ cut times T, `alerts --at T` on each file is compared with `alerts` on a fresh s
 that replayed only the lines whose timestamp is <= T (state, priority, summary,
 fingerprint, status, jira_priority, reopens, episodes, opened_at, resolved_at, updated_at,
 events). Every difference fails: duplicates are counted once, late payloads that share an
-identity are applied once, and a second replay of the same inputs changes nothing.
+identity are applied once, and a second replay of the same inputs changes nothing. The
+same instant written as ISO-8601 and as @SECONDS gives the same answer; the cut times must
+see at least half as many different states as there are cuts.
 Usage: alerts_at.py BINARY SHARED_DIR   (exit 77 = skipped: no shared folder)
 """
 import json
+from datetime import datetime, timezone
 import os
 import subprocess
 import sys
@@ -54,6 +57,7 @@ def check_variant(binary, generator, work, name, args):
     cuts = [stamps[0] - 1, stamps[0]] + [stamps[len(stamps) * k // 8] for k in range(1, 8)]
     cuts += [stamps[len(stamps) // 3] + 1, stamps[-1]]
     problems = []
+    snapshots = set()
     for t in cuts:
         prefix = os.path.join(folder, f"prefix-{t}.ndjson")
         with open(prefix, "wb") as fh:
@@ -64,15 +68,25 @@ def check_variant(binary, generator, work, name, args):
             subprocess.run([binary, "replay", "--quiet", "--db", db, prefix],
                            capture_output=True, check=True)
             want = listing(binary, db)
+        snapshots.add(json.dumps(want, sort_keys=True))
         for label, state in (("", full), (" (replayed twice)", twice)):
             got = listing(binary, state, "--at", str(t))
             problems += compare(f"T={t}{label}", want, got)
-        # The ISO-8601 form of the same instant gives the same answer.
-        iso = subprocess.run([binary, "alerts", "--db", full, "--format", "jsonl", "--at",
+        # The ISO-8601 and @SECONDS forms of the same instant give the same answer.
+        iso = datetime.fromtimestamp(t // 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        for form in (f"{iso}.{t % 1000:03d}Z", f"@{t // 1000}.{t % 1000:03d}"):
+            problems += compare(f"T={t} as --at {form}", want,
+                                listing(binary, full, "--at", form))
+        # Seconds with a fraction but without the @ are refused (exit 2).
+        bad = subprocess.run([binary, "alerts", "--db", full, "--format", "jsonl", "--at",
                               f"{t // 1000}.{t % 1000:03d}"], capture_output=True, text=True)
-        if iso.returncode != 2:
-            problems.append(f"T={t}: a malformed --at was accepted")
-    print(f"{'ok  ' if not problems else 'FAIL'} {name}: {len(cuts)} cut times")
+        if bad.returncode != 2:
+            problems.append(f"T={t}: a malformed --at was accepted (exit {bad.returncode})")
+    # The cuts must see the history change, or the comparisons prove little.
+    if len(snapshots) < len(cuts) // 2:
+        problems.append(f"only {len(snapshots)} different states over {len(cuts)} cut times")
+    print(f"{'ok  ' if not problems else 'FAIL'} {name}: {len(cuts)} cut times, "
+          f"{len(snapshots)} different states")
     for p in problems[:20]:
         print("    " + p)
     if len(problems) > 20:
