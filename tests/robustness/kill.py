@@ -17,9 +17,14 @@ resumed replay too), and:
   - the same inputs replayed again to completion end in exactly the reference
     state: every field of every `alerts --format jsonl` record, and every row of
     the episodes table (fingerprint, seq, opened_at, resolved_at, priority).
-The delay and what the kill hit (how many payloads the killed run had committed)
-are printed with each round. No assertion depends on timing: a kill that comes
-after the replay finished still has to leave the same state.
+The delay and what the kill hit (how many of the run's payloads the killed
+process had committed) are printed with each round. A kill that finds the
+replay finished proves nothing: it is tried again (RETRIES times) with a delay
+drawn within the time that replay took, and the test fails unless every timed
+kill struck a running replay. A last round kills a replay, then the resumed
+one, as soon as it has committed its first batch (polled through a read-only
+connection): both must find the process running with some but not all of its
+payloads committed.
 Usage: kill.py BINARY SHARED_DIR   (exit 77 = skipped: no generator)
 """
 import os
@@ -37,6 +42,7 @@ from common import (TIMEOUT, Checks, alerts, check_copy, describe_status, diff_a
 
 SEED = 21
 ROUNDS = 6
+RETRIES = 3  # a timed kill that finds the replay finished is tried again this often
 HISTORY = ["--issues", "2000", "--events", "60000", "--seed", "21", "--shuffle", "0.05",
            "--duplicates", "0.02"]
 
@@ -45,27 +51,82 @@ def replay_argv(binary, db, history):
     return [binary, "replay", "--quiet", "--db", db, history]
 
 
-def kill_after(binary, db, history, delay):
-    """Starts a replay, SIGKILLs it after `delay` seconds; returns how it ended."""
+def event_rows(db):
+    """Event rows committed to db (0 without a file or a schema)."""
+    if not os.path.exists(db):
+        return 0
+    try:
+        return check_copy(db, "SELECT count(*) FROM events")[0][0]
+    except sqlite3.Error:  # a file with no schema yet
+        return 0
+
+
+class Kill:
+    """One SIGKILL of a replay: whether it struck a running process, and how many of
+    that run's payloads were committed by then."""
+
+    def __init__(self, hit, how, committed, payloads):
+        self.hit, self.how, self.committed, self.payloads = hit, how, committed, payloads
+
+    @property
+    def partial(self):
+        return self.hit and 0 < self.committed < self.payloads
+
+    def __str__(self):
+        return f"{self.how}, {self.committed} of {self.payloads} payloads committed"
+
+
+def kill_when(binary, db, history, payloads, ready):
+    """Starts a replay and SIGKILLs it once ready(proc, rows) returns, rows being the
+    event rows committed before it started (or when it exits first)."""
+    before = event_rows(db)
     proc = subprocess.Popen(replay_argv(binary, db, history), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        proc.wait(timeout=delay)
-        return f"finished first ({describe_status(proc.returncode)})"
-    except subprocess.TimeoutExpired:
+        ready(proc, before)
+    finally:
+        hit = proc.poll() is None
         proc.kill()
         proc.wait(timeout=TIMEOUT)
-        return describe_status(proc.returncode)
+    how = describe_status(proc.returncode) if hit else \
+        f"finished first ({describe_status(proc.returncode)})"
+    return Kill(hit, how, event_rows(db) - before, payloads)
 
 
-def committed(db):
-    if not os.path.exists(db):
-        return "no file yet"
-    try:
-        n = check_copy(db, "SELECT count(*) FROM events")[0][0]
-        return f"{n} event rows committed"
-    except sqlite3.Error as e:  # a file with no schema yet is fine here
-        return f"no schema yet ({e})"
+def kill_after(binary, db, history, payloads, delay, rng):
+    """SIGKILLs a replay after `delay` seconds. A replay that finished first (the
+    machine was faster than when the reference ran) is run again and killed after a
+    delay drawn from rng within the time it took, up to RETRIES times."""
+    def ready(proc, _):
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            pass
+    missed = []
+    for _ in range(RETRIES + 1):
+        started = time.monotonic()
+        kill = kill_when(binary, db, history, payloads, ready)
+        if kill.hit:
+            break
+        missed.append(f"{delay:.2f} s")
+        delay = rng.random() * (time.monotonic() - started)
+    if missed:
+        kill.how += f" at {delay:.2f} s (finished first at {', '.join(missed)})"
+    return kill
+
+
+def kill_after_first_commit(binary, db, history, payloads):
+    """SIGKILLs a replay as soon as it has committed its first batch."""
+    def ready(proc, before):
+        deadline = time.monotonic() + TIMEOUT
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if query(db, "SELECT count(*) FROM events")[0][0] > before:
+                    return
+            except sqlite3.Error:  # no file, no schema or no WAL index yet
+                pass
+            time.sleep(0.002)
+    return kill_when(binary, db, history, payloads, ready)
 
 
 def check_killed(binary, db, reference, problems, label):
@@ -108,6 +169,33 @@ def compare_final(binary, db, reference, ref_episodes, problems):
         problems.append("the last run has no finished_at")
 
 
+def kill_round(binary, work, name, strikes, history, reference, ref_episodes, checks, labels):
+    """Kills replays into a fresh file with each of strikes, then resumes to the end;
+    returns the kills."""
+    db = os.path.join(work, "round.db")
+    problems, notes, kills = [], [], []
+    try:
+        for k, (strike, label) in enumerate(zip(strikes, labels)):
+            kills.append(strike(db))
+            notes.append(f"{label}: {kills[-1]}")
+            check_killed(binary, db, reference, problems, f"after kill {k + 1}")
+        code, _, err = run(replay_argv(binary, db, history), limit=False)
+        if code != 0:
+            problems.append(f"resumed replay: {describe_status(code)}: {err[-300:]}")
+        else:
+            verdict = integrity(db)
+            if verdict != "ok":
+                problems.append(f"integrity_check after resuming: {verdict[:300]}")
+            compare_final(binary, db, reference, ref_episodes, problems)
+    except (sqlite3.Error, RuntimeError, OSError) as e:
+        problems.append(f"{type(e).__name__}: {e}")
+    checks.report(f"{name}: " + "; ".join(notes), problems)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    return kills
+
+
 def main():
     binary, shared = os.path.abspath(sys.argv[1]), sys.argv[2]
     generator = need_generator(shared)
@@ -143,34 +231,32 @@ def main():
         if problems:
             return checks.finish()
 
+        payloads = query(ref_db, "SELECT payloads FROM runs ORDER BY id LIMIT 1")[0][0]
         rng = random.Random(SEED)
+        again = random.Random(SEED + 1)  # the delays of retried kills
+        timed = []
         for i in range(ROUNDS):
-            db = os.path.join(work, f"round{i}.db")
-            problems = []
             kills = 2 if i % 2 else 1
-            notes = []
             # Drawn up front, so that a failing round does not change the next ones.
             delays = [duration * (i + rng.random()) / ROUNDS]  # the i-th slice of the run
             delays += [duration * rng.random() for _ in range(kills - 1)]
-            try:
-                for k, delay in enumerate(delays):
-                    how = kill_after(binary, db, history, delay)
-                    notes.append(f"kill at {delay:.2f} s: {how}, {committed(db)}")
-                    check_killed(binary, db, reference, problems, f"after kill {k + 1}")
-                code, _, err = run(replay_argv(binary, db, history), limit=False)
-                if code != 0:
-                    problems.append(f"resumed replay: {describe_status(code)}: {err[-300:]}")
-                else:
-                    verdict = integrity(db)
-                    if verdict != "ok":
-                        problems.append(f"integrity_check after resuming: {verdict[:300]}")
-                    compare_final(binary, db, reference, ref_episodes, problems)
-            except (sqlite3.Error, RuntimeError, OSError) as e:
-                problems.append(f"{type(e).__name__}: {e}")
-            checks.report(f"round {i + 1}: " + "; ".join(notes), problems)
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                if os.path.exists(db + suffix):
-                    os.remove(db + suffix)
+            strikes = [lambda db, d=d: kill_after(binary, db, history, payloads, d, again)
+                       for d in delays]
+            timed += kill_round(binary, work, f"round {i + 1}", strikes, history, reference,
+                                ref_episodes, checks, [f"kill at {d:.2f} s" for d in delays])
+        committed = kill_round(
+            binary, work, f"round {ROUNDS + 1}",
+            [lambda db: kill_after_first_commit(binary, db, history, payloads)] * 2, history,
+            reference, ref_episodes, checks, ["kill after the first commit"] * 2)
+        problems = [f"a timed kill found the replay finished {RETRIES + 1} times: {k}"
+                    for k in timed if not k.hit]
+        problems += [f"a kill after the first commit did not strike mid-run: {k}"
+                     for k in committed if not k.partial]
+        partial = sum(k.partial for k in timed)
+        checks.report(f"the kills struck running replays: {len(timed) - len(problems)} of "
+                      f"{len(timed)} timed kills ({partial} after some but not all payloads "
+                      f"were committed) and {sum(k.partial for k in committed)} of "
+                      f"{len(committed)} after the first commit", problems)
     except subprocess.TimeoutExpired as e:
         checks.report("no hang", [f"timed out: {e}"])
     finally:
