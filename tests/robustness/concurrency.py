@@ -2,8 +2,7 @@
 """Several replays into one state file at once: all succeed, nothing lost or applied twice.
 
 One generated history (gen-jira-corpus --issues 800 --events 30000 --seed 22
---shuffle 0.05 --duplicates 0.02, about 35,000 payloads: several 10,000-payload
-batches per process) is replayed by 2 or 3 processes started together into one
+--shuffle 0.05 --duplicates 0.02, about 35,000 payloads) is replayed by 2 or 3 processes started together into one
 fresh state file, and the result is compared with sequential replays:
   - same history, 2 and 3 processes: every process exits 0; every field of
     every `alerts --format jsonl` record and every episode equal one sequential
@@ -14,20 +13,28 @@ fresh state file, and the result is compared with sequential replays:
     alerts, one process per part: every field equals a sequential replay of the
     parts one after another, and the event log holds each payload once;
   - 2 replays of the same history into an existing file while `alerts` reads it
-    in a loop: every `alerts` exits 0 (readers are never refused as busy);
+    in a loop: every `alerts` exits 0 (readers are never refused as busy), and
+    at least one ran while the replays did;
   - creating the file is the racy moment, so 80 rounds of 4 replays of 20
     payloads started at once on a new file: every process exits 0 and each
     file ends as a sequential replay's.
-Each file passes PRAGMA integrity_check. How the runs overlapped (from the
-runs table and the order of event ids) is printed, never asserted.
+Each file passes PRAGMA integrity_check. In the first five cases the replays
+must have overlapped: each one began (its exit, polled every millisecond, less
+the time its summary line reports) before the first run to write committed its
+last batch (runs.finished_at), so the others waited for the lock or wrote
+between that run's batches (runs.started_at is taken when a run first holds
+the lock); how long they waited is printed.
 Usage: concurrency.py BINARY SHARED_DIR   (exit 77 = skipped: no generator)
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import zlib
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
@@ -37,6 +44,9 @@ from common import (TIMEOUT, Checks, alerts, describe_status, diff_alerts, episo
 HISTORY = ["--issues", "800", "--events", "30000", "--seed", "22", "--shuffle", "0.05",
            "--duplicates", "0.02"]
 APPLIED = "('open', 'update', 'resolve', 'reopen')"
+# A replay that began this close to the first run's last commit does not count as
+# overlapping it (the begin time is derived from a summary time printed to 10 ms).
+OVERLAP_MARGIN_MS = 50
 
 
 def replay_argv(binary, db, *inputs):
@@ -50,8 +60,34 @@ def sequential(binary, db, inputs):
             raise RuntimeError(f"sequential replay of {path}: {describe_status(code)}: {err}")
 
 
+SUMMARY_TIME = re.compile(r" in ([0-9.]+) s \(")
+
+
+class Process:
+    """One replay started by together(): its exit status, standard error, and when it
+    began by its own account (its exit, seen by polling, less the time its summary
+    line reports)."""
+
+    def __init__(self, code, err, began):
+        self.code, self.err, self.began = code, err, began
+
+
+def read_along(binary, db, running, reads, failed):
+    """`alerts` in a loop while running() is true: every one must succeed."""
+    while running():
+        code, out, err = run([binary, "alerts", "--db", db, "--format", "jsonl"])
+        reads.append(code)
+        if code != 0:
+            failed.append(f"alerts while replaying: {describe_status(code)}: "
+                          f"{err.strip()[-200:]}")
+        else:
+            for raw in out.decode("utf-8").splitlines():
+                json.loads(raw)
+
+
 def together(binary, db, inputs, reader=False):
-    """Starts one replay per input at once; returns [(code, stderr)] and the reader's failures.
+    """Starts one replay per input at once; returns [Process], the number of reads and
+    the reader's failures.
 
     Each process first waits in a shell for the end of a pipe they all share, so
     that closing it releases them together (forking them one by one from a large
@@ -67,44 +103,68 @@ def together(binary, db, inputs, reader=False):
         procs.append((proc, err))
     os.close(gate)
     os.close(release)
-    reads = failures = 0
-    failed = []
+    reads, failed = [], []
+    exits = [None] * len(procs)
+    running = lambda: None in exits
+    thread = threading.Thread(target=read_along, args=(binary, db, running, reads, failed))
     if reader:
-        while any(p.poll() is None for p, _ in procs):
-            code, out, err = run([binary, "alerts", "--db", db, "--format", "jsonl"])
-            reads += 1
-            if code != 0:
-                failures += 1
-                failed.append(f"alerts while replaying: {describe_status(code)}: "
-                              f"{err.strip()[-200:]}")
-            else:
-                for raw in out.decode("utf-8").splitlines():
-                    json.loads(raw)
+        thread.start()
+    deadline = time.monotonic() + TIMEOUT
+    while running() and time.monotonic() < deadline:
+        now = time.time()
+        for i, (proc, _) in enumerate(procs):
+            if exits[i] is None and proc.poll() is not None:
+                exits[i] = now
+        time.sleep(0.001)
     results = []
-    for proc, err in procs:
-        try:
-            proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
+    for i, (proc, err) in enumerate(procs):
+        if exits[i] is None:
             proc.kill()
             proc.wait()
-            results.append((None, "timed out (hang)"))
+            exits[i] = time.time()
+            results.append(Process(None, "timed out (hang)", None))
             err.close()
             continue
         err.seek(0)
-        results.append((proc.returncode, err.read()))
+        text = err.read()
         err.close()
-    return results, reads, failed[:3] + ([f"... {failures - 3} more"] if failures > 3 else [])
+        took = SUMMARY_TIME.search(text)
+        began = exits[i] - float(took.group(1)) if took else None
+        results.append(Process(proc.returncode, text, began))
+    if reader:
+        thread.join()
+    failures = len(failed)
+    return results, len(reads), failed[:3] + ([f"... {failures - 3} more"] if failures > 3 else [])
 
 
-def interleaving(db):
-    """A note on how the runs overlapped: wall-clock overlap and run switches in the log."""
-    runs = query(db, "SELECT id, started_at, finished_at FROM runs ORDER BY id")
-    ids = [r[0] for r in query(db, "SELECT run_id FROM events ORDER BY id")]
+def overlap(db, results, first_run):
+    """Proves that the runs from first_run on wrote at the same time: every replay had
+    begun (by its own clock) before the first of them to write committed its last batch,
+    and so waited for the lock or wrote between that run's batches. Returns (problems,
+    note)."""
+    runs = query(db, "SELECT id, started_at, finished_at FROM runs WHERE id >= ? "
+                     "ORDER BY started_at", (first_run,))
+    if len(runs) != len(results):
+        return [f"{len(runs)} runs recorded for {len(results)} replays"], ""
+    if any(p.began is None for p in results):
+        return ["a replay printed no summary line with its time"], ""
+    first = runs[0]
+    latest = max(p.began for p in results) * 1000
+    problems = []
+    if latest >= first[2] - OVERLAP_MARGIN_MS:
+        problems.append(f"a replay began {latest - first[2]:.0f} ms after the first run "
+                        "committed its last batch: the replays did not overlap")
+    waits = [r[1] - min(p.began for p in results) * 1000 for r in runs[1:]]
+    interleaved = sum(1 for r in runs[1:] if r[1] < first[2])
+    ids = [r[0] for r in query(db, "SELECT run_id FROM events WHERE run_id >= ? ORDER BY id",
+                               (first_run,))]
     switches = sum(1 for a, b in zip(ids, ids[1:]) if a != b)
-    overlap = any(a[2] is not None and b[1] is not None and b[1] < a[2]
-                  for a, b in zip(runs, runs[1:]))
-    return f"{len(runs)} runs, {'overlapping' if overlap else 'one after another'}, " \
-           f"{switches} switches between runs in the event log"
+    note = (f"{len(runs)} runs; the last replay began "
+            f"{first[2] - latest:.0f} ms before the first run's last commit; the others first wrote "
+            f"{', '.join(f'{w:.0f}' for w in waits)} ms after the replays began "
+            f"({interleaved} between the first run's batches), "
+            f"{switches} switches between runs in the event log")
+    return problems, note
 
 
 def counts(db):
@@ -135,11 +195,12 @@ def check(binary, work, name, inputs, reference_inputs, seed_input=None, reader=
     ref_before = counts(ref_db) if seed_input else (0, 0)
     before = counts(db) if seed_input else (0, 0)
     sequential(binary, ref_db, reference_inputs)
+    first_run = last_run(db) + 1
     results, reads, problems = together(binary, db, inputs, reader)
-    for i, (code, err) in enumerate(results):
-        if code != 0:
-            status = describe_status(code) if code is not None else err
-            problems.append(f"process {i + 1}: {status}: {err.strip()[-300:]}")
+    for i, p in enumerate(results):
+        if p.code != 0:
+            status = describe_status(p.code) if p.code is not None else p.err
+            problems.append(f"process {i + 1}: {status}: {p.err.strip()[-300:]}")
     if not os.path.exists(db):
         return ["no state file"], ""
     verdict = integrity(db)
@@ -161,10 +222,20 @@ def check(binary, work, name, inputs, reference_inputs, seed_input=None, reader=
     runs = query(db, "SELECT count(*) FROM runs WHERE finished_at IS NULL")[0][0]
     if runs:
         problems.append(f"{runs} runs have no finished_at")
-    note = interleaving(db)
+    more, note = overlap(db, results, first_run)
+    problems += more
     if reader:
-        note += f"; {reads} reads"
+        note += f"; {reads} reads while replaying"
+        if reads == 0:
+            problems.append("alerts never read while the replays ran")
     return problems, note
+
+
+def last_run(db):
+    """The id of the newest run in db (0 for none or no file)."""
+    if not os.path.exists(db):
+        return 0
+    return query(db, "SELECT coalesce(max(id), 0) FROM runs")[0][0]
 
 
 def check_fresh_file_race(binary, work, small, rounds, procs):
@@ -180,7 +251,7 @@ def check_fresh_file_race(binary, work, small, rounds, procs):
     for r in range(rounds):
         db = os.path.join(folder, f"round{r}.db")
         results, _, _ = together(binary, db, [small] * procs)
-        bad = [(code, err) for code, err in results if code != 0]
+        bad = [(p.code, p.err) for p in results if p.code != 0]
         if bad:
             failed_rounds += 1
         for code, err in bad:
