@@ -40,11 +40,11 @@ bool blank(std::string_view line) {
 }  // namespace
 
 Applier::Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
-                 std::string_view command_line, Metrics* metrics)
+                 std::string_view command_line, Metrics* metrics, replay::Sink* sink)
     : store_(store),
       dir_(std::move(dir)),
       metrics_(metrics),
-      replayer_(store, mapping, nullptr, replay::OnReject::keep_going) {
+      replayer_(store, mapping, sink, replay::OnReject::keep_going) {
   store_.begin_batch();
   store_.begin_run(command_line);
   store_.commit_batch();

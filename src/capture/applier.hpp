@@ -34,8 +34,9 @@ class Applier {
   // Lines per write transaction while catching up.
   static constexpr std::uint64_t batch_lines = 2000;
 
+  // SINK (none: nothing is told) hears of rejections and warnings, as in a replay.
   Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
-          std::string_view command_line, Metrics* metrics);
+          std::string_view command_line, Metrics* metrics, replay::Sink* sink);
   ~Applier();
   Applier(const Applier&) = delete;
   Applier& operator=(const Applier&) = delete;

@@ -13,6 +13,7 @@
 #include "capture/receiver.hpp"
 #include "cli/commands.hpp"
 #include "forward/pusher.hpp"
+#include "report/console.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
@@ -128,11 +129,13 @@ int run_record(const RecordOptions& o) {
   capture::CaptureLog log(o.out);
   log.on_fsync = [&](std::chrono::duration<double> took) { metrics.fsync(took); };
   std::unique_ptr<store::Store> store;
+  report::Console console(nullptr);  // rejections and warnings on standard error
   std::unique_ptr<capture::Applier> applier;
   std::unique_ptr<forward::Pusher> pusher;
   if (o.apply) {
     store = std::make_unique<store::Store>(o.db, store::Access::write);
-    applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics);
+    applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
+                                                 &console);
     applier->catch_up();  // what a crash left unapplied, before any new delivery
     if (!targets.empty()) {
       pusher = std::make_unique<forward::Pusher>(o.db, targets, secrets);

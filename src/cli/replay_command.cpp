@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -10,6 +11,8 @@
 #include "forward/printer.hpp"
 #include "read/input.hpp"
 #include "replay/replayer.hpp"
+#include "report/console.hpp"
+#include "report/decisions.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
@@ -68,7 +71,7 @@ void print_summary(const replay::Counts& c, double seconds, std::uint64_t skippe
 }
 
 // Where the decisions go: text or JSON Lines records, or a platform's requests.
-std::unique_ptr<report::DecisionSink> decision_sink(const ReplayOptions& o, std::FILE* out) {
+std::unique_ptr<replay::Sink> decision_sink(const ReplayOptions& o, std::FILE* out) {
   if (o.format == "pagerduty") {
     std::string key = o.routing_key;
     if (key.empty()) key = env_or_empty("PAGERDUTY_ROUTING_KEY");
@@ -110,9 +113,15 @@ int run_replay(const ReplayOptions& o) {
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   // A batch's decision records are printed once it is committed, never before.
   report::HeldOutput held(stdout);
-  std::unique_ptr<report::DecisionSink> writer;
+  std::unique_ptr<replay::Sink> writer;
   if (!o.quiet) writer = decision_sink(o, held.stream());
-  replay::Replayer replayer(store, mapping, writer.get(),
+  Progress progress(files, o.quiet);
+  std::function<void(const replay::Counts&)> show_progress;
+  if (progress.enabled())
+    show_progress = [&progress](const replay::Counts& c) { progress.update(c); };
+  // Rejections and warnings on standard error, the records held back until committed.
+  report::Console console(writer.get(), std::move(show_progress));
+  replay::Replayer replayer(store, mapping, &console,
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
   replayer.command_line = o.command_line;
@@ -121,10 +130,6 @@ int run_replay(const ReplayOptions& o) {
     held.release();
   };
   replayer.stdin_label = o.label;
-
-  Progress progress(files, o.quiet);
-  if (progress.enabled())
-    replayer.on_progress = [&progress](const replay::Counts& c) { progress.update(c); };
 
   const bool completed = replayer.replay(files);
   progress.clear();

@@ -5,7 +5,7 @@
 
 namespace jira_alerts::forward {
 
-Change change_of(const report::DecisionRecord& r) {
+Change change_of(const replay::DecisionRecord& r) {
   Change c;
   c.fingerprint = r.fingerprint.value_or("");
   c.action = r.action;
@@ -24,7 +24,7 @@ Change change_of(const report::DecisionRecord& r) {
 VendorPrinter::VendorPrinter(std::FILE* stream, Vendor vendor, std::string routing_key)
     : out_(stream), vendor_(vendor), routing_key_(std::move(routing_key)) {}
 
-void VendorPrinter::write(const report::DecisionRecord& record) {
+void VendorPrinter::write(const replay::DecisionRecord& record) {
   if (!rules::is_applied(record.action) || !record.fingerprint) return;
   const Change change = change_of(record);
   std::string& o = out_.buffer();

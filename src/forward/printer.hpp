@@ -6,7 +6,8 @@
 #include <string>
 
 #include "forward/change.hpp"
-#include "report/decisions.hpp"
+#include "replay/sink.hpp"
+#include "report/format.hpp"
 
 namespace jira_alerts::forward {
 
@@ -14,14 +15,14 @@ namespace jira_alerts::forward {
 enum class Vendor : std::uint8_t { pagerduty, opsgenie };
 
 // The change a decision record describes (views into RECORD).
-Change change_of(const report::DecisionRecord& record);
+Change change_of(const replay::DecisionRecord& record);
 
 // Prints one vendor request per applied decision; other decisions print nothing.
-class VendorPrinter : public report::DecisionSink {
+class VendorPrinter : public replay::Sink {
  public:
   // ROUTING_KEY goes into PagerDuty events (left out when empty).
   VendorPrinter(std::FILE* stream, Vendor vendor, std::string routing_key);
-  void write(const report::DecisionRecord& record) override;
+  void write(const replay::DecisionRecord& record) override;
   void flush() override { out_.flush(); }
 
  private:

@@ -32,6 +32,17 @@ void own(parse::Payload& p, std::string& text) {
   p.priority = copy(p.priority);
 }
 
+// A frame that holds no usable payload, as the rejection it stands for.
+parse::Unpacked rejection_of(const read::Frame& frame) {
+  parse::Unpacked u;
+  u.line = u.error_line = frame.line;
+  u.column = u.error_column = frame.column;
+  u.size = frame.size;
+  u.raw = frame.bytes;
+  u.reason = read::problem_reason(frame);
+  return u;
+}
+
 }  // namespace
 
 void Parsed::assign(const parse::Unpacked& u, std::size_t in_file) {
@@ -178,13 +189,7 @@ void Reader::run() {
           unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
           continue;
         }
-        parse::Unpacked u;
-        u.line = u.error_line = frame.line;
-        u.column = u.error_column = frame.column;
-        u.size = frame.size;
-        u.raw = frame.bytes;
-        u.reason = read::problem_reason(frame);
-        emit(u);
+        emit(rejection_of(frame));
       }
       if (stopped) return;
       if (!in.damage().empty()) {

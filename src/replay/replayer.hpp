@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "replay/reader.hpp"
-#include "report/decisions.hpp"
+#include "replay/sink.hpp"
 #include "rules/mapping.hpp"
 #include "rules/transition.hpp"
 #include "store/store.hpp"
@@ -22,16 +22,7 @@ namespace jira_alerts::replay {
 // Whether the first rejected payload ends the run (--strict).
 enum class OnReject : std::uint8_t { keep_going, stop };
 
-// Counts of each action over a run.
-struct Counts {
-  std::array<std::uint64_t, 8> by_action{};
-  std::uint64_t payloads = 0;
-  std::uint64_t bytes = 0;
-
-  std::uint64_t of(rules::Action a) const { return by_action[static_cast<std::size_t>(a)]; }
-};
-
-// Applies payloads to a store and reports each decision.
+// Applies payloads to a store and tells its sink what each did.
 class Replayer {
  public:
   // Payloads per write transaction: a kill loses at most this many, never correctness.
@@ -43,8 +34,9 @@ class Replayer {
   // A run of this many payloads or more folds the WAL into the file when it ends.
   static constexpr std::uint64_t checkpoint_after = 10'000;
 
-  Replayer(store::Store& store, const rules::Mapping& mapping, report::DecisionSink* writer,
-           OnReject on_reject);
+  // SINK (none: nothing is told) receives the decision records, rejections, warnings
+  // and progress.
+  Replayer(store::Store& store, const rules::Mapping& mapping, Sink* sink, OnReject on_reject);
 
   // Replays every payload of FILES ("-" for standard input) in order, reading on a
   // second thread. False when a rejection stopped the run (OnReject::stop).
@@ -69,9 +61,6 @@ class Replayer {
   std::function<void()> after_commit;
 
   const Counts& counts() const { return counts_; }
-
-  // Called with the byte count read so far, for a progress line.
-  std::function<void(const Counts&)> on_progress;
 
   // The name standard input goes by (--label): in messages, decision records and as
   // its source in the state file. Without one, standard input is shown as "-" and
@@ -112,7 +101,8 @@ class Replayer {
 
   store::Store& store_;
   const rules::Mapping& mapping_;
-  report::DecisionSink* writer_;
+  Sink* sink_;
+  bool records_;  // the sink takes decision records
   OnReject on_reject_;
   std::vector<std::string> warnings_;
   std::string reason_;

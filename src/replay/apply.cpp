@@ -1,0 +1,244 @@
+// One payload applied: its alert found (moves and merges included), decided, changed
+// through the rules, logged, and its record handed to the sink.
+
+#include "replay/replayer.hpp"
+#include "util/text.hpp"
+
+namespace jira_alerts::replay {
+
+using rules::Action;
+
+namespace {
+
+// Gives alert A the payload's key; its project follows unless the payload names one.
+void rename(store::Store& store, store::Alert& a, const parse::Payload& p) {
+  a.project = rules::project_after_move(
+      p.key.value, p.project.present ? std::optional(p.project.value) : std::nullopt);
+  store.move_alert(a, p.key.value);
+}
+
+template <typename T>
+std::optional<std::string_view> view(const std::optional<T>& value) {
+  if (value) return std::string_view(*value);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> view(const parse::Text& text) {
+  if (text.present) return text.value;
+  return std::nullopt;
+}
+
+// The event a payload names (a post-function body counts as an update), or none.
+std::optional<std::string_view> event_of(const parse::Payload& p) {
+  if (p.event.present || p.workflow_body) return p.effective_event();
+  return std::nullopt;
+}
+
+// The Jira priority's name, when the payload names one.
+std::optional<std::string_view> jira_priority_of(const parse::Payload& p) {
+  if (p.priority_form == parse::PriorityForm::named) return p.priority;
+  return std::nullopt;
+}
+
+// What payload P tells its alert (FIRST: it creates the alert).
+rules::Facts facts_of(const parse::Payload& p, bool first) {
+  rules::Facts f;
+  f.first = first;
+  f.key = p.key.value;
+  f.timestamp = p.timestamp;
+  f.summary = view(p.summary);
+  f.project = view(p.project);
+  f.issue_id = view(p.issue_id);
+  if (const std::string_view site = util::jira_site(p.self.value); !site.empty()) f.site = site;
+  f.status = view(p.status);
+  f.jira_priority = jira_priority_of(p);
+  return f;
+}
+
+}  // namespace
+
+// The warning of a decision whose priority is not in the mapping (on the record), and
+// once per name to the sink.
+void Replayer::warn_unmapped(const parse::Payload& p, const rules::Decision& d,
+                             std::string_view path, std::uint64_t line) {
+  const std::string level(rules::level_name(d.priority));
+  if (p.priority_form == parse::PriorityForm::unnamed) {
+    warnings_.emplace_back("unmapped priority: issue.fields.priority has no name");
+    if (!warned_unnamed_ && sink_) {
+      warned_unnamed_ = true;
+      const std::string text = "issue.fields.priority has no name: it counts as " + level;
+      sink_->warning({path, line, std::nullopt, text});
+    }
+    return;
+  }
+  const std::string name(p.priority);
+  warnings_.push_back("unmapped priority '" + name + "'");
+  if (sink_ && warned_priorities_.size() < 1000 && warned_priorities_.emplace(name).second) {
+    const std::string text = "unmapped priority '" + name + "' counts as " + level +
+                             " (map it with --priority '" + name + "=LEVEL')";
+    sink_->warning({path, line, std::nullopt, text});
+  }
+}
+
+// Finds the alert of payload P by its key. A move (a Key changelog item) joins the old
+// key and the new one in one alert whenever it arrives, late or repeated included; the
+// alert goes by the key of its newest payload, so that no alert stays under a key that
+// no longer exists, and a move there and back ends under the key it came back to.
+// MERGED tells that two alerts became one.
+store::Alert* Replayer::locate(const parse::Payload& p, bool issue_event, bool& merged) {
+  const std::optional<std::string_view> key = view(p.key);
+  store::Alert* alert = key ? store_.find(*key) : nullptr;
+  if (!issue_event) return alert;
+  if (p.moved_from.present && p.moved_from.value != p.key.value) {
+    if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
+      if (alert == nullptr) {
+        alert = old;
+        if (rules::move_takes_key(*old, p.timestamp))
+          rename(store_, *old, p);
+        else
+          store_.add_alias(*key, old->id);  // a late move: newer payloads name the key
+      } else {
+        // Payloads under the new key came first: one alert takes the other in.
+        alert = store_.merge_alerts(*old, *alert);
+        merged = true;
+      }
+    } else if (old == nullptr && alert != nullptr) {
+      store_.add_alias(p.moved_from.value, alert->id);  // the old key's payloads may come later
+    }
+  }
+  if (alert != nullptr && key && rules::payload_takes_key(*alert, *key, p.timestamp))
+    rename(store_, *alert, p);
+  return alert;
+}
+
+// Whether ITEM was applied to ALERT before: the same content, or the same delivery.
+Replayer::Seen Replayer::seen_before(const Parsed& item, const store::Alert* alert,
+                                     bool issue_event) {
+  if (!issue_event || alert == nullptr) return Seen::no;
+  const auto& ts = item.payload.timestamp;
+  // An applied identity carries a timestamp no newer than the alert's newest, so a
+  // newer payload cannot be a duplicate and needs no look-up.
+  const bool may_repeat = !ts || (alert->updated_at && *ts <= *alert->updated_at);
+  if (may_repeat && alert->applied(item.identity)) return Seen::same_content;
+  // A delivery id is checked whatever the timestamp: a retry keeps it even when a
+  // rendered field of its body changed.
+  if (item.delivery != 0 && alert->applied(item.delivery)) return Seen::same_delivery;
+  return Seen::no;
+}
+
+// Applies decision D of ITEM to ALERT (null: none yet) through the rules, and writes
+// what changed: the alert, its episodes, the duplicate identities. Returns the alert.
+store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const rules::Decision& d,
+                               rules::Outcome& outcome) {
+  const parse::Payload& p = item.payload;
+  const bool found = alert != nullptr;
+  store::Alert fresh;
+  store::Alert& a = found ? *alert : fresh;
+  outcome = rules::transition(a, d, facts_of(p, !found));
+  if (!outcome.applied) return alert;
+  a.add_identity(item.identity);
+  if (item.delivery != 0) a.add_identity(item.delivery);
+  if (found) {
+    store_.update_alert(a);
+  } else {
+    alert = store_.insert_alert(std::move(fresh));
+    // The move came first: payloads under the old key must find this alert too.
+    if (p.moved_from.present && p.moved_from.value != p.key.value)
+      store_.add_alias(p.moved_from.value, alert->id);
+  }
+  if (outcome.opens_episode)
+    store_.open_episode(alert->id, alert->episode, alert->opened_at, alert->priority);
+  if (outcome.closes_episode)
+    store_.close_episode(alert->id, alert->episode, alert->resolved_at, alert->priority);
+  return alert;
+}
+
+// The event row of ITEM, decided as D, with the summary its outcome records.
+void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Alert* alert,
+                   const rules::Decision& d, std::optional<std::string_view> summary) {
+  const parse::Payload& p = item.payload;
+  const bool issue_event = parse::is_issue_event(p.effective_event());
+  joined_warnings_.clear();
+  for (const auto& w : warnings_) {
+    if (!joined_warnings_.empty()) joined_warnings_ += '\n';
+    joined_warnings_ += w;
+  }
+  store_.log_event({
+      .source_id = source_id,
+      .line = item.line,
+      .alert_id = alert != nullptr ? std::optional(alert->id) : std::nullopt,
+      .issue_key = view(p.key),
+      .event = event_of(p),
+      .timestamp = p.timestamp,
+      .action = d.action,
+      .rule = d.rule,
+      .state = issue_event ? std::optional(d.state) : std::nullopt,
+      .priority = issue_event ? std::optional(d.priority) : std::nullopt,
+      .jira_priority = jira_priority_of(p),
+      .status = view(p.status),
+      .summary = summary,
+      .user = view(p.user),
+      // A stale payload's identity too: 'alerts --at' applies it where it is not stale,
+      // and must know its second delivery as a duplicate.
+      .identity = rules::is_applied(d.action) || d.action == Action::stale
+                      ? std::optional(item.identity)
+                      : std::nullopt,
+      .warnings = joined_warnings_.empty() ? std::nullopt
+                                           : std::optional<std::string_view>(joined_warnings_),
+  });
+}
+
+// The decision record of ITEM, decided as D, for the sink.
+void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
+                      const rules::Decision& d, bool same_delivery) {
+  const parse::Payload& p = item.payload;
+  reason_ = same_delivery ? "already applied to this alert (same delivery id): skipped"
+                          : rules::reason_text(d.rule, d.action, p.status.value,
+                                               p.effective_event(), p.timestamp.has_value());
+  DecisionRecord r;
+  r.path = path;
+  r.line = item.line;
+  r.fingerprint =
+      alert != nullptr ? std::optional<std::string_view>(alert->fingerprint) : view(p.key);
+  r.event = event_of(p);
+  r.action = d.action;
+  if (alert != nullptr) {
+    r.state = alert->state;
+    r.priority = alert->priority;
+    r.project = view(alert->project);
+    r.site = view(alert->site);
+    r.title = view(alert->summary);
+  }
+  r.jira_priority = jira_priority_of(p);
+  r.status = view(p.status);
+  r.summary = view(p.summary);
+  r.user = view(p.user);
+  r.timestamp = p.timestamp;
+  r.reason = reason_;
+  r.warnings = &warnings_;
+  sink_->write(r);
+}
+
+void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  const parse::Payload& p = item.payload;
+  const bool issue_event = parse::is_issue_event(p.effective_event());
+  bool merged = false;
+  store::Alert* alert = locate(p, issue_event, merged);
+  const Seen seen = seen_before(item, alert, issue_event);
+  const rules::Current current = alert != nullptr
+                                     ? rules::Current{alert->state, alert->updated_at}
+                                     : rules::Current{rules::State::open, std::nullopt};
+  const rules::Decision d =
+      rules::decide(p, alert != nullptr ? &current : nullptr, seen != Seen::no, mapping_);
+  warnings_.clear();
+  if (rules::is_applied(d.action) && !d.priority_mapped) warn_unmapped(p, d, path, item.line);
+  rules::Outcome outcome;
+  alert = change(item, alert, d, outcome);
+  log(item, source_id, alert, d, outcome.summary);
+  // Two histories joined: the episodes and reopens follow from the whole, in event time.
+  if (merged) store_.rederive_episodes(*alert);
+  count(d.action);
+  if (records_) record(item, path, alert, d, seen == Seen::same_delivery);
+}
+
+}  // namespace jira_alerts::replay
