@@ -50,6 +50,19 @@ TEST_SUITE("util.text") {
     CHECK(printable("Zürich 障害") == "Zürich 障害");
   }
 
+  TEST_CASE("did_you_mean: one hint for every mistyped name") {
+    using jira_alerts::util::did_you_mean;
+    using jira_alerts::util::suggest;
+    CHECK(suggest("open") == "; did you mean 'open'?");
+    CHECK(suggest("") == "");
+    CHECK(suggest("", " (states: open)") == " (states: open)");
+    CHECK(did_you_mean("opne", {"open", "resolved"}) == "; did you mean 'open'?");
+    CHECK(did_you_mean("RESOLV", {"open", "resolved"}) == "; did you mean 'resolved'?");
+    CHECK(did_you_mean("zzzzzz", {"open", "resolved"}) == "");
+    CHECK(did_you_mean("zzzzzz", {"open", "resolved"}, " (states: open, resolved)") ==
+          " (states: open, resolved)");
+  }
+
   TEST_CASE("tables align by display width and escape their cells") {
     jira_alerts::report::Table table({"KEY", "SUMMARY"});
     table.add({"障害-1", "x"});

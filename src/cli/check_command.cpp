@@ -60,9 +60,9 @@ Expectation parse_expectation(std::string_view written, const std::string& where
   else if (lowered == "absent")
     e.state = Expected::absent;
   else {
-    const std::string hint = util::did_you_mean(state, {"open", "resolved", "absent"});
     throw Error(context + ": unknown state '" + state + "'" +
-                (hint.empty() ? " (states: open, resolved, absent)" : hint));
+                util::did_you_mean(state, {"open", "resolved", "absent"},
+                                   " (states: open, resolved, absent)"));
   }
   if (!priority.empty()) {
     if (e.state == Expected::absent)

@@ -102,9 +102,9 @@ CLI::Option* add_time_option(CLI::App& app, const std::string& name, std::string
 
 rules::Level level_or_throw(const std::string& name, const std::string& what) {
   if (const auto level = rules::parse_level(name)) return *level;
-  const std::string hint = util::did_you_mean(name, rules::level_names());
-  throw Error(what + ": unknown priority level '" + name + "'" +
-              (hint.empty() ? " (levels: CRITICAL, HIGH, MEDIUM, LOW)" : hint));
+  throw Error(
+      what + ": unknown priority level '" + name + "'" +
+      util::did_you_mean(name, rules::level_names(), " (levels: CRITICAL, HIGH, MEDIUM, LOW)"));
 }
 
 rules::Mapping build_mapping(const MappingOptions& o) {

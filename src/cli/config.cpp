@@ -40,10 +40,9 @@ void reject_unknown(const std::string& path, const toml::table& table, const std
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    const std::string hint = meant(prefix, name, node, known);
     fail(path, node,
          "unknown setting '" + prefix + name + "'" +
-             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+             util::suggest(meant(prefix, name, node, known)));
   }
 }
 

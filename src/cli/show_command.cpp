@@ -18,9 +18,9 @@ struct ShowOptions {
 };
 
 [[noreturn]] void no_such_alert(store::Database& db, const ShowOptions& o) {
-  const std::string hint = util::did_you_mean(o.key, store::all_keys(db));
-  throw Error("no alert '" + o.key + "' in " + o.db +
-              (hint.empty() ? " (list them with 'jira-alerts alerts')" : hint));
+  throw Error(
+      "no alert '" + o.key + "' in " + o.db +
+      util::did_you_mean(o.key, store::all_keys(db), " (list them with 'jira-alerts alerts')"));
 }
 
 int run_show(const ShowOptions& o) {

@@ -139,11 +139,14 @@ std::string_view jira_site(std::string_view self) {
 
 namespace jira_alerts::util {
 
+std::string suggest(std::string_view suggestion, std::string_view otherwise) {
+  if (suggestion.empty()) return std::string(otherwise);
+  return "; did you mean '" + std::string(suggestion) + "'?";
+}
+
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates,
-                         std::string_view prefix) {
-  const std::string suggestion = closest(word, candidates);
-  if (suggestion.empty()) return "";
-  return "; did you mean '" + std::string(prefix) + suggestion + "'?";
+                         std::string_view otherwise) {
+  return suggest(closest(word, candidates), otherwise);
 }
 
 }  // namespace jira_alerts::util

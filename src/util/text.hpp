@@ -48,9 +48,12 @@ std::string_view jira_site(std::string_view self);
 // The candidate closest to WORD by edit distance, or "" when none is close.
 std::string closest(std::string_view word, const std::vector<std::string>& candidates);
 
-// "; did you mean 'X'?" with the closest candidate (PREFIX before it), or "" when none is
-// close: the one hint every message about a mistyped name ends with.
+// "; did you mean 'SUGGESTION'?", or OTHERWISE when there is no suggestion: the one
+// hint every message about a mistyped name ends with.
+std::string suggest(std::string_view suggestion, std::string_view otherwise = "");
+
+// suggest() with the candidate closest to WORD.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates,
-                         std::string_view prefix = "");
+                         std::string_view otherwise = "");
 
 }  // namespace jira_alerts::util
