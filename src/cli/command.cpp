@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,25 @@ void add_db_option(CLI::App& app, std::string& path) {
   app.add_option("--db", path, "State file (default: jira-alerts.db; env JIRA_ALERTS_DB)")
       ->envname("JIRA_ALERTS_DB")
       ->type_name("PATH");
+}
+
+read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkFilter& filter,
+                            const std::string& command) {
+  if (operands.empty()) {
+    if (isatty(STDIN_FILENO))
+      throw Error(
+          "no input: give files or directories, or pipe payloads into standard input "
+          "(see 'jira-alerts " +
+          command + " --help')");
+    operands.push_back(read::stdin_name);
+  }
+  return read::expand_operands(operands, filter);
+}
+
+std::string skipped_note(std::uint64_t skipped) {
+  if (skipped == 0) return "";
+  return "; " + std::to_string(skipped) + " file" + (skipped == 1 ? "" : "s") +
+         " in directories skipped (see --include)";
 }
 
 void add_label_option(CLI::App& app, std::string& label) {

@@ -51,6 +51,14 @@ struct MappingOptions {
 // Adds --include GLOB and --exclude GLOB (repeatable): which files directory walks read.
 void add_walk_options(CLI::App& app, read::WalkFilter& filter);
 
+// The files COMMAND reads: OPERANDS expanded through FILTER, or standard input when
+// there are none. Throws a usage Error when there are none and standard input is a terminal.
+read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkFilter& filter,
+                            const std::string& command);
+
+// "; N files in directories skipped (see --include)", or "" when SKIPPED is 0.
+std::string skipped_note(std::uint64_t skipped);
+
 // Adds --config, --resolve-status, --no-category, --priority and --default-priority.
 void add_mapping_options(CLI::App& app, MappingOptions& options);
 

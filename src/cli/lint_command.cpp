@@ -1,14 +1,11 @@
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
-#include "parse/unpack.hpp"
-#include "read/framer.hpp"
 #include "read/input.hpp"
+#include "replay/reader.hpp"
 #include "report/table.hpp"
 #include "rules/decide.hpp"
 #include "util/error.hpp"
@@ -60,33 +57,27 @@ void count(const parse::Payload& p, Seen& seen) {
   if (p.priority_form == parse::PriorityForm::named) ++seen.priorities[std::string(p.priority)];
 }
 
-// Lints the input FILE; PATH is its name in messages.
-void lint_file(const std::string& file, const std::string& path, Seen& seen) {
-  read::ByteStream in(file);
-  read::Framer framer(in);
-  parse::Unpacker unpacker;
-  const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
-    ++seen.payloads;
-    if (u.usable()) return count(*u.payload, seen);
-    ++seen.invalid;
-    report_invalid(path, u.error_line, u.error_column, u.reason);
-  };
-  read::Frame frame;
-  while (framer.next(frame)) {
-    if (frame.problem == read::FrameProblem::none) {
-      unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
-      continue;
+// Lints FILES through the replay's own reader (read, frame, unwrap, extract), so that
+// lint finds exactly what a replay would reject; LABEL names standard input.
+void lint_files(const std::vector<std::string>& files, const std::string& label, Seen& seen) {
+  replay::Reader reader(files);
+  for (bool last = false; !last;) {
+    replay::Chunk* chunk = reader.next();
+    for (std::size_t i = 0; i < chunk->used; ++i) {
+      const replay::Parsed& p = chunk->items[i];
+      if (p.kind == replay::Parsed::Kind::failed) std::rethrow_exception(p.error);
+      ++seen.payloads;
+      if (p.kind == replay::Parsed::Kind::payload) {
+        count(p.payload, seen);
+        continue;
+      }
+      ++seen.invalid;
+      const std::string& file = files[p.file];
+      report_invalid(file == read::stdin_name && !label.empty() ? label : file, p.error_line,
+                     p.error_column, p.reason);
     }
-    // A stream that broke before its first payload says so once, below.
-    if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
-    ++seen.payloads;
-    ++seen.invalid;
-    report_invalid(path, frame.line, frame.column, read::problem_reason(frame));
-  }
-  if (!in.damage().empty()) {
-    ++seen.payloads;
-    ++seen.invalid;
-    report_invalid(path, framer.line(), framer.column(), in.damage());
+    last = chunk->last;
+    reader.release(chunk);
   }
 }
 
@@ -145,29 +136,15 @@ void print(const std::vector<NameRecord>& names, report::Format format, bool hea
 }
 
 int run_lint(const LintOptions& o) {
-  std::vector<std::string> operands = o.inputs;
-  if (operands.empty()) {
-    if (isatty(STDIN_FILENO))
-      throw Error(
-          "no input: give files or directories, or pipe payloads into standard input "
-          "(see 'jira-alerts lint --help')");
-    operands.push_back(read::stdin_name);
-  }
-  const read::Inputs inputs = read::expand_operands(operands, o.walk);
-  const std::vector<std::string>& files = inputs.files;
+  const read::Inputs inputs = command_inputs(o.inputs, o.walk, "lint");
   const rules::Mapping mapping = build_mapping(o.mapping);
   Seen seen;
-  for (const auto& file : files)
-    lint_file(file, file == read::stdin_name && !o.label.empty() ? o.label : file, seen);
+  lint_files(inputs.files, o.label, seen);
   print(records(seen, mapping), *report::parse_format(o.format), !o.no_header);
   std::fflush(stdout);
-  std::string skipped;
-  if (inputs.skipped > 0)
-    skipped = "; " + std::to_string(inputs.skipped) + " file" + (inputs.skipped == 1 ? "" : "s") +
-              " in directories skipped (see --include)";
   std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid%s\n",
                static_cast<unsigned long long>(seen.payloads), seen.payloads == 1 ? "" : "s",
-               static_cast<unsigned long long>(seen.invalid), skipped.c_str());
+               static_cast<unsigned long long>(seen.invalid), skipped_note(inputs.skipped).c_str());
   return static_cast<int>(seen.invalid > 0 ? Exit::failed : Exit::ok);
 }
 

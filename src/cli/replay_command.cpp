@@ -1,5 +1,3 @@
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -63,9 +61,7 @@ void print_summary(const replay::Counts& c, double seconds, std::uint64_t skippe
     first = false;
     line += std::to_string(c.of(a)) + " " + std::string(rules::action_name(a));
   }
-  if (skipped > 0)
-    line += "; " + std::to_string(skipped) + " file" + (skipped == 1 ? "" : "s") +
-            " in directories skipped (see --include)";
+  line += skipped_note(skipped);
   line += note;
   std::fprintf(stderr, "%s\n", line.c_str());
 }
@@ -87,17 +83,9 @@ std::unique_ptr<replay::Sink> decision_sink(const ReplayOptions& o, std::FILE* o
 }
 
 int run_replay(const ReplayOptions& o) {
-  std::vector<std::string> operands = o.inputs;
-  if (operands.empty()) {
-    if (isatty(STDIN_FILENO))
-      throw Error(
-          "no input: give files or directories, or pipe payloads into standard input "
-          "(see 'jira-alerts replay --help')");
-    operands.push_back(read::stdin_name);
-  }
   read::WalkFilter filter = o.walk;
   filter.not_inputs = read::state_file_ids(o.db);
-  const read::Inputs inputs = read::expand_operands(operands, filter);
+  const read::Inputs inputs = command_inputs(o.inputs, filter, "replay");
   const std::vector<std::string>& files = inputs.files;
   const rules::Mapping mapping = build_mapping(o.mapping);
   const std::optional<std::string> secret =
