@@ -1197,6 +1197,18 @@ TEST_SUITE("rules.merge") {
     }
   }
 
+  TEST_CASE("is_stale") {
+    using Millis = jira_alerts::util::Millis;
+    const std::vector<std::tuple<std::optional<Millis>, std::optional<Millis>, bool>> rows = {
+        {1000, 2000, true},          {2000, 2000, false},         {3000, 2000, false},
+        {std::nullopt, 2000, false}, {1000, std::nullopt, false},
+    };
+    for (const auto& [at, newest, stale] : rows) {
+      INFO("at ", shown(at), ", newest ", shown(newest));
+      CHECK(rules::is_stale(at, newest) == stale);
+    }
+  }
+
   TEST_CASE("project_of_key and project_after_move") {
     const std::vector<std::tuple<std::string_view, std::optional<std::string_view>,
                                  std::optional<std::string>, std::optional<std::string>>>

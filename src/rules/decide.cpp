@@ -85,7 +85,7 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
   if (alert && already_applied) {
     d.action = Action::duplicate;
     d.rule = Rule::duplicate;
-  } else if (alert && p.timestamp && alert->updated_at && *p.timestamp < *alert->updated_at) {
+  } else if (alert && is_stale(p.timestamp, alert->updated_at)) {
     d.action = Action::stale;
     d.rule = Rule::stale;
   }

@@ -69,6 +69,12 @@ struct Decision {
   bool priority_mapped;  // false: an unknown Jira priority fell back to the default
 };
 
+// Is a payload timestamped AT older than NEWEST, the newest payload its alert applied?
+// Such a payload is stale: recorded, not applied. Without either time it is not.
+constexpr bool is_stale(std::optional<util::Millis> at, std::optional<util::Millis> newest) {
+  return at && newest && *at < *newest;
+}
+
 // Decides what PAYLOAD does to ALERT (null when no alert exists for its key).
 // ALREADY_APPLIED tells whether the payload's identity was applied to ALERT before.
 Decision decide(const parse::Payload& payload, const Current* alert, bool already_applied,

@@ -87,8 +87,8 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   std::vector<EpisodeView> cycles;
   for (const Row& r : rows) {
     if (r.timestamp > at) continue;
-    if (exists && r.timestamp < *alert.updated_at) continue;  // stale against this prefix
-    if (!applied.insert(r.identity).second) continue;         // a duplicate in this prefix
+    if (exists && rules::is_stale(r.timestamp, alert.updated_at)) continue;  // in this prefix
+    if (!applied.insert(r.identity).second) continue;  // a duplicate in this prefix
     const rules::Decision d = rules::redecide(exists ? std::optional(alert.state) : std::nullopt,
                                               r.state, r.deleted || r.status.has_value(),
                                               r.priority.value_or(rules::Level::medium));
