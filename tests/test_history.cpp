@@ -10,8 +10,8 @@
 #include "cli/commands.hpp"
 #include "report/show.hpp"
 #include "store/history.hpp"
+#include "store/open.hpp"
 #include "store/stats.hpp"
-#include "store/store.hpp"
 #include "testutil.hpp"
 
 using namespace jira_alerts;
@@ -48,7 +48,7 @@ TEST_SUITE("store.history") {
   TEST_CASE("find_alert, episodes_of and for_each_timeline_entry") {
     test::TempDir dir;
     replay_sample(dir.file("state.db"));
-    store::Store s(dir.file("state.db"), store::Access::read);
+    store::Snapshot s(dir.file("state.db"));
 
     SUBCASE("an alias finds the moved issue") {
       const auto a = store::find_alert(s.db(), "KAN-12");
@@ -117,7 +117,7 @@ TEST_SUITE("store.history") {
   TEST_CASE("alerts_at") {
     test::TempDir dir;
     replay_sample(dir.file("state.db"));
-    store::Store s(dir.file("state.db"), store::Access::read);
+    store::Snapshot s(dir.file("state.db"));
 
     SUBCASE("nothing before the first payload") {
       CHECK(store::alerts_at(s.db(), {}, 1768294931481).empty());
@@ -171,7 +171,7 @@ TEST_SUITE("store.history") {
   TEST_CASE("collect_stats") {
     test::TempDir dir;
     replay_sample(dir.file("state.db"));
-    store::Store s(dir.file("state.db"), store::Access::read);
+    store::Snapshot s(dir.file("state.db"));
     using Matrix = std::array<std::array<std::int64_t, 4>, 2>;
     const auto level = [](rules::Level l) { return static_cast<std::size_t>(l); };
     const auto all = store::collect_stats(s.db(), {});

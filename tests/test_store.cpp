@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "replay/replayer.hpp"
@@ -26,7 +27,9 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::int64_t count(store::Store& st, const char* sql) {
+// ST is a Store or a Snapshot.
+template <typename Handle>
+std::int64_t count(Handle& st, const char* sql) {
   store::Statement s(st.db(), sql);
   REQUIRE(s.step());
   return s.int64(0);
@@ -42,7 +45,8 @@ std::string payload(const std::string& event, const std::string& key, long long 
          R"("}}}})" + extra + "}\n";
 }
 
-std::vector<store::AlertView> alerts(store::Store& st) {
+template <typename Handle>
+std::vector<store::AlertView> alerts(Handle& st) {
   std::vector<store::AlertView> out;
   store::for_each_alert(st.db(), {}, [&](const store::AlertView& a) { out.push_back(a); });
   return out;
@@ -53,8 +57,7 @@ replay::Counts replay_text(store::Store& st, const test::TempDir& dir, const std
                            const std::string& content) {
   const rules::Mapping mapping;
   replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::keep_going);
-  st.begin_batch();
-  st.begin_run("test");
+  replayer.command_line = "test";
   replayer.replay({dir.write(name, content)});
   replayer.finish();
   return replayer.counts();
@@ -101,7 +104,7 @@ TEST_SUITE("store.schema") {
           read_file(std::string(JIRA_ALERTS_SOURCE_DIR) + "/tests/fixtures/state-v1.sql").c_str());
     }
     SUBCASE("by a reporting command, which could not read it otherwise") {
-      store::Store st(path, store::Access::read);
+      store::Snapshot st(path);
       CHECK(count(st, "PRAGMA user_version") == store::schema_version);
       const auto listed = alerts(st);
       CHECK(listed.size() == 9);
@@ -165,7 +168,7 @@ TEST_SUITE("store.schema") {
 
   TEST_CASE("reading a missing file neither creates it nor succeeds") {
     test::TempDir dir;
-    CHECK_THROWS_AS(store::Store(dir.file("missing.db"), store::Access::read), Error);
+    CHECK_THROWS_AS(store::Snapshot(dir.file("missing.db")), Error);
     CHECK_FALSE(std::filesystem::exists(dir.file("missing.db")));
   }
 }
@@ -178,7 +181,7 @@ TEST_SUITE("store.read") {
       store::Store st(path, store::Access::write);
       replay_text(st, dir, "a.ndjson", payload("jira:issue_created", "OPS-1", 1000, "Open", "new"));
     }
-    store::Store reader(path, store::Access::read);
+    store::Snapshot reader(path);
     REQUIRE(alerts(reader).size() == 1);
     {
       store::Store st(path, store::Access::write);
@@ -189,7 +192,7 @@ TEST_SUITE("store.read") {
     const auto seen = alerts(reader);  // the same snapshot as the first read
     REQUIRE(seen.size() == 1);
     CHECK(seen[0].state == State::open);
-    store::Store later(path, store::Access::read);
+    store::Snapshot later(path);
     CHECK(alerts(later).size() == 2);
   }
 
@@ -211,7 +214,7 @@ TEST_SUITE("store.read") {
     }
     CHECK_FALSE(std::filesystem::exists(dir.file("link.db-wal")));
     REQUIRE(std::filesystem::file_size(path + "-wal") > 0);
-    store::Store reader(dir.file("link.db"), store::Access::read);
+    store::Snapshot reader(dir.file("link.db"));
     REQUIRE(alerts(reader).size() == 1);
     CHECK(alerts(reader)[0].state == State::resolved);
   }
@@ -221,7 +224,7 @@ TEST_SUITE("store.read") {
     const std::string path = state_without_wal(dir, "OPS-1");
     const std::string before = read_file(path);
     {
-      store::Store reader(path, store::Access::read);
+      store::Snapshot reader(path);
       CHECK(alerts(reader).size() == 1);
     }
     CHECK_FALSE(std::filesystem::exists(path + "-wal"));
@@ -234,9 +237,14 @@ TEST_SUITE("store.read") {
     const std::string path = dir.file("state.db");
     { store::Store st(path, store::Access::write); }
     std::filesystem::create_hard_link(path, dir.file("other.db"));
-    for (const auto access : {store::Access::read, store::Access::write, store::Access::dry_run}) {
+    const std::function<void()> opens[] = {
+        [&] { store::Snapshot reader(path); },
+        [&] { store::Store st(path, store::Access::write); },
+        [&] { store::Store st(path, store::Access::dry_run); },
+    };
+    for (const auto& open : opens) {
       try {
-        store::Store st(path, access);
+        open();
         FAIL("a file with two names was opened");
       } catch (const Error& e) {
         CHECK(std::string(e.what()).find("state file '" + path + "' has 2 hard links") == 0);
@@ -259,28 +267,31 @@ TEST_SUITE("store.read") {
     CHECK(std::filesystem::exists(dir.file("file:z.db?mode=memory")));
     CHECK_FALSE(std::filesystem::exists(dir.file("z.db")));
     {
-      store::Store reader("file:z.db?mode=memory", store::Access::read);
+      store::Snapshot reader("file:z.db?mode=memory");
       CHECK(alerts(reader).size() == 1);
     }
   }
 
   TEST_CASE("unusable paths are refused with their cause") {
     test::TempDir dir;
-    const auto refused = [](const std::string& path, store::Access access) -> std::string {
+    const auto refused = [](const std::string& path, bool write) -> std::string {
       try {
-        store::Store st(path, access);
+        if (write)
+          store::Store st(path, store::Access::write);
+        else
+          store::Snapshot reader(path);
       } catch (const Error& e) {
         CHECK(e.status() == Exit::usage);
         return e.what();
       }
       return "(opened)";
     };
-    CHECK(refused("", store::Access::write) ==
+    CHECK(refused("", true) ==
           "--db: the state file path is empty (an unset variable in --db \"$VAR\"?)");
-    CHECK(refused(dir.file("none/state.db"), store::Access::write) ==
-          "state file '" + dir.file("none/state.db") + "': the directory '" + dir.file("none") +
-              "' does not exist");
-    CHECK(refused(dir.path().string(), store::Access::read) ==
+    CHECK(refused(dir.file("none/state.db"), true) == "state file '" + dir.file("none/state.db") +
+                                                          "': the directory '" + dir.file("none") +
+                                                          "' does not exist");
+    CHECK(refused(dir.path().string(), false) ==
           "state file '" + dir.path().string() + "' is a directory");
     CHECK_FALSE(std::filesystem::exists(dir.file("none")));
   }
@@ -617,12 +628,12 @@ TEST_SUITE("store.replay") {
   }
 
   TEST_CASE("StandingReject::replaced_by: the same offset, or the same line and column") {
-    const store::Store::StandingReject known{1, 3, 5, 200};
+    const store::StandingReject known{1, 3, 5, 200};
     CHECK(known.replaced_by(3, 5, 200));
     CHECK(known.replaced_by(9, 1, 200));         // lines above gained or lost line breaks
     CHECK(known.replaced_by(3, 5, 180));         // lines above were shortened
     CHECK_FALSE(known.replaced_by(3, 40, 235));  // another payload on the same line
-    const store::Store::StandingReject legacy{2, 3, std::nullopt, std::nullopt};
+    const store::StandingReject legacy{2, 3, std::nullopt, std::nullopt};
     CHECK(legacy.replaced_by(3, 40, 235));  // a row kept from version 2 knows its line only
     CHECK_FALSE(legacy.replaced_by(4, 1, 200));
   }
@@ -659,10 +670,9 @@ TEST_SUITE("store.strict") {
           payload("jira:issue_created", "OPS-" + std::to_string(i + 1), 1000 + i, "Open", "new");
     const rules::Mapping mapping;
     replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::stop);
-    st.begin_batch();
-    st.begin_run("test");
+    replayer.command_line = "test";
     CHECK(replayer.replay({dir.write("h.ndjson", history)}));
-    CHECK(st.cached_alerts() <= 21'000);
+    CHECK(st.alerts().size() <= 21'000);
     replayer.finish();
     CHECK(count(st, "SELECT count(*) FROM alerts") == 30'000);
   }
@@ -690,7 +700,7 @@ TEST_SUITE("store.dry_run") {
     }
     CHECK(read_file(path) == before);
     CHECK(read_file(path + "-wal") == wal_before);
-    store::Store reader(path, store::Access::read);
+    store::Snapshot reader(path);
     CHECK(alerts(reader)[0].state == State::open);
   }
 

@@ -45,9 +45,9 @@ Applier::Applier(store::Store& store, const rules::Mapping& mapping, std::string
       dir_(std::move(dir)),
       metrics_(metrics),
       replayer_(store, mapping, sink, replay::OnReject::keep_going) {
-  store_.begin_batch();
-  store_.begin_run(command_line);
-  store_.commit_batch();
+  store::Batch batch(store_);
+  store_.log().begin_run(command_line);
+  batch.commit();
 }
 
 Applier::~Applier() {
@@ -87,9 +87,9 @@ void Applier::stop() {
     changed_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
-  store_.begin_batch();
-  store_.finish_run(counts().payloads, counts().of(rules::Action::reject));
-  store_.commit_batch();
+  store::Batch batch(store_);
+  store_.log().finish_run(counts().payloads, counts().of(rules::Action::reject));
+  batch.commit();
   store_.checkpoint();
 }
 
@@ -110,7 +110,7 @@ void Applier::run() {
         // The capture holds the delivery: a restart with --apply catches up on it.
         std::fprintf(stderr, "jira-alerts: record: cannot apply '%s': %s\n", path.c_str(),
                      e.what());
-        if (store_.in_batch()) store_.rollback_batch();
+        replayer_.rollback();
       }
     }
     if (last) return;
@@ -147,7 +147,7 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
     std::size_t begin = 0;
     for (std::size_t nl = buffer.find('\n'); nl != std::string::npos;
          nl = buffer.find('\n', begin)) {
-      if (!store_.in_batch()) store_.begin_batch();
+      replayer_.open_batch();
       const std::string_view text(buffer.data() + begin, nl - begin);
       if (!blank(text)) unpacker_.unpack(text, line, 1, take);
       offset += nl - begin + 1;
@@ -161,7 +161,7 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
     }
     buffer.erase(0, begin);
   }
-  if (store_.in_batch()) commit(path, offset, first_line, line);
+  if (replayer_.in_batch()) commit(path, offset, first_line, line);
 }
 
 void Applier::commit(const std::string& path, std::uint64_t offset, std::uint64_t first_line,

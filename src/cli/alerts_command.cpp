@@ -4,8 +4,8 @@
 #include "forward/alertmanager.hpp"
 #include "report/alerts.hpp"
 #include "store/history.hpp"
+#include "store/open.hpp"
 #include "store/queries.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -33,7 +33,7 @@ int run_alerts(const AlertsOptions& o) {
   std::optional<util::Millis> at;
   if (!o.at.empty()) at = time_or_throw("--at", o.at);
 
-  store::Store store(o.db, store::Access::read);
+  store::Snapshot store(o.db);
   std::vector<store::AlertView> alerts;
   if (at)
     alerts = store::alerts_at(store.db(), filter, *at);

@@ -6,8 +6,8 @@
 
 #include "cli/commands.hpp"
 #include "store/history.hpp"
+#include "store/open.hpp"
 #include "store/queries.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -196,7 +196,7 @@ int run_check(const CheckOptions& o) {
         "nothing to check: give expectations (KAN-5=resolved), --expect FILE, "
         "--max-open N or --fail-on PRIORITY (see 'jira-alerts check --help')");
 
-  store::Store store(o.db, store::Access::read);
+  store::Snapshot store(o.db);
   std::vector<Outcome> outcomes;
   for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e, at));
 

@@ -10,8 +10,8 @@
 
 #include "cli/commands.hpp"
 #include "report/table.hpp"
+#include "store/open.hpp"
 #include "store/rejects.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
@@ -34,11 +34,11 @@ std::string source_of(const store::RejectView& r) {
   return r.path + ":" + std::to_string(r.error_line) + ":" + std::to_string(r.error_column);
 }
 
-void list(store::Store& st, report::Format format, bool headers) {
+void list(store::Database& db, report::Format format, bool headers) {
   report::Output out(stdout);
   out.set_headers(headers);
   if (format == report::Format::jsonl) {
-    store::for_each_reject(st.db(), false, [&](const store::RejectView& r) {
+    store::for_each_reject(db, false, [&](const store::RejectView& r) {
       std::string& o = out.buffer();
       o += "{\"id\":" + std::to_string(r.id) + ",\"source\":";
       util::append_json_string(o, source_of(r));
@@ -59,7 +59,7 @@ void list(store::Store& st, report::Format format, bool headers) {
     return;
   }
   report::Table table({"ID", "SOURCE", "SIZE", "REJECTED", "REASON"});
-  store::for_each_reject(st.db(), false, [&](const store::RejectView& r) {
+  store::for_each_reject(db, false, [&](const store::RejectView& r) {
     table.add({std::to_string(r.id), source_of(r), std::to_string(r.size),
                util::format_iso8601(r.rejected_at), r.reason});
   });
@@ -102,10 +102,10 @@ struct Exported {
 
 // Records the EXPORTED files in the state file, so that replaying them replaces their
 // rejections. When that fails, the files are removed: none is left unrecorded.
-void record_exported(store::Store& st, const std::vector<Exported>& exported) {
+void record_exported(store::Database& db, const std::vector<Exported>& exported) {
   try {
-    store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
-    for (const auto& e : exported) store::mark_exported(st.db(), e.id, e.absolute);
+    store::Transaction tx(db, store::Transaction::Kind::immediate);
+    for (const auto& e : exported) store::mark_exported(db, e.id, e.absolute);
     tx.commit();
   } catch (const Error& e) {
     std::error_code ec;
@@ -117,14 +117,14 @@ void record_exported(store::Store& st, const std::vector<Exported>& exported) {
 
 // Writes each rejected payload's bytes to DIR/reject-ID.json. When a file cannot be
 // written, the files written before it are still recorded and listed.
-void export_rejects(store::Store& st, const std::string& dir) {
+void export_rejects(store::Database& db, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create '" + dir + "': " + ec.message());
   std::vector<Exported> exported;
   std::string failure;
   std::size_t total = 0;
-  store::for_each_reject(st.db(), true, [&](const store::RejectView& r) {
+  store::for_each_reject(db, true, [&](const store::RejectView& r) {
     ++total;
     if (!failure.empty()) return;
     const fs::path target = fs::path(dir) / ("reject-" + std::to_string(r.id) + ".json");
@@ -140,7 +140,7 @@ void export_rejects(store::Store& st, const std::string& dir) {
                " bytes: the payload was too large to keep whole)";
     exported.push_back(std::move(e));
   });
-  record_exported(st, exported);
+  record_exported(db, exported);
   for (const auto& e : exported) std::printf("%s%s\n", e.path.c_str(), e.note.c_str());
   std::fflush(stdout);
   if (!failure.empty()) {
@@ -159,10 +159,15 @@ int run_rejects(const RejectsOptions& o) {
   const bool writes = !o.export_dir.empty() || !o.drop.empty() || o.drop_all;
   if (writes && access(o.db.c_str(), F_OK) != 0)
     throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
-  store::Store st(o.db, writes ? store::Access::write : store::Access::read);
+  if (!writes) {
+    store::Snapshot snapshot(o.db);
+    list(snapshot.db(), *report::parse_format(o.format), !o.no_header);
+    return 0;
+  }
+  store::Database db = store::open_for_writing(store::locate(o.db, store::Need::write));
   if (o.drop_all) {
-    store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
-    const auto n = store::drop_all_rejects(st.db());
+    store::Transaction tx(db, store::Transaction::Kind::immediate);
+    const auto n = store::drop_all_rejects(db);
     tx.commit();
     std::fprintf(stderr, "jira-alerts: dropped %lld rejected payload%s\n",
                  static_cast<long long>(n), n == 1 ? "" : "s");
@@ -173,8 +178,8 @@ int run_rejects(const RejectsOptions& o) {
     std::vector<std::int64_t> ids = o.drop;
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    store::Transaction tx(st.db(), store::Transaction::Kind::immediate);
-    const auto missing = store::drop_rejects(st.db(), ids);
+    store::Transaction tx(db, store::Transaction::Kind::immediate);
+    const auto missing = store::drop_rejects(db, ids);
     if (!missing.empty()) {
       // All or nothing: the transaction rolls back.
       throw Error("no rejected payload with id " + std::to_string(missing.front()) +
@@ -185,11 +190,7 @@ int run_rejects(const RejectsOptions& o) {
                  ids.size() == 1 ? "" : "s");
     return 0;
   }
-  if (!o.export_dir.empty()) {
-    export_rejects(st, o.export_dir);
-    return 0;
-  }
-  list(st, *report::parse_format(o.format), !o.no_header);
+  export_rejects(db, o.export_dir);
   return 0;
 }
 

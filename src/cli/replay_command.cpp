@@ -122,7 +122,6 @@ int run_replay(const ReplayOptions& o) {
   const bool completed = replayer.replay(files);
   progress.clear();
   if (!completed) {
-    store.rollback_batch();
     // The decisions up to the rejection, to show what stopped the run (none committed).
     if (writer) writer->flush();
     held.release();

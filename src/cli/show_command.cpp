@@ -3,7 +3,7 @@
 #include "cli/commands.hpp"
 #include "report/show.hpp"
 #include "store/history.hpp"
-#include "store/store.hpp"
+#include "store/open.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -26,7 +26,7 @@ struct ShowOptions {
 int run_show(const ShowOptions& o) {
   std::optional<util::Millis> at;
   if (!o.at.empty()) at = time_or_throw("--at", o.at);
-  store::Store store(o.db, store::Access::read);
+  store::Snapshot store(o.db);
   auto alert = store::find_alert(store.db(), o.key);
   if (!alert) no_such_alert(store.db(), o);
   // The timeline is the current alert's; at AT it keeps the payloads stamped by then.

@@ -3,8 +3,8 @@
 #include "cli/commands.hpp"
 #include "report/show.hpp"
 #include "report/table.hpp"
+#include "store/open.hpp"
 #include "store/stats.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -169,7 +169,7 @@ int run_stats(const StatsOptions& o) {
   store::TimeRange range{optional_time(o.since, "--since"), optional_time(o.until, "--until")};
   if (range.since && range.until && *range.since > *range.until)
     throw Error("--since is after --until: the range is empty");
-  store::Store store(o.db, store::Access::read);
+  store::Snapshot store(o.db);
   const store::Stats st = store::collect_stats(store.db(), range);
   report::Output out(stdout);
   out.set_headers(!o.no_header);

@@ -14,7 +14,7 @@ namespace {
 void rename(store::Store& store, store::Alert& a, const parse::Payload& p) {
   a.project = rules::project_after_move(
       p.key.value, p.project.present ? std::optional(p.project.value) : std::nullopt);
-  store.move_alert(a, p.key.value);
+  store.alerts().move_alert(a, p.key.value);
 }
 
 template <typename T>
@@ -87,23 +87,25 @@ void Replayer::warn_unmapped(const parse::Payload& p, const rules::Decision& d,
 // MERGED tells that two alerts became one.
 store::Alert* Replayer::locate(const parse::Payload& p, bool issue_event, bool& merged) {
   const std::optional<std::string_view> key = view(p.key);
-  store::Alert* alert = key ? store_.find(*key) : nullptr;
+  store::Alert* alert = key ? store_.alerts().find(*key) : nullptr;
   if (!issue_event) return alert;
   if (p.moved_from.present && p.moved_from.value != p.key.value) {
-    if (store::Alert* old = store_.find(p.moved_from.value); old != nullptr && old != alert) {
+    if (store::Alert* old = store_.alerts().find(p.moved_from.value);
+        old != nullptr && old != alert) {
       if (alert == nullptr) {
         alert = old;
         if (rules::move_takes_key(*old, p.timestamp))
           rename(store_, *old, p);
         else
-          store_.add_alias(*key, old->id);  // a late move: newer payloads name the key
+          store_.alerts().add_alias(*key, old->id);  // a late move: newer payloads name the key
       } else {
         // Payloads under the new key came first: one alert takes the other in.
-        alert = store_.merge_alerts(*old, *alert);
+        alert = store_.alerts().merge_alerts(*old, *alert);
         merged = true;
       }
     } else if (old == nullptr && alert != nullptr) {
-      store_.add_alias(p.moved_from.value, alert->id);  // the old key's payloads may come later
+      store_.alerts().add_alias(p.moved_from.value,
+                                alert->id);  // the old key's payloads may come later
     }
   }
   if (alert != nullptr && key && rules::payload_takes_key(*alert, *key, p.timestamp))
@@ -139,17 +141,17 @@ store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const ru
   a.add_identity(item.identity);
   if (item.delivery != 0) a.add_identity(item.delivery);
   if (found) {
-    store_.update_alert(a);
+    store_.alerts().update_alert(a);
   } else {
-    alert = store_.insert_alert(std::move(fresh));
+    alert = store_.alerts().insert_alert(std::move(fresh));
     // The move came first: payloads under the old key must find this alert too.
     if (p.moved_from.present && p.moved_from.value != p.key.value)
-      store_.add_alias(p.moved_from.value, alert->id);
+      store_.alerts().add_alias(p.moved_from.value, alert->id);
   }
   if (outcome.opens_episode)
-    store_.open_episode(alert->id, alert->episode, alert->opened_at, alert->priority);
+    store_.alerts().open_episode(alert->id, alert->episode, alert->opened_at, alert->priority);
   if (outcome.closes_episode)
-    store_.close_episode(alert->id, alert->episode, alert->resolved_at, alert->priority);
+    store_.alerts().close_episode(alert->id, alert->episode, alert->resolved_at, alert->priority);
   return alert;
 }
 
@@ -163,7 +165,7 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
     if (!joined_warnings_.empty()) joined_warnings_ += '\n';
     joined_warnings_ += w;
   }
-  store_.log_event({
+  store_.log().log_event({
       .source_id = source_id,
       .line = item.line,
       .alert_id = alert != nullptr ? std::optional(alert->id) : std::nullopt,
@@ -236,7 +238,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   alert = change(item, alert, d, outcome);
   log(item, source_id, alert, d, outcome.summary);
   // Two histories joined: the episodes and reopens follow from the whole, in event time.
-  if (merged) store_.rederive_episodes(*alert);
+  if (merged) store_.alerts().rederive_episodes(*alert);
   count(d.action);
   if (records_) record(item, path, alert, d, seen == Seen::same_delivery);
 }

@@ -27,7 +27,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
   auto batch_started = started;
   for (;;) {
     Chunk* chunk = reader.try_next();
-    if (chunk == nullptr && batches && store_.in_batch()) {
+    if (chunk == nullptr && batches && batch_) {
       // The input is slow (a pipe): after a moment, commit what came so far rather
       // than hold the file locked while waiting.
       chunk = reader.next_for(idle_commit);
@@ -35,7 +35,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
     }
     // The write lock is taken only once there is something to apply.
     if (chunk == nullptr) chunk = reader.next();
-    if (!store_.in_batch()) {
+    if (!batch_) {
       begin_batch();
       batch_started = std::chrono::steady_clock::now();
     }
@@ -48,6 +48,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
       }
       if (!step(item, item.file, files[item.file])) {
         reader.release(chunk);
+        rollback();
         return false;
       }
     }
@@ -72,7 +73,7 @@ bool Replayer::step(const Parsed& item, std::size_t file, const std::string& pat
   if (item.kind == Parsed::Kind::rejected) {
     reject(item, shown, src.id);
     // An exported payload that still fails: the new rejection stands in for the old.
-    for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
+    for (const std::int64_t id : src.standing.exported) store_.rejects().drop_reject(id);
     src.standing.exported.clear();
     if (on_reject_ == OnReject::stop) return false;
   } else {
@@ -94,25 +95,35 @@ void Replayer::take(const Parsed& item, const std::string& path) {
   step(item, file, path);
 }
 
+void Replayer::open_batch() {
+  if (!batch_) batch_.emplace(store_);
+}
+
 void Replayer::commit() {
-  if (!store_.in_batch()) return;
-  store_.commit_batch();
+  if (!batch_) return;
+  batch_->commit();
+  batch_.reset();
   in_batch_ = 0;
   for (auto& s : sources_) s.id = 0;
   if (sink_) sink_->flush();
   if (after_commit) after_commit();
 }
 
+void Replayer::rollback() {
+  batch_.reset();
+}
+
 void Replayer::begin_batch() {
-  store_.begin_batch();
+  open_batch();
   if (!run_started_) {
-    store_.begin_run(command_line);
+    store_.log().begin_run(command_line);
     run_started_ = true;
   }
 }
 
 void Replayer::commit_batch(std::chrono::steady_clock::time_point started) {
-  store_.commit_batch();
+  batch_->commit();
+  batch_.reset();
   if (after_commit) after_commit();
   in_batch_ = 0;
   // Source ids are interned per transaction: look them up again.
@@ -131,18 +142,18 @@ Replayer::Source& Replayer::source(std::size_t file, const std::string& path) {
     src.shown = standard_input && !stdin_label.empty() ? stdin_label : path;
     src.stored = src.shown;
     if (standard_input && stdin_label.empty())
-      src.stored = std::string(read::stdin_name) + "#" + std::to_string(store_.run_id());
-    src.id = store_.source_id(src.stored);
+      src.stored = std::string(read::stdin_name) + "#" + std::to_string(store_.log().run_id());
+    src.id = store_.log().source_id(src.stored);
     std::error_code ec;
     const auto absolute =
         standard_input ? std::filesystem::path() : std::filesystem::absolute(path, ec);
-    src.standing = store_.standing_rejects(src.id, absolute.lexically_normal().string());
+    src.standing = store_.rejects().standing_rejects(src.id, absolute.lexically_normal().string());
     for (const auto& r : src.standing.at) {
       src.reject_lines.insert(r.line);
       if (r.offset) src.reject_offsets.insert(*r.offset);
     }
   }
-  if (src.id == 0) src.id = store_.source_id(src.stored);
+  if (src.id == 0) src.id = store_.log().source_id(src.stored);
   return src;
 }
 
@@ -154,21 +165,22 @@ void Replayer::replace_rejects(Source& src, const Parsed& item) {
                                      src.reject_offsets.count(item.offset) > 0);
   for (std::size_t i = 0; maybe && i < at.size();) {
     if (at[i].replaced_by(item.line, item.column, item.offset)) {
-      store_.drop_reject(at[i].id);
+      store_.rejects().drop_reject(at[i].id);
       at[i] = at.back();
       at.pop_back();
     } else {
       ++i;
     }
   }
-  for (const std::int64_t id : src.standing.exported) store_.drop_reject(id);
+  for (const std::int64_t id : src.standing.exported) store_.rejects().drop_reject(id);
   src.standing.exported.clear();
 }
 
 void Replayer::finish() {
-  if (!store_.in_batch()) begin_batch();
-  store_.finish_run(counts_.payloads, counts_.of(Action::reject));
-  store_.commit_batch();
+  if (!batch_) begin_batch();
+  store_.log().finish_run(counts_.payloads, counts_.of(Action::reject));
+  batch_->commit();
+  batch_.reset();
   if (after_commit) after_commit();
   // After a large run the main file should hold everything by itself again.
   if (counts_.payloads >= checkpoint_after) store_.checkpoint();
@@ -182,8 +194,9 @@ void Replayer::count(Action action) {
 
 void Replayer::reject(const Parsed& item, std::string_view path, std::int64_t source_id) {
   count(Action::reject);
-  store_.log_reject({source_id, item.line, item.column, item.offset, item.error_line,
-                     item.error_column, item.reason, item.size, item.raw});
+  store_.rejects().log_reject({source_id, item.line, item.column, item.offset, item.error_line,
+                               item.error_column, item.reason, item.size, item.raw},
+                              store_.log().run_id());
   if (!sink_) return;
   sink_->rejected({path, item.error_line, item.error_column, item.reason});
   if (records_) {

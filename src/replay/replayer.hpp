@@ -39,18 +39,24 @@ class Replayer {
   Replayer(store::Store& store, const rules::Mapping& mapping, Sink* sink, OnReject on_reject);
 
   // Replays every payload of FILES ("-" for standard input) in order, reading on a
-  // second thread. False when a rejection stopped the run (OnReject::stop).
+  // second thread. False when a rejection stopped the run (OnReject::stop): its batch
+  // is rolled back.
   // Throws Error when an input cannot be read; what came before it is applied.
   bool replay(const std::vector<std::string>& files);
 
   // From now on every payload must come in an envelope signed with SECRET (--secret-file).
   void require_signatures(std::string secret) { secret_ = std::move(secret); }
 
-  // Applies ITEM, read from the file PATH, in the store's open batch: the step a live
-  // delivery takes (record --apply), the same as a replayed payload's.
+  // Opens a batch (one write transaction) for take(), unless one is open.
+  void open_batch();
+  bool in_batch() const { return batch_.has_value(); }
+  // Applies ITEM, read from the file PATH, in the open batch: the step a live delivery
+  // takes (record --apply), the same as a replayed payload's.
   void take(const Parsed& item, const std::string& path);
   // Commits the open batch of take()n payloads.
   void commit();
+  // Rolls the open batch back (also done when the Replayer is destroyed with one open).
+  void rollback();
 
   // Records the run's totals and commits the last batch.
   void finish();
@@ -74,7 +80,7 @@ class Replayer {
     bool checked = false;
     std::string shown;   // the name in messages and decision records
     std::string stored;  // the name in the state file's sources
-    store::Store::StandingRejects standing;
+    store::StandingRejects standing;
     // The lines and offsets where STANDING's rejects start: most payloads are at none.
     std::unordered_set<std::uint64_t> reject_lines, reject_offsets;
   };
@@ -112,6 +118,7 @@ class Replayer {
   std::vector<Source> sources_;
   Counts counts_;
   std::uint64_t in_batch_ = 0;
+  std::optional<store::Batch> batch_;  // the write transaction in flight
   bool run_started_ = false;
   std::optional<std::string> secret_;
   std::vector<std::string> live_paths_;  // take()'s files, by their index in sources_

@@ -4,7 +4,8 @@
 
 #include "report/alerts.hpp"
 #include "report/table.hpp"
-#include "store/store.hpp"
+#include "store/event_log.hpp"
+#include "store/history.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -97,6 +98,13 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   std::string what_;  // "state file 'NAME': writing to events", for messages
 };
+
+// The statement in SLOT, prepared from SQL the first time: prepared once, then reset
+// and rebound by each use.
+inline Statement& prepared(const Database& db, std::unique_ptr<Statement>& slot, const char* sql) {
+  if (!slot) slot = std::make_unique<Statement>(db, sql);
+  return *slot;
+}
 
 // Commits on commit(), rolls back when left early; never throws from the destructor.
 class Transaction {

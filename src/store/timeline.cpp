@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "rules/transition.hpp"
-#include "store/store.hpp"
+#include "store/alert_cache.hpp"
 
 namespace jira_alerts::store {
 namespace {
@@ -16,7 +16,7 @@ struct Episode {
 
 }  // namespace
 
-bool Store::rederive_episodes(Alert& a) {
+bool AlertCache::rederive_episodes(Alert& a) {
   // Every payload the alert's history holds, stale ones included, in event time.
   Statement s(db_, R"sql(
     SELECT timestamp, state, priority, rule FROM events

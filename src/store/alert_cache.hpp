@@ -1,0 +1,89 @@
+#pragma once
+// The alerts a replay works on: looked up by key or alias, cached across batches while
+// no other process writes the file, changed in memory and written when the batch
+// commits; their aliases, episodes, moves and merges.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "rules/transition.hpp"
+#include "store/sqlite.hpp"
+#include "util/time.hpp"
+
+namespace jira_alerts::store {
+
+// One alert as stored: what the rules see of it, and the store's bookkeeping.
+struct Alert : rules::AlertState {
+  std::int64_t id = 0;     // 0 until inserted
+  std::string identities;  // the duplicate identities applied to it, 8 bytes each
+  bool dirty = false;      // changed in memory, not yet written
+  // A hash set over IDENTITIES once there are many, so that checks stay O(1).
+  mutable std::unordered_set<std::uint64_t> identity_index;
+
+  // Was IDENTITY applied to this alert?
+  bool applied(std::uint64_t identity) const;
+  // Records that IDENTITY was applied.
+  void add_identity(std::uint64_t identity);
+};
+
+class AlertCache {
+ public:
+  explicit AlertCache(Database& db) : db_(db) {}
+  AlertCache(const AlertCache&) = delete;
+  AlertCache& operator=(const AlertCache&) = delete;
+
+  // The alert whose fingerprint or alias is KEY, or null. The pointer stays valid
+  // until the batch ends (or trim_cache()).
+  Alert* find(std::string_view key);
+  // Inserts a new alert and returns it, cached.
+  Alert* insert_alert(Alert alert);
+  // Marks a changed alert: it is written when the batch commits.
+  void update_alert(Alert& alert);
+  // Gives alert A the key NEW_KEY; its old key becomes an alias.
+  void move_alert(Alert& a, std::string_view new_key);
+  // Derives alert A's episodes, reopens, opened_at and resolved_at again from its event
+  // log in event-time order (after a merge joined two histories). False, and nothing
+  // changed, when one of its payloads has no timestamp to place it by.
+  bool rederive_episodes(Alert& a);
+  // Merges alert FROM (under a moved issue's old key) into INTO (under its new key) as
+  // rules::merge says: INTO takes FROM's events, episodes (renumbered by time) and
+  // aliases, and the key that is not kept becomes an alias. FROM is deleted. Returns INTO.
+  Alert* merge_alerts(Alert& from, Alert& into);
+  // Makes KEY an alias of the alert ALERT_ID (the alert moved away from KEY).
+  void add_alias(std::string_view key, std::int64_t alert_id);
+  void open_episode(std::int64_t alert_id, std::int64_t seq, std::optional<util::Millis> opened_at,
+                    rules::Level priority);
+  void close_episode(std::int64_t alert_id, std::int64_t seq,
+                     std::optional<util::Millis> resolved_at, rules::Level priority);
+
+  std::size_t size() const { return alerts_.size(); }
+  // Writes the changed alerts (inside the open transaction).
+  void flush();
+  // Forgets every cached alert: another process wrote the file, or a rollback undid
+  // what they hold, or the cache grew too large.
+  void clear();
+
+ private:
+  // Heterogeneous lookup, so that a string_view finds a key without a copy.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  void write_alert(const Alert& alert);
+
+  Database& db_;
+  // Fingerprints and aliases of the cached alerts (the map's nodes do not move).
+  std::unordered_map<std::string, Alert*, Hash, std::equal_to<>> alert_ids_;
+  std::unordered_map<std::int64_t, Alert> alerts_;  // by id
+  std::vector<std::int64_t> dirty_;                 // changed since the batch began
+  std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
+      close_episode_, delete_alias_;
+};
+
+}  // namespace jira_alerts::store
