@@ -54,16 +54,25 @@ void EventLog::finish_run(std::uint64_t payloads, std::uint64_t rejected) {
       .run();
 }
 
-std::int64_t EventLog::source_id(std::string_view path) {
-  if (const auto it = sources_.find(path); it != sources_.end()) return it->second;
-  auto& insert = prepared(db_, insert_source_,
-                          "INSERT INTO sources (path) VALUES (?1) ON CONFLICT DO NOTHING");
-  insert.bind(1, path).run();
-  auto& select = prepared(db_, select_source_, "SELECT id FROM sources WHERE path = ?1");
-  select.bind(1, path);
+namespace {
+// The id of TEXT in a table of unique texts (sources, names): INSERT adds it when new,
+// SELECT reads its id.
+std::int64_t unique_id(Statement& insert, Statement& select, std::string_view text) {
+  insert.bind(1, text).run();
+  select.bind(1, text);
   select.step();
   const std::int64_t id = select.int64(0);
   select.reset();
+  return id;
+}
+}  // namespace
+
+std::int64_t EventLog::source_id(std::string_view path) {
+  if (const auto it = sources_.find(path); it != sources_.end()) return it->second;
+  const std::int64_t id =
+      unique_id(prepared(db_, insert_source_,
+                         "INSERT INTO sources (path) VALUES (?1) ON CONFLICT DO NOTHING"),
+                prepared(db_, select_source_, "SELECT id FROM sources WHERE path = ?1"), path);
   sources_.emplace(std::string(path), id);
   return id;
 }
@@ -83,14 +92,9 @@ std::int64_t EventLog::intern(std::string_view name) {
   // A hostile input could bring endless distinct names: keep the cache bounded.
   if (names_.size() > 100'000) names_.clear();
   if (const auto it = names_.find(name); it != names_.end()) return it->second;
-  auto& insert =
-      prepared(db_, insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING");
-  insert.bind(1, name).run();
-  auto& select = prepared(db_, select_name_, "SELECT id FROM names WHERE name = ?1");
-  select.bind(1, name);
-  select.step();
-  const std::int64_t id = select.int64(0);
-  select.reset();
+  const std::int64_t id = unique_id(
+      prepared(db_, insert_name_, "INSERT INTO names (name) VALUES (?1) ON CONFLICT DO NOTHING"),
+      prepared(db_, select_name_, "SELECT id FROM names WHERE name = ?1"), name);
   names_.emplace(std::string(name), id);
   return id;
 }
