@@ -253,7 +253,7 @@ def main():
         problems += [f"a kill after the first commit did not strike mid-run: {k}"
                      for k in committed if not k.partial]
         partial = sum(k.partial for k in timed)
-        checks.report(f"the kills struck running replays: {len(timed) - len(problems)} of "
+        checks.report(f"the kills struck running replays: {sum(k.hit for k in timed)} of "
                       f"{len(timed)} timed kills ({partial} after some but not all payloads "
                       f"were committed) and {sum(k.partial for k in committed)} of "
                       f"{len(committed)} after the first commit", problems)
