@@ -2,7 +2,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "parse/scope.hpp"
 #include "rules/jql.hpp"
 
 using jira_alerts::rules::jql::Issue;
@@ -203,4 +205,36 @@ TEST_CASE("jql: nesting is bounded, long chains are not") {
   shallow += "project = KAN";
   for (int i = 0; i < 63; ++i) shallow += ")";
   CHECK(Query::parse(shallow).matches(full_issue()));
+}
+
+TEST_CASE("jql: the scope fields are read from the payload, and a wrong type is as if absent") {
+  using jira_alerts::parse::Payload;
+  using jira_alerts::parse::ScopeReader;
+  using jira_alerts::parse::StatusSource;
+  const std::string json = R"({"webhookEvent":"jira:issue_updated","issue":{"key":"KAN-5",
+    "fields":{"project":{"key":"KAN","name":"Kanban Board"},"issuetype":{"name":"Bug"},
+    "status":{"name":"Doing","statusCategory":{"key":"indeterminate","name":"In Progress"}},
+    "labels":["urgent",7,"payments"],"components":[{"name":"API"},"Web",{"id":"3"}],
+    "assignee":{"accountId":"712020:abc","displayName":"Marcus Lee","emailAddress":null},
+    "reporter":"somebody"}}})";
+  Payload p;
+  p.status_source = StatusSource::fields;
+  ScopeReader reader;
+  reader.read(json, p);
+  CHECK(p.project_name.value == "Kanban Board");
+  CHECK(p.issuetype.value == "Bug");
+  CHECK(p.category_name.value == "In Progress");
+  CHECK(p.labels == std::vector<std::string_view>{"urgent", "payments"});
+  CHECK(p.components == std::vector<std::string_view>{"API"});
+  CHECK(p.assignee == std::vector<std::string_view>{"712020:abc", "Marcus Lee"});
+  CHECK(p.reporter.empty());
+  // The category belongs to issue.fields.status: not read for a status from elsewhere.
+  Payload from_changelog;
+  from_changelog.status_source = StatusSource::changelog;
+  reader.read(json, from_changelog);
+  CHECK_FALSE(from_changelog.category_name.present);
+  // A second read starts afresh; text that is not JSON leaves nothing.
+  reader.read("not json", p);
+  CHECK_FALSE(p.project_name.present);
+  CHECK(p.labels.empty());
 }

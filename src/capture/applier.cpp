@@ -44,7 +44,8 @@ Applier::Applier(store::Store& store, const rules::Mapping& mapping, std::string
     : store_(store),
       dir_(std::move(dir)),
       metrics_(metrics),
-      replayer_(store, mapping, sink, replay::OnReject::keep_going) {
+      replayer_(store, mapping, sink, replay::OnReject::keep_going),
+      scoped_(mapping.scope() != nullptr) {
   store::Batch batch(store_);
   store_.log().begin_run(command_line);
   batch.commit();
@@ -130,7 +131,7 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
   std::uint64_t first_line = line;
   std::uint64_t in_batch = 0;
   const parse::Unpacker::Emit take = [&](const parse::Unpacked& u) {
-    item_.assign(u, 0);
+    item_.assign(u, 0, scoped_ ? &scope_ : nullptr);
     item_.offset = offset + u.offset;  // OFFSET: where the line being unpacked starts
     replayer_.take(item_, path);
   };

@@ -15,6 +15,7 @@
 
 #include "capture/log.hpp"
 #include "capture/metrics.hpp"
+#include "parse/scope.hpp"
 #include "parse/unpack.hpp"
 #include "replay/replayer.hpp"
 #include "rules/mapping.hpp"
@@ -70,6 +71,8 @@ class Applier {
   Metrics* metrics_;
   replay::Replayer replayer_;
   parse::Unpacker unpacker_;
+  parse::ScopeReader scope_;
+  bool scoped_ = false;  // a scope (--jql) is set: payloads carry the fields it reads
   replay::Parsed item_;
   std::uint64_t committed_payloads_ = 0;
   std::mutex mutex_;

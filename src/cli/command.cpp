@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "rules/jql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -107,6 +108,10 @@ void add_mapping_options(CLI::App& app, MappingOptions& o) {
   app.add_option("--default-priority", o.default_priority,
                  "Level of an absent or unmapped priority (default: MEDIUM)")
       ->type_name("LEVEL");
+  app.add_option("--jql", o.jql,
+                 "Scope: only issues this JQL matches change alerts, e.g. 'project = KAN' "
+                 "(others: ignore, 'outside scope')")
+      ->type_name("EXPR");
 }
 
 util::Millis time_or_throw(const std::string& option, const std::string& text) {
@@ -145,6 +150,13 @@ rules::Mapping build_mapping(const MappingOptions& o) {
   }
   if (!o.default_priority.empty())
     mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
+  if (!o.jql.empty()) {
+    try {
+      mapping.set_scope(std::make_shared<const rules::jql::Query>(rules::jql::Query::parse(o.jql)));
+    } catch (const rules::jql::SyntaxError& e) {
+      throw Error(std::string("--jql: ") + e.what());
+    }
+  }
   return mapping;
 }
 

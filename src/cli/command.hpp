@@ -46,6 +46,7 @@ struct MappingOptions {
   bool no_category = false;
   std::vector<std::string> priorities;  // NAME=LEVEL
   std::string default_priority;
+  std::string jql;  // the scope: only issues it matches change alerts
 };
 
 // Adds --include GLOB and --exclude GLOB (repeatable): which files directory walks read.
@@ -59,7 +60,7 @@ read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkF
 // "; N files in directories skipped (see --include)", or "" when SKIPPED is 0.
 std::string skipped_note(std::uint64_t skipped);
 
-// Adds --config, --resolve-status, --no-category, --priority and --default-priority.
+// Adds --config, --resolve-status, --no-category, --priority, --default-priority and --jql.
 void add_mapping_options(CLI::App& app, MappingOptions& options);
 
 // Builds the mapping: the defaults, then the config file, then the flags.

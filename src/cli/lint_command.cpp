@@ -8,6 +8,7 @@
 #include "replay/reader.hpp"
 #include "report/table.hpp"
 #include "rules/decide.hpp"
+#include "rules/jql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -38,6 +39,7 @@ struct Seen {
   std::map<std::string, std::uint64_t> events, priorities;
   std::map<std::pair<std::string, std::optional<std::string>>, std::uint64_t> statuses;
   std::uint64_t payloads = 0, invalid = 0;
+  std::uint64_t outside = 0;  // issue events outside the scope (--jql): not counted above
 };
 
 void report_invalid(std::string_view path, std::uint64_t line, std::uint64_t column,
@@ -47,7 +49,12 @@ void report_invalid(std::string_view path, std::uint64_t line, std::uint64_t col
                static_cast<unsigned long long>(column), reason.c_str());
 }
 
-void count(const parse::Payload& p, Seen& seen) {
+void count(const parse::Payload& p, const rules::jql::Query* scope, Seen& seen) {
+  if (scope != nullptr && parse::is_issue_event(p.effective_event()) &&
+      !scope->matches(rules::scope_fields(p))) {
+    ++seen.outside;
+    return;
+  }
   ++seen.events[std::string(p.effective_event())];
   if (!parse::is_issue_event(p.effective_event())) return;
   if (p.status.present)
@@ -59,8 +66,9 @@ void count(const parse::Payload& p, Seen& seen) {
 
 // Lints FILES through the replay's own reader (read, frame, unwrap, extract), so that
 // lint finds exactly what a replay would reject; LABEL names standard input.
-void lint_files(const std::vector<std::string>& files, const std::string& label, Seen& seen) {
-  replay::Reader reader(files);
+void lint_files(const std::vector<std::string>& files, const std::string& label,
+                const rules::jql::Query* scope, Seen& seen) {
+  replay::Reader reader(files, std::nullopt, scope != nullptr);
   for (bool last = false; !last;) {
     replay::Chunk* chunk = reader.next();
     for (std::size_t i = 0; i < chunk->used; ++i) {
@@ -68,7 +76,7 @@ void lint_files(const std::vector<std::string>& files, const std::string& label,
       if (p.kind == replay::Parsed::Kind::failed) std::rethrow_exception(p.error);
       ++seen.payloads;
       if (p.kind == replay::Parsed::Kind::payload) {
-        count(p.payload, seen);
+        count(p.payload, scope, seen);
         continue;
       }
       ++seen.invalid;
@@ -139,12 +147,15 @@ int run_lint(const LintOptions& o) {
   const read::Inputs inputs = command_inputs(o.inputs, o.walk, "lint");
   const rules::Mapping mapping = build_mapping(o.mapping);
   Seen seen;
-  lint_files(inputs.files, o.label, seen);
+  lint_files(inputs.files, o.label, mapping.scope(), seen);
   print(records(seen, mapping), *report::parse_format(o.format), !o.no_header);
   std::fflush(stdout);
-  std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid%s\n",
+  const std::string outside =
+      mapping.scope() != nullptr ? ", " + std::to_string(seen.outside) + " outside the scope" : "";
+  std::fprintf(stderr, "jira-alerts: linted %llu payload%s: %llu invalid%s%s\n",
                static_cast<unsigned long long>(seen.payloads), seen.payloads == 1 ? "" : "s",
-               static_cast<unsigned long long>(seen.invalid), skipped_note(inputs.skipped).c_str());
+               static_cast<unsigned long long>(seen.invalid), outside.c_str(),
+               skipped_note(inputs.skipped).c_str());
   return static_cast<int>(seen.invalid > 0 ? Exit::failed : Exit::ok);
 }
 

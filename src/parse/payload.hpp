@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "util/time.hpp"
 
@@ -55,6 +56,15 @@ struct Payload {
   Text moved_from;  // the old key of a Key changelog item
   Text moved_to;    // the new key of a Key changelog item
   Text user;        // user.displayName
+
+  // What a scope (--jql) reads besides the fields above.
+  Text project_name;                         // issue.fields.project.name
+  Text issuetype;                            // issue.fields.issuetype.name
+  Text category_name;                        // issue.fields.status.statusCategory.name
+  std::vector<std::string_view> labels;      // issue.fields.labels
+  std::vector<std::string_view> components;  // the names of issue.fields.components
+  // The names each user goes by: accountId, name, key, emailAddress, displayName.
+  std::vector<std::string_view> assignee, reporter;
 
   // The event type the rules act on: a workflow body counts as an update.
   std::string_view effective_event() const {

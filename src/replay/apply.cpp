@@ -2,6 +2,7 @@
 // through the rules, logged, and its record handed to the sink.
 
 #include "replay/replayer.hpp"
+#include "rules/jql.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::replay {
@@ -194,9 +195,12 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
 void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
                       const rules::Decision& d, bool same_delivery) {
   const parse::Payload& p = item.payload;
-  reason_ = same_delivery ? "already applied to this alert (same delivery id): skipped"
-                          : rules::reason_text(d.rule, d.action, p.status.value,
-                                               p.effective_event(), p.timestamp.has_value());
+  reason_ =
+      same_delivery
+          ? "already applied to this alert (same delivery id): skipped"
+          : rules::reason_text(
+                d.rule, d.action, p.status.value, p.effective_event(), p.timestamp.has_value(),
+                mapping_.scope() ? std::string_view(mapping_.scope()->text()) : std::string_view());
   DecisionRecord r;
   r.path = path;
   r.line = item.line;

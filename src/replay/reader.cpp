@@ -13,11 +13,15 @@ namespace {
 
 // Copies every string PAYLOAD points at into TEXT and points the payload there.
 void own(parse::Payload& p, std::string& text) {
-  parse::Text* fields[] = {&p.event,      &p.key,      &p.issue_id, &p.status,
-                           &p.category,   &p.summary,  &p.project,  &p.changelog_id,
-                           &p.moved_from, &p.moved_to, &p.user,     &p.self};
+  parse::Text* fields[] = {&p.event,        &p.key,       &p.issue_id,     &p.status,
+                           &p.category,     &p.summary,   &p.project,      &p.changelog_id,
+                           &p.moved_from,   &p.moved_to,  &p.user,         &p.self,
+                           &p.project_name, &p.issuetype, &p.category_name};
+  std::vector<std::string_view>* lists[] = {&p.labels, &p.components, &p.assignee, &p.reporter};
   std::size_t total = p.priority.size();
   for (const parse::Text* f : fields) total += f->value.size();
+  for (const auto* list : lists)
+    for (const auto v : *list) total += v.size();
   text.clear();
   // No reallocation below, so the views stay valid; and never the small-string buffer,
   // which would move with the record.
@@ -30,6 +34,8 @@ void own(parse::Payload& p, std::string& text) {
   for (parse::Text* f : fields)
     if (f->present) f->value = copy(f->value);
   p.priority = copy(p.priority);
+  for (auto* list : lists)
+    for (auto& v : *list) v = copy(v);
 }
 
 // A frame that holds no usable payload, as the rejection it stands for.
@@ -45,7 +51,7 @@ parse::Unpacked rejection_of(const read::Frame& frame) {
 
 }  // namespace
 
-void Parsed::assign(const parse::Unpacked& u, std::size_t in_file) {
+void Parsed::assign(const parse::Unpacked& u, std::size_t in_file, parse::ScopeReader* scope) {
   file = in_file;
   line = u.line;
   column = u.column;
@@ -55,6 +61,7 @@ void Parsed::assign(const parse::Unpacked& u, std::size_t in_file) {
   if (u.usable()) {
     kind = Kind::payload;
     payload = *u.payload;
+    if (scope != nullptr) scope->read(u.bytes, payload);
     identity = rules::identity(payload, u.bytes);
     own(payload, text);
     return;
@@ -66,8 +73,8 @@ void Parsed::assign(const parse::Unpacked& u, std::size_t in_file) {
   raw.assign(u.raw);
 }
 
-Reader::Reader(std::vector<std::string> files, std::optional<std::string> secret)
-    : files_(std::move(files)), secret_(std::move(secret)) {
+Reader::Reader(std::vector<std::string> files, std::optional<std::string> secret, bool scope_fields)
+    : files_(std::move(files)), secret_(std::move(secret)), scope_fields_(scope_fields) {
   for (std::size_t i = 0; i < chunks_in_flight; ++i) {
     storage_.push_back(std::make_unique<Chunk>());
     storage_.back()->items.reserve(chunk_items);
@@ -141,6 +148,7 @@ void Reader::publish(Chunk* chunk) {
 void Reader::run() {
   parse::Unpacker unpacker;
   if (secret_) unpacker.require_signatures(*secret_);
+  parse::ScopeReader scope;
   Chunk* chunk = take_free();
   // Returns the next record to fill, handing over the chunk when it is full.
   const auto slot = [&]() -> Parsed* {
@@ -178,7 +186,7 @@ void Reader::run() {
           stopped = true;
           return;
         }
-        out->assign(u, file);
+        out->assign(u, file, scope_fields_ ? &scope : nullptr);
         out->offset = frame.offset + u.offset;
         chunk->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
       };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "parse/payload.hpp"
+#include "parse/scope.hpp"
 #include "parse/unpack.hpp"
 #include "read/framer.hpp"
 
@@ -40,8 +41,9 @@ struct Parsed {
   std::string text;  // owns the payload's strings
   std::exception_ptr error;
 
-  // Fills this record from one payload of a frame read from the FILE-th input.
-  void assign(const parse::Unpacked& u, std::size_t file);
+  // Fills this record from one payload of a frame read from the FILE-th input; with
+  // SCOPE, the fields a scope (--jql) reads too.
+  void assign(const parse::Unpacked& u, std::size_t file, parse::ScopeReader* scope = nullptr);
 };
 
 // A batch of payloads handed over at once, so that threads synchronise rarely.
@@ -60,8 +62,10 @@ class Reader {
   static constexpr std::size_t chunk_bytes = 4u << 20;
   static constexpr std::size_t chunks_in_flight = 4;
 
-  // With SECRET, every payload must come in an envelope signed with it.
-  explicit Reader(std::vector<std::string> files, std::optional<std::string> secret = {});
+  // With SECRET, every payload must come in an envelope signed with it. With
+  // SCOPE_FIELDS, payloads carry what a scope (--jql) reads too.
+  explicit Reader(std::vector<std::string> files, std::optional<std::string> secret = {},
+                  bool scope_fields = false);
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -85,6 +89,7 @@ class Reader {
 
   std::vector<std::string> files_;
   std::optional<std::string> secret_;
+  bool scope_fields_ = false;
   std::vector<std::unique_ptr<Chunk>> storage_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -20,7 +20,7 @@ Replayer::Replayer(store::Store& store, const rules::Mapping& mapping, Sink* sin
       on_reject_(on_reject) {}
 
 bool Replayer::replay(const std::vector<std::string>& files) {
-  Reader reader(files, secret_);
+  Reader reader(files, secret_, mapping_.scope() != nullptr);
   sources_.assign(files.size(), Source{});
   const bool batches = on_reject_ == OnReject::keep_going;
   const auto started = std::chrono::steady_clock::now();

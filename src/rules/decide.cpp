@@ -63,6 +63,11 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
              pm.mapped};
   const std::string_view event = p.effective_event();
   if (!parse::is_issue_event(event)) return d;
+  // Outside the scope, a payload is as if the webhook's JQL filter had not sent it.
+  if (mapping.scope() != nullptr && !mapping.scope()->matches(scope_fields(p))) {
+    d.rule = Rule::out_of_scope;
+    return d;
+  }
 
   if (event == "jira:issue_deleted")
     d.rule = Rule::deleted;
@@ -92,10 +97,33 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
   return d;
 }
 
+jql::Issue scope_fields(const parse::Payload& p) {
+  const auto text = [](const parse::Text& t) {
+    return t.present ? std::optional(t.value) : std::nullopt;
+  };
+  jql::Issue i;
+  // As the alert's project: the key's prefix when the payload names no project.
+  i.project_key = p.project.present ? std::optional(p.project.value) : key_prefix(p.key.value);
+  i.project_name = text(p.project_name);
+  i.issuetype = text(p.issuetype);
+  if (p.priority_form == parse::PriorityForm::named) i.priority = p.priority;
+  if (p.status_source != parse::StatusSource::none) i.status = text(p.status);
+  i.status_category = text(p.category);
+  i.status_category_name = text(p.category_name);
+  i.summary = text(p.summary);
+  i.labels = p.labels;
+  i.components = p.components;
+  i.assignee = p.assignee;
+  i.reporter = p.reporter;
+  return i;
+}
+
 std::string reason_text(Rule rule, Action action, std::string_view status, std::string_view event,
-                        bool has_timestamp) {
+                        bool has_timestamp, std::string_view scope) {
   std::string why;
   switch (rule) {
+    case Rule::out_of_scope:
+      return scope.empty() ? std::string("outside scope") : "outside scope: " + std::string(scope);
     case Rule::ignored_event:
       return "event '" + std::string(event) + "' does not change alerts: ignored";
     case Rule::duplicate:

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "parse/payload.hpp"
+#include "rules/jql.hpp"
 #include "rules/mapping.hpp"
 #include "util/time.hpp"
 
@@ -51,6 +52,7 @@ enum class Rule : std::uint8_t {
   done_category,   // the status category is "done"
   active_status,   // any other status
   no_status,       // no status anywhere in the payload
+  out_of_scope,    // the issue does not match the scope (--jql)
   rejected,        // unusable payload (SPEC §4)
 };
 
@@ -85,9 +87,13 @@ Rule status_rule(std::string_view status, std::string_view category, bool has_ca
                  const Mapping& mapping);
 
 // The reason in words: which rule fired and what it did, e.g.
-// "status 'Won't Do' is in category done: resolve".
+// "status 'Won't Do' is in category done: resolve". SCOPE is the scope's query, for
+// out_of_scope ("outside scope: project = KAN").
 std::string reason_text(Rule rule, Action action, std::string_view status, std::string_view event,
-                        bool has_timestamp);
+                        bool has_timestamp, std::string_view scope = {});
+
+// What a scope query reads of PAYLOAD's issue; the views point into PAYLOAD.
+jql::Issue scope_fields(const parse::Payload& payload);
 
 // Duplicate identity (SPEC §1.5): event, key, timestamp and changelog id when the
 // payload has a timestamp; otherwise a hash of its bytes.

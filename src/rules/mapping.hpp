@@ -2,6 +2,7 @@
 // The mapping from Jira statuses and priorities to alert state and priority: data, not code.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,10 @@
 #include <vector>
 
 namespace jira_alerts::rules {
+
+namespace jql {
+class Query;
+}
 
 // Alert priorities, most urgent first.
 enum class Level : std::uint8_t { critical, high, medium, low };
@@ -43,11 +48,14 @@ class Mapping {
   void set_priority(std::string_view name, Level level);
   // The level of an absent or unmapped priority.
   void set_default_priority(Level level) { default_priority_ = level; }
+  // Only issues that SCOPE matches change alerts (--jql); null: every issue.
+  void set_scope(std::shared_ptr<const jql::Query> scope) { scope_ = std::move(scope); }
 
   bool is_resolve_status(std::string_view name) const;
   bool use_category() const { return use_category_; }
   const std::vector<std::string>& resolve_statuses() const { return resolve_names_; }
   Level default_priority() const { return default_priority_; }
+  const jql::Query* scope() const { return scope_.get(); }
 
   // Maps a Jira priority name (case-insensitively).
   PriorityMapping priority(std::string_view jira_name) const;
@@ -63,6 +71,7 @@ class Mapping {
   };
   std::unordered_map<std::string, Level, Hash, std::equal_to<>> priorities_;  // case-folded
   Level default_priority_ = Level::medium;
+  std::shared_ptr<const jql::Query> scope_;
 };
 
 }  // namespace jira_alerts::rules

@@ -93,10 +93,15 @@ Decision redecide(std::optional<State> before, std::optional<State> recorded, bo
           priority, true};
 }
 
-std::optional<std::string> project_of_key(std::string_view key) {
+std::optional<std::string_view> key_prefix(std::string_view key) {
   const auto dash = key.rfind('-');
   if (dash == std::string_view::npos || dash == 0) return std::nullopt;
-  return std::string(key.substr(0, dash));
+  return key.substr(0, dash);
+}
+
+std::optional<std::string> project_of_key(std::string_view key) {
+  const auto prefix = key_prefix(key);
+  return prefix ? std::optional(std::string(*prefix)) : std::nullopt;
 }
 
 bool move_takes_key(const AlertState& alert, std::optional<util::Millis> at) {

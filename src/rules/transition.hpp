@@ -71,6 +71,8 @@ Decision redecide(std::optional<State> before, std::optional<State> recorded, bo
 
 // The project of KEY when a payload names none: the part before the last '-'.
 std::optional<std::string> project_of_key(std::string_view key);
+// The same, as a view into KEY.
+std::optional<std::string_view> key_prefix(std::string_view key);
 
 // Moves (a Key changelog item names the old key).
 

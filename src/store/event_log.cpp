@@ -22,6 +22,8 @@ std::string_view rule_name(rules::Rule rule) {
       return "active_status";
     case rules::Rule::no_status:
       return "no_status";
+    case rules::Rule::out_of_scope:
+      return "out_of_scope";
     case rules::Rule::rejected:
       return "rejected";
   }
@@ -32,7 +34,8 @@ std::optional<rules::Rule> parse_rule(std::string_view name) {
   using rules::Rule;
   for (const Rule r :
        {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted, Rule::resolve_status,
-        Rule::done_category, Rule::active_status, Rule::no_status, Rule::rejected})
+        Rule::done_category, Rule::active_status, Rule::no_status, Rule::out_of_scope,
+        Rule::rejected})
     if (rule_name(r) == name) return r;
   return std::nullopt;
 }

@@ -5,6 +5,7 @@ under load, a restart applies exactly what is missing.
 usage: apply.py BINARY
 """
 import http.client
+import json
 import os
 import sqlite3
 import subprocess
@@ -164,8 +165,41 @@ def kill_and_restart(binary, work):
     return problems
 
 
+def scoped(binary, work):
+    """record --apply --jql: only the issues the scope matches get alerts, by the labels
+    that only the scope reads; the state equals a replay of the capture with the scope."""
+    problems = []
+    scope = "labels = oncall AND project != OTHER"
+    jobs = []
+    for i in range(12):
+        doc = json.loads(payload(f"{'OTHER' if i % 3 == 0 else 'SC'}-{i}", 1_700_000_000_000 + i))
+        doc["issue"]["fields"]["labels"] = ["oncall"] if i % 2 == 0 else ["later"]
+        jobs.append((f"sc-{i}", json.dumps(doc).encode()))
+    rec = Recorder(binary, work, ["--out", "sc", "--apply", "--db", "sc.db", "--jql", scope])
+    try:
+        statuses = send_all(rec, jobs, 1)
+        if any(s != 204 for s in statuses.values()):
+            problems.append(f"not all 204: {statuses}")
+    finally:
+        code = rec.terminate()
+    if code != 0:
+        problems.append(f"exit status {code}")
+    out = subprocess.run([binary, "replay", "--quiet", "--db", os.path.join(work, "sc-r.db"),
+                          "--jql", scope, "sc"], cwd=work, capture_output=True, timeout=TIMEOUT)
+    if out.returncode != 0:
+        problems.append(f"replay --jql: {out.stderr.decode()[-300:]}")
+    live = alerts(binary, os.path.join(work, "sc.db"))
+    want = sorted(f"SC-{i}" for i in range(12) if i % 2 == 0 and i % 3 != 0)
+    if sorted(live) != want:
+        problems.append(f"alerts {sorted(live)}, want {want}")
+    if live != alerts(binary, os.path.join(work, "sc-r.db")):
+        problems.append("--apply --jql state differs from replay --jql of the capture")
+    return problems
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-apply-", [
         ("--apply: the state equals a replay of the capture", equals_replay),
+        ("--apply --jql: only the scope's issues, as a replay with it", scoped),
         ("kill -9 under load, restart: every 2xx applied once", kill_and_restart),
     ]))
