@@ -3,6 +3,7 @@
 #include <string>
 
 #include "report/format.hpp"
+#include "report/json.hpp"
 #include "report/table.hpp"
 #include "rules/mapping.hpp"
 #include "util/text.hpp"
@@ -25,7 +26,7 @@ TEST_SUITE("util.text") {
     CHECK(fold_case("Done") == "done");
     CHECK(fold_case("RÉSOLU") == fold_case("Résolu"));
     CHECK(fold_case("RÉSOLU") == "résolu");
-    CHECK(fold_case("Re\xcc\x81solu") == "résolu");  // a decomposed É composes
+    CHECK(fold_case("Re\xcc\x81solu") == "résolu");      // a decomposed É composes
     CHECK(fold_case("STRASSE") == fold_case("Straße"));  // full folding: ß is ss
     CHECK(fold_case("ΣΊΣΥΦΟΣ") == fold_case("σίσυφος"));
     CHECK(fold_case("\xff\xfe") == "\xff\xfe");  // invalid UTF-8 stays as it is
@@ -35,10 +36,10 @@ TEST_SUITE("util.text") {
     CHECK(display_width("") == 0);
     CHECK(display_width("KAN-12") == 6);
     CHECK(display_width("Zürich") == 6);
-    CHECK(display_width("e\xcc\x81") == 1);                 // combining acute accent
-    CHECK(display_width("障害対応") == 8);                  // CJK: two columns each
+    CHECK(display_width("e\xcc\x81") == 1);              // combining acute accent
+    CHECK(display_width("障害対応") == 8);               // CJK: two columns each
     CHECK(display_width("\xf0\x9f\x94\xa5 fire") == 7);  // an emoji is two columns
-    CHECK(display_width("\xff") == 1);                      // invalid byte: one column
+    CHECK(display_width("\xff") == 1);                   // invalid byte: one column
   }
 
   TEST_CASE("append_printable: control characters are escaped") {
@@ -46,7 +47,8 @@ TEST_SUITE("util.text") {
     CHECK(printable("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m");
     CHECK(printable("a\tb\nc\rd") == "a\\x09b\\x0ac\\x0dd");
     CHECK(printable("del\x7f") == "del\\x7f");
-    CHECK(printable("c1 \xc2\x9b" "31m") == "c1 \\x9b31m");  // U+009B, the 8-bit CSI
+    CHECK(printable("c1 \xc2\x9b"
+                    "31m") == "c1 \\x9b31m");  // U+009B, the 8-bit CSI
     CHECK(printable("Zürich 障害") == "Zürich 障害");
   }
 
@@ -97,5 +99,36 @@ TEST_SUITE("rules.mapping") {
     CHECK(mapping.priority("ÉLEVÉE").level == jira_alerts::rules::Level::high);
     CHECK(mapping.priority("HIGHEST").level == jira_alerts::rules::Level::critical);
     CHECK_FALSE(mapping.priority("Élevé").mapped);
+  }
+}
+
+TEST_SUITE("report.json") {
+  using jira_alerts::report::JsonWriter;
+  using jira_alerts::report::Time;
+
+  TEST_CASE("JsonWriter: members, nesting, null and times") {
+    std::string out = "x";
+    JsonWriter w;
+    const std::optional<std::string> none, some = "s";
+    w.reset(out).begin_object();
+    w.members("a", "text", "n", std::int64_t{-3}, "u", std::uint64_t{7}, "ok", true, "none", none,
+              "some", some, "at", Time{1}, "never", Time{});
+    w.key("list").begin_array().value("one").value(std::optional<bool>()).end_array().end_object();
+    CHECK(out ==
+          "x{\"a\":\"text\",\"n\":-3,\"u\":7,\"ok\":true,\"none\":null,\"some\":\"s\","
+          "\"at\":\"1970-01-01T00:00:00.001Z\",\"never\":null,\"list\":[\"one\",null]}");
+    // The writer starts afresh at the end of whatever string it is given next.
+    w.reset(out).begin_array().end_array();
+    CHECK(out.substr(out.size() - 3) == "}[]");
+  }
+
+  TEST_CASE("JsonWriter: strings are escaped, control characters in lower-case hex") {
+    std::string out;
+    JsonWriter w;
+    w.reset(out)
+        .begin_object()
+        .members("k\"", "q\" b\\ \n\r\t\b\f \x1b[0m \x7f \xc3\xa9")
+        .end_object();
+    CHECK(out == "{\"k\\\"\":\"q\\\" b\\\\ \\n\\r\\t\\b\\f \\u001b[0m \x7f \xc3\xa9\"}");
   }
 }

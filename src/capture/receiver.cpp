@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "parse/envelope.hpp"
+#include "report/json.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
 #include "util/text.hpp"
@@ -79,25 +80,19 @@ std::string envelope_line(util::Millis received_at, std::string_view path,
                           std::string_view body) {
   std::string line;
   line.reserve(body.size() + body.size() / 8 + 256);
-  line += "{\"received_at\":" + std::to_string(received_at) + ",\"path\":";
-  util::append_json_string(line, path);
-  line += ",\"headers\":{";
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    if (i > 0) line += ',';
-    util::append_json_string(line, headers[i].first);
-    line += ':';
-    util::append_json_string(line, headers[i].second);
-  }
-  line += "},";
+  report::JsonWriter w;
+  w.reset(line).begin_object().members("received_at", received_at, "path", path);
+  w.key("headers").begin_object();
+  for (const auto& [name, value] : headers) w.members(name, value);
+  w.end_object();
   if (parse::is_valid_utf8(body)) {
-    line += "\"body\":";
-    util::append_json_string(line, body);
+    w.members("body", body);
   } else {
-    line += "\"body_encoding\":\"base64\",\"body\":\"";
-    parse::append_base64(line, body);
-    line += '"';
+    std::string encoded;
+    parse::append_base64(encoded, body);
+    w.members("body_encoding", "base64", "body", encoded);
   }
-  line += '}';
+  w.end_object();
   return line;
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "report/json.hpp"
 #include "store/history.hpp"
 #include "store/open.hpp"
 #include "store/queries.hpp"
@@ -165,17 +166,13 @@ Outcome evaluate(store::Database& db, const Expectation& e, std::optional<util::
 void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
   report::Output out(stdout);
   std::string& s = out.buffer();
+  report::JsonWriter json;
   for (const auto& r : outcomes) {
     if (o.quiet && r.ok) continue;
     if (o.format == "jsonl") {
-      s += "{\"check\":";
-      util::append_json_string(s, r.check);
-      s += ",\"key\":";
-      report::append_json_optional(s,
-                                   r.key ? std::optional<std::string_view>(*r.key) : std::nullopt);
-      s += r.ok ? ",\"ok\":true,\"found\":" : ",\"ok\":false,\"found\":";
-      util::append_json_string(s, r.found);
-      s += "}\n";
+      json.reset(s).begin_object();
+      json.members("check", r.check, "key", r.key, "ok", r.ok, "found", r.found).end_object();
+      s.push_back('\n');
     } else {
       s += r.ok ? "ok    " : "FAIL  ";
       s += r.check + ": " + r.found + "\n";

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "read/input.hpp"
 #include "replay/reader.hpp"
+#include "report/json.hpp"
 #include "report/table.hpp"
 #include "rules/decide.hpp"
 #include "rules/jql.hpp"
@@ -115,20 +116,12 @@ void print(const std::vector<NameRecord>& names, report::Format format, bool hea
   report::Output out(stdout);
   out.set_headers(headers);
   if (format == report::Format::jsonl) {
+    report::JsonWriter json;
     for (const auto& r : names) {
-      std::string& o = out.buffer();
-      o += "{\"kind\":\"";
-      o += r.kind;
-      o += "\",\"name\":";
-      util::append_json_string(o, r.name);
-      if (std::string_view(r.kind) == "status") {
-        o += ",\"category\":";
-        report::append_json_optional(
-            o, r.category ? std::optional<std::string_view>(*r.category) : std::nullopt);
-      }
-      o += ",\"count\":" + std::to_string(r.count) + ",\"maps_to\":";
-      util::append_json_string(o, r.maps_to);
-      o += r.mapped ? ",\"mapped\":true}\n" : ",\"mapped\":false}\n";
+      json.reset(out.buffer()).begin_object().members("kind", r.kind, "name", r.name);
+      if (std::string_view(r.kind) == "status") json.members("category", r.category);
+      json.members("count", r.count, "maps_to", r.maps_to, "mapped", r.mapped).end_object();
+      out.buffer().push_back('\n');
       out.done();
     }
     return;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "report/json.hpp"
 #include "report/table.hpp"
 #include "store/open.hpp"
 #include "store/rejects.hpp"
@@ -38,22 +39,14 @@ void list(store::Database& db, report::Format format, bool headers) {
   report::Output out(stdout);
   out.set_headers(headers);
   if (format == report::Format::jsonl) {
+    report::JsonWriter json;
     store::for_each_reject(db, false, [&](const store::RejectView& r) {
-      std::string& o = out.buffer();
-      o += "{\"id\":" + std::to_string(r.id) + ",\"source\":";
-      util::append_json_string(o, source_of(r));
-      o += ",\"path\":";
-      util::append_json_string(o, r.path);
-      o += ",\"line\":" + std::to_string(r.line) +
-           ",\"error_line\":" + std::to_string(r.error_line) +
-           ",\"error_column\":" + std::to_string(r.error_column) + ",\"reason\":";
-      util::append_json_string(o, r.reason);
-      o += ",\"size\":" + std::to_string(r.size) + ",\"rejected_at\":";
-      report::append_json_time(o, r.rejected_at);
-      o += ",\"exported_to\":";
-      report::append_json_optional(
-          o, r.exported_to ? std::optional<std::string_view>(*r.exported_to) : std::nullopt);
-      o += "}\n";
+      json.reset(out.buffer()).begin_object();
+      json.members("id", r.id, "source", source_of(r), "path", r.path, "line", r.line, "error_line",
+                   r.error_line, "error_column", r.error_column, "reason", r.reason, "size", r.size,
+                   "rejected_at", report::Time{r.rejected_at}, "exported_to", r.exported_to);
+      json.end_object();
+      out.buffer().push_back('\n');
       out.done();
     });
     return;

@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "report/json.hpp"
 #include "report/show.hpp"
 #include "report/table.hpp"
 #include "store/open.hpp"
@@ -71,6 +72,7 @@ void print_records(report::Output& out, report::Format format, const std::vector
   auto number = [](std::optional<std::int64_t> n) {
     return n ? std::to_string(*n) : std::string();
   };
+  report::JsonWriter json;
   for (const auto& r : recs) {
     std::string& o = out.buffer();
     if (format == report::Format::csv) {
@@ -87,23 +89,11 @@ void print_records(report::Output& out, report::Format format, const std::vector
         util::append_csv_field(o, cells[i]);
       }
     } else {
-      auto text = [&](const std::optional<std::string>& s) {
-        report::append_json_optional(o, s ? std::optional<std::string_view>(*s) : std::nullopt);
-      };
-      o += "{\"kind\":\"";
-      o += r.kind;
-      o += "\",\"state\":";
-      text(r.state);
-      o += ",\"priority\":";
-      text(r.priority);
-      o += ",\"fingerprint\":";
-      text(r.fingerprint);
-      o += ",\"count\":" + std::to_string(r.count);
-      o += ",\"median_ms\":" + (r.median_ms ? std::to_string(*r.median_ms) : "null");
-      o += ",\"p90_ms\":" + (r.p90_ms ? std::to_string(*r.p90_ms) : "null");
-      o += ",\"flapping\":";
-      o += r.flapping ? (*r.flapping ? "true" : "false") : "null";
-      o += '}';
+      json.reset(o).begin_object();
+      json.members("kind", r.kind, "state", r.state, "priority", r.priority, "fingerprint",
+                   r.fingerprint, "count", r.count, "median_ms", r.median_ms, "p90_ms", r.p90_ms,
+                   "flapping", r.flapping);
+      json.end_object();
     }
     o.push_back('\n');
     out.done();

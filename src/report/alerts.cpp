@@ -18,49 +18,30 @@ std::string join(const std::vector<std::string>& items, char separator) {
 
 }  // namespace
 
-void append_alert_json(std::string& o, const store::AlertView& a) {
-  o += "{\"fingerprint\":";
-  util::append_json_string(o, a.fingerprint);
-  o += ",\"state\":\"";
-  o += rules::state_name(a.state);
-  o += "\",\"priority\":\"";
-  o += rules::level_name(a.priority);
-  o += "\",\"jira_priority\":";
-  append_json_optional(o, optional_view(a.jira_priority));
-  o += ",\"status\":";
-  append_json_optional(o, optional_view(a.status));
-  o += ",\"summary\":";
-  append_json_optional(o, optional_view(a.summary));
-  o += ",\"project\":";
-  append_json_optional(o, optional_view(a.project));
-  o += ",\"issue_id\":";
-  append_json_optional(o, optional_view(a.issue_id));
-  o += ",\"opened_at\":";
-  append_json_time(o, a.opened_at);
-  o += ",\"resolved_at\":";
-  append_json_time(o, a.resolved_at);
-  o += ",\"updated_at\":";
-  append_json_time(o, a.updated_at);
-  o += ",\"events\":" + std::to_string(a.events);
-  o += ",\"reopens\":" + std::to_string(a.reopens);
-  o += ",\"episodes\":" + std::to_string(a.episode);
-  o += ",\"aliases\":[";
-  for (std::size_t i = 0; i < a.aliases.size(); ++i) {
-    if (i > 0) o.push_back(',');
-    util::append_json_string(o, a.aliases[i]);
-  }
-  o += "]}";
+void alert_members(JsonWriter& w, const store::AlertView& a) {
+  w.members("fingerprint", a.fingerprint, "state", rules::state_name(a.state), "priority",
+            rules::level_name(a.priority), "jira_priority", a.jira_priority, "status", a.status,
+            "summary", a.summary, "project", a.project, "issue_id", a.issue_id, "opened_at",
+            Time{a.opened_at}, "resolved_at", Time{a.resolved_at}, "updated_at", Time{a.updated_at},
+            "events", a.events, "reopens", a.reopens, "episodes", a.episode);
+  w.key("aliases").begin_array();
+  for (const auto& alias : a.aliases) w.value(alias);
+  w.end_array();
 }
 
 void print_alerts(Output& out, Format format, const std::vector<store::AlertView>& alerts) {
   switch (format) {
-    case Format::jsonl:
+    case Format::jsonl: {
+      JsonWriter w;
       for (const auto& a : alerts) {
-        append_alert_json(out.buffer(), a);
+        w.reset(out.buffer()).begin_object();
+        alert_members(w, a);
+        w.end_object();
         out.buffer().push_back('\n');
         out.done();
       }
       break;
+    }
     case Format::csv: {
       if (out.headers())
         out.buffer() +=

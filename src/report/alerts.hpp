@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "report/format.hpp"
+#include "report/json.hpp"
 #include "store/queries.hpp"
 
 namespace jira_alerts::report {
@@ -11,7 +12,7 @@ namespace jira_alerts::report {
 // Prints ALERTS in FORMAT to OUT.
 void print_alerts(Output& out, Format format, const std::vector<store::AlertView>& alerts);
 
-// Appends one alert as a JSON object (no newline).
-void append_alert_json(std::string& out, const store::AlertView& alert);
+// Writes the members of one alert's JSON object.
+void alert_members(JsonWriter& w, const store::AlertView& alert);
 
 }  // namespace jira_alerts::report

@@ -33,51 +33,28 @@ DecisionWriter::DecisionWriter(std::FILE* stream, Format format, ColourMode colo
 void DecisionWriter::write(const DecisionRecord& r) {
   if (out_.closed()) return;  // the reader went away: the replay goes on without records
   std::string& o = out_.buffer();
+  // path:line[:column], in a string reused from record to record
+  source_.assign(r.path);
+  source_ += ':';
+  source_ += std::to_string(r.line);
+  if (r.column) (source_ += ':') += std::to_string(*r.column);
   if (format_ == Format::jsonl) {
-    o += "{\"source\":";
-    std::string source(r.path);
-    source += ':' + std::to_string(r.line);
-    if (r.column) source += ':' + std::to_string(*r.column);
-    util::append_json_string(o, source);
-    o += ",\"fingerprint\":";
-    append_json_optional(o, r.fingerprint);
-    o += ",\"event\":";
-    append_json_optional(o, r.event);
-    o += ",\"action\":\"";
-    o += rules::action_name(r.action);
-    o += "\",\"state\":";
-    append_json_optional(o, r.state ? std::optional(rules::state_name(*r.state)) : std::nullopt);
-    o += ",\"priority\":";
-    append_json_optional(o,
-                         r.priority ? std::optional(rules::level_name(*r.priority)) : std::nullopt);
-    o += ",\"jira_priority\":";
-    append_json_optional(o, r.jira_priority);
-    o += ",\"status\":";
-    append_json_optional(o, r.status);
-    o += ",\"summary\":";
-    append_json_optional(o, r.summary);
-    o += ",\"user\":";
-    append_json_optional(o, r.user);
-    o += ",\"timestamp\":";
-    append_json_time(o, r.timestamp);
-    o += ",\"reason\":";
-    util::append_json_string(o, r.reason);
-    o += ",\"warnings\":[";
-    if (r.warnings) {
-      for (std::size_t i = 0; i < r.warnings->size(); ++i) {
-        if (i > 0) o.push_back(',');
-        util::append_json_string(o, (*r.warnings)[i]);
-      }
-    }
-    o += "]}\n";
+    json_.reset(o).begin_object();
+    json_.members("source", source_, "fingerprint", r.fingerprint, "event", r.event, "action",
+                  rules::action_name(r.action), "state", name_of(r.state, rules::state_name),
+                  "priority", name_of(r.priority, rules::level_name), "jira_priority",
+                  r.jira_priority, "status", r.status, "summary", r.summary, "user", r.user,
+                  "timestamp", Time{r.timestamp}, "reason", r.reason);
+    json_.key("warnings").begin_array();
+    if (r.warnings)
+      for (const auto& w : *r.warnings) json_.value(w);
+    json_.end_array().end_object();
+    o.push_back('\n');
   } else {
     // source  action  fingerprint  state  priority  reason [warnings]
-    std::string source(r.path);
-    source += ':' + std::to_string(r.line);
-    if (r.column) source += ':' + std::to_string(*r.column);
     // Records stream out, so the source column widens to the longest seen so far.
-    source_width_ = std::max(source_width_, source.size());
-    append_padded(o, source, source_width_);
+    source_width_ = std::max(source_width_, source_.size());
+    append_padded(o, source_, source_width_);
     if (colour_) o += action_colour(r.action);
     append_padded(o, rules::action_name(r.action), 9);
     if (colour_) o += "\033[0m";

@@ -9,6 +9,7 @@
 
 #include "replay/sink.hpp"
 #include "report/format.hpp"
+#include "report/json.hpp"
 #include "rules/decide.hpp"
 
 namespace jira_alerts::report {
@@ -24,6 +25,8 @@ class DecisionWriter : public replay::Sink {
 
  private:
   Output out_;
+  JsonWriter json_;
+  std::string source_;
   Format format_;
   bool colour_;
   std::size_t source_width_ = 0;

@@ -155,23 +155,6 @@ std::string time_or(std::optional<std::int64_t> ms, std::string_view absent) {
   return ms ? util::format_iso8601(*ms) : std::string(absent);
 }
 
-void append_json_time(std::string& out, std::optional<std::int64_t> ms) {
-  if (!ms) {
-    out += "null";
-    return;
-  }
-  out.push_back('"');
-  util::append_iso8601(out, *ms);
-  out.push_back('"');
-}
-
-void append_json_optional(std::string& out, std::optional<std::string_view> text) {
-  if (text)
-    util::append_json_string(out, *text);
-  else
-    out += "null";
-}
-
 void append_padded(std::string& out, std::string_view text, std::size_t width) {
   const std::size_t start = out.size();
   util::append_printable(out, text);

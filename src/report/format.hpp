@@ -84,11 +84,12 @@ std::optional<std::string_view> optional_view(const std::optional<std::string>& 
 // An ISO-8601 time, or ABSENT when there is none.
 std::string time_or(std::optional<std::int64_t> ms, std::string_view absent);
 
-// Appends an ISO-8601 time or null in JSON.
-void append_json_time(std::string& out, std::optional<std::int64_t> ms);
-
-// Appends a JSON string or null.
-void append_json_optional(std::string& out, std::optional<std::string_view> text);
+// The name NAME gives an optional VALUE (a state, a level), as an optional text.
+template <class T, class Name>
+std::optional<std::string_view> name_of(const std::optional<T>& value, Name name) {
+  if (value) return name(*value);
+  return std::nullopt;
+}
 
 // Appends TEXT (control characters escaped) padded with spaces to WIDTH terminal
 // columns, then one space.

@@ -83,68 +83,37 @@ void print_text(Output& out, const store::AlertView& a,
 void print_jsonl(Output& out, const store::AlertView& a,
                  const std::vector<store::EpisodeView>& episodes,
                  const std::vector<store::TimelineEntry>& timeline) {
-  std::string record;
-  append_alert_json(record, a);
-  std::string& o = out.buffer();
-  o += "{\"kind\":\"alert\",";
-  o.append(record, 1);
-  o.push_back('\n');
+  JsonWriter w;
+  w.reset(out.buffer()).begin_object().members("kind", "alert");
+  alert_members(w, a);
+  w.end_object();
+  out.buffer().push_back('\n');
   for (const auto& e : episodes) {
-    o += "{\"kind\":\"episode\",\"fingerprint\":";
-    util::append_json_string(o, a.fingerprint);
-    o += ",\"seq\":" + std::to_string(e.seq);
-    o += ",\"opened_at\":";
-    append_json_time(o, e.opened_at);
-    o += ",\"resolved_at\":";
-    append_json_time(o, e.resolved_at);
-    o += ",\"time_to_resolve_ms\":";
-    const auto ttr = time_to_resolve(e);
-    o += ttr ? std::to_string(*ttr) : "null";
-    o += ",\"priority\":\"";
-    o += rules::level_name(e.priority);
-    o += "\"}\n";
+    w.reset(out.buffer()).begin_object();
+    w.members("kind", "episode", "fingerprint", a.fingerprint, "seq", e.seq, "opened_at",
+              Time{e.opened_at}, "resolved_at", Time{e.resolved_at}, "time_to_resolve_ms",
+              time_to_resolve(e), "priority", rules::level_name(e.priority));
+    w.end_object();
+    out.buffer().push_back('\n');
   }
   for (const auto& t : timeline) {
-    o += "{\"kind\":\"event\",\"fingerprint\":";
-    util::append_json_string(o, a.fingerprint);
-    o += ",\"source\":";
-    util::append_json_string(o, source_of(t));
-    o += ",\"issue_key\":";
-    append_json_optional(o, optional_view(t.issue_key));
-    o += ",\"event\":";
-    append_json_optional(o, optional_view(t.event));
-    o += ",\"timestamp\":";
-    append_json_time(o, t.timestamp);
-    o += ",\"action\":\"";
-    o += rules::action_name(t.action);
-    o += "\",\"rule\":";
-    append_json_optional(o, t.rule ? std::optional(store::rule_name(*t.rule)) : std::nullopt);
-    o += ",\"state\":";
-    append_json_optional(o, t.state ? std::optional(rules::state_name(*t.state)) : std::nullopt);
-    o += ",\"priority\":";
-    append_json_optional(o,
-                         t.priority ? std::optional(rules::level_name(*t.priority)) : std::nullopt);
-    o += ",\"jira_priority\":";
-    append_json_optional(o, optional_view(t.jira_priority));
-    o += ",\"status\":";
-    append_json_optional(o, optional_view(t.status));
-    o += ",\"user\":";
-    append_json_optional(o, optional_view(t.user));
-    o += ",\"summary\":";
-    append_json_optional(o, optional_view(t.summary));
-    o += ",\"reason\":";
-    util::append_json_string(o, reason_of(t));
-    o += ",\"warnings\":[";
-    if (t.warnings) {
-      std::string_view rest = *t.warnings;
-      for (bool first = true; !rest.empty(); first = false) {
-        const auto newline = std::min(rest.find('\n'), rest.size());
-        if (!first) o.push_back(',');
-        util::append_json_string(o, rest.substr(0, newline));
-        rest.remove_prefix(std::min(newline + 1, rest.size()));
-      }
+    w.reset(out.buffer()).begin_object();
+    w.members("kind", "event", "fingerprint", a.fingerprint, "source", source_of(t), "issue_key",
+              t.issue_key, "event", t.event, "timestamp", Time{t.timestamp}, "action",
+              rules::action_name(t.action), "rule", name_of(t.rule, store::rule_name), "state",
+              name_of(t.state, rules::state_name), "priority",
+              name_of(t.priority, rules::level_name), "jira_priority", t.jira_priority, "status",
+              t.status, "user", t.user, "summary", t.summary, "reason", reason_of(t));
+    w.key("warnings").begin_array();
+    // Warnings are kept one per line.
+    std::string_view rest = t.warnings ? std::string_view(*t.warnings) : std::string_view();
+    while (!rest.empty()) {
+      const auto newline = std::min(rest.find('\n'), rest.size());
+      w.value(rest.substr(0, newline));
+      rest.remove_prefix(std::min(newline + 1, rest.size()));
     }
-    o += "]}\n";
+    w.end_array().end_object();
+    out.buffer().push_back('\n');
     out.done();
   }
 }
