@@ -130,8 +130,9 @@ int run_record(const RecordOptions& o) {
   log.on_fsync = [&](std::chrono::duration<double> took) { metrics.fsync(took); };
   std::unique_ptr<store::Store> store;
   report::Console console(nullptr);  // rejections and warnings on standard error
-  std::unique_ptr<capture::Applier> applier;
+  // The pusher outlives the applier, whose last batch may still wake it.
   std::unique_ptr<forward::Pusher> pusher;
+  std::unique_ptr<capture::Applier> applier;
   if (o.apply) {
     store = std::make_unique<store::Store>(o.db, store::Access::write);
     applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
