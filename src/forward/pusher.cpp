@@ -7,18 +7,39 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <mutex>
 
 #include "store/store.hpp"
 #include "util/error.hpp"
 
 namespace jira_alerts::forward {
 
-PushLock::PushLock(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+namespace {
+
+// One descriptor per state file for the life of the process, never closed: closing any
+// descriptor of a file drops every POSIX lock the process holds on it, SQLite's own
+// included (its connections' shared locks), which would let another process delete
+// the WAL under them.
+int lock_descriptor(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, int> descriptors;
+  std::lock_guard lock(mutex);
+  const auto found = descriptors.find(path);
+  if (found != descriptors.end()) return found->second;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) descriptors.emplace(path, fd);
+  return fd;
+}
+
+}  // namespace
+
+PushLock::PushLock(const std::string& path) : fd_(lock_descriptor(path)) {
   if (fd_ >= 0) ::flock(fd_, LOCK_EX);
 }
 
 PushLock::~PushLock() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
 }
 
 Pusher::Pusher(std::string db_path, std::vector<Target> targets, Secrets secrets, Timing timing)

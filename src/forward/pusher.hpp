@@ -16,7 +16,8 @@ namespace jira_alerts::forward {
 
 // Holds an exclusive lock on the state file at PATH while it lives, so that two pushes
 // (a 'push' from cron beside a 'record --push') never send one change twice. flock(2)
-// is apart from SQLite's own locks.
+// is apart from SQLite's own locks; the descriptor it locks stays open until the
+// process ends (closing one would drop SQLite's POSIX locks on the file).
 class PushLock {
  public:
   explicit PushLock(const std::string& path);

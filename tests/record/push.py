@@ -11,6 +11,7 @@ usage: push.py BINARY
 """
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,6 +86,25 @@ def arrived(receiver, want):
     return [change(q["body"]) for q in receiver.delivered]
 
 
+def still_locked(binary, rec, db):
+    """After push rounds, another reader opens and closes the state file; a delivery
+    after that must still be applied. (A push round that dropped the process's SQLite
+    locks let that reader, the last connection it saw, delete the WAL under record.)"""
+    con = sqlite3.connect(db, timeout=TIMEOUT)  # read-write: its close may checkpoint
+    con.execute("SELECT count(*) FROM alerts").fetchone()
+    con.close()
+    if rec.post(payload("LATE-1", 1767225600000 + 10**6)) != 204:
+        return ["the delivery after the reader was not recorded"]
+    if not wait_for(lambda: "jira_alerts_applied_total 41" in rec.get("/metrics")[1]):
+        return ["the delivery after the reader was not applied"]
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=TIMEOUT)
+    try:
+        found = con.execute("SELECT count(*) FROM alerts WHERE fingerprint = 'LATE-1'").fetchone()
+    finally:
+        con.close()
+    return [] if found == (1,) else ["a delivery applied after a reader closed is lost"]
+
+
 def live(binary, work):
     """Each delivery's change reaches the stand-in once, in order; push then sends nothing."""
     with Receiver("pagerduty", KEY) as r:
@@ -98,6 +118,7 @@ def live(binary, work):
             line = f'jira_alerts_push_acknowledged_total{{target="{r.url()}"}} {len(want)}'
             if not wait_for(lambda: line in rec.get("/metrics")[1]):
                 problems.append(f"/metrics lacks '{line}'")
+            problems += still_locked(binary, rec, db)
         finally:
             code = rec.terminate()
         if code != 0:
