@@ -238,3 +238,18 @@ TEST_CASE("jql: the scope fields are read from the payload, and a wrong type is 
   CHECK_FALSE(p.project_name.present);
   CHECK(p.labels.empty());
 }
+
+TEST_CASE("jql: the scope reader holds one payload's parse, however many it reads") {
+  using jira_alerts::parse::Payload;
+  using jira_alerts::parse::ScopeReader;
+  std::string json = R"({"issue":{"key":"KAN-1","fields":{"labels":[)";
+  for (int i = 0; i < 500; ++i) json += (i ? ",\"" : "\"") + std::to_string(i) + "-label\"";
+  json += "]}}}";
+  ScopeReader reader;
+  Payload p;
+  reader.read(json, p);
+  const std::size_t one = reader.pool_size();
+  for (int i = 0; i < 2000; ++i) reader.read(json, p);
+  CHECK(p.labels.size() == 500);
+  CHECK(reader.pool_size() <= 2 * one);
+}

@@ -48,6 +48,9 @@ void ScopeReader::read(std::string_view bytes, Payload& p) {
   p.components.clear();
   p.assignee.clear();
   p.reporter.clear();
+  // The pool keeps every parse until cleared: one payload's worth at a time.
+  doc_.SetNull();
+  doc_.GetAllocator().Clear();
   doc_.Parse(bytes.data(), bytes.size());
   if (doc_.HasParseError()) return;
   const Value* issue = object_at(doc_, "issue");

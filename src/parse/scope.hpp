@@ -6,6 +6,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstddef>
 #include <string_view>
 
 #include "parse/payload.hpp"
@@ -17,6 +18,8 @@ class ScopeReader {
   // Sets PAYLOAD's scope fields from BYTES, the payload the rest of it was extracted
   // from. The views stay valid until the next read.
   void read(std::string_view bytes, Payload& payload);
+  // The bytes its parse holds: one payload's worth, however many it has read.
+  std::size_t pool_size() { return doc_.GetAllocator().Size(); }
 
  private:
   rapidjson::Document doc_;
