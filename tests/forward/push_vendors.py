@@ -126,6 +126,7 @@ def check_outbox(w):
         expect(p.returncode == 1, f"a failing push exited {p.returncode}: {p.stderr}")
         expect("not delivered" in p.stderr and "HTTP 500" in p.stderr,
                f"undelivered changes not named: {p.stderr}")
+        r.settle()
         expect(len(r.delivered) == 10, f"{len(r.delivered)} delivered before the failures")
         # A request the receiver accepted while the push had stopped waiting for the
         # answer (its deadline) was not acknowledged: it may go again, and only it.

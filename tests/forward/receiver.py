@@ -108,6 +108,7 @@ class Receiver:
         self.requests = []      # every request: (time, path, body)
         self.delivered = []     # bodies answered 202
         self.problems = []
+        self.busy = 0           # requests being handled
         self.plan = lambda request: "ok"
         self.stop = threading.Event()
         outer = self
@@ -119,9 +120,15 @@ class Receiver:
                 pass
 
             def do_POST(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(length)
-                outer.handle(self, raw)
+                with outer.lock:
+                    outer.busy += 1
+                try:
+                    length = int(self.headers.get("Content-Length", "0"))
+                    raw = self.rfile.read(length)
+                    outer.handle(self, raw)
+                finally:
+                    with outer.lock:
+                        outer.busy -= 1
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -136,6 +143,16 @@ class Receiver:
         self.stop.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def settle(self, seconds=10):
+        """Waits (at most SECONDS) until no request is being handled: one the client gave
+        up on may still be on its way into DELIVERED."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.busy == 0:
+                    return
+            time.sleep(0.01)
 
     def url(self):
         path = "/v2/enqueue" if self.vendor == "pagerduty" else ""
