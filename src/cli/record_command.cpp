@@ -138,7 +138,11 @@ int run_record(const RecordOptions& o) {
     applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
                                                  &console);
     applier->catch_up();  // what a crash left unapplied, before any new delivery
-    if (!targets.empty()) {
+  }
+  capture::Receiver receiver(log, metrics, options);
+  const std::string address = receiver.bind();
+  if (applier) {
+    if (!targets.empty()) {  // only once listening works: a failed start pushes nothing
       pusher = std::make_unique<forward::Pusher>(o.db, targets, secrets);
       pusher->on_round = [&](const forward::PushReport& r) { metrics.pushed(r); };
       applier->on_applied = [&](const capture::AppliedBatch&) { pusher->notify(); };
@@ -147,8 +151,6 @@ int run_record(const RecordOptions& o) {
     applier->start();
     log.on_durable = [&](const capture::Durable& d) { applier->notify(d); };
   }
-  capture::Receiver receiver(log, metrics, options);
-  const std::string address = receiver.bind();
   std::fprintf(stderr, "jira-alerts: record: listening on %s, recording into %s%s\n",
                address.c_str(), o.out.c_str(), o.apply ? " and applying to the state file" : "");
   signals.on_signal([&] { receiver.stop(); });

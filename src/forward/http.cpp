@@ -128,9 +128,11 @@ std::string show_request(const Url& url, const HttpRequest& r) {
   return out;
 }
 
-HttpSender::HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff)
+HttpSender::HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff,
+                       const Cut* cut)
     : url_(url),
       deadline_(deadline),
+      cut_(cut),
       backoff_(backoff),
       client_(std::make_unique<httplib::Client>(url.origin)),
       random_state_(static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {
@@ -139,6 +141,11 @@ HttpSender::HttpSender(const Url& url, Clock::time_point deadline, Backoff backo
 }
 
 HttpSender::~HttpSender() = default;
+
+Clock::time_point HttpSender::deadline() const {
+  if (cut_ == nullptr) return deadline_;
+  return std::min(deadline_, Clock::time_point(Clock::duration(cut_->load())));
+}
 
 Delivery HttpSender::post(const HttpRequest& request) {
   httplib::Headers headers;
@@ -153,7 +160,7 @@ Delivery HttpSender::post(const HttpRequest& request) {
     return d;
   };
   for (;;) {
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now());
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline() - Clock::now());
     if (left <= milliseconds(0)) return give_up();
     const auto timeout = std::min(left, longest_attempt);
     client_->set_connection_timeout(timeout);
@@ -184,8 +191,11 @@ Delivery HttpSender::post(const HttpRequest& request) {
         wait = parse_retry_after(result->get_header_value("Retry-After"), util::now_millis());
     }
     if (!wait) wait = backoff_delay(d.attempts - 1, backoff_, next_random(random_state_));
-    if (Clock::now() + *wait >= deadline_) return give_up();
-    std::this_thread::sleep_for(*wait);
+    // The wait, in short steps: the deadline may be brought forward meanwhile.
+    for (const auto until = Clock::now() + *wait; Clock::now() < until;) {
+      if (until >= deadline()) return give_up();
+      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // The push client: HTTP POSTs with retries, exponential backoff with jitter,
 // Retry-After, and one deadline for everything.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -71,10 +72,16 @@ struct Delivery {
   std::string message;  // why it was not acknowledged
 };
 
-// Sends requests to one target over a kept-alive connection, retrying within DEADLINE.
+// A deadline that another thread may bring forward (record's pusher on SIGTERM), as
+// Clock ticks; unset: Clock::time_point::max().
+using Cut = std::atomic<Clock::rep>;
+
+// Sends requests to one target over a kept-alive connection, retrying within DEADLINE
+// (or CUT, when it comes first).
 class HttpSender {
  public:
-  HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff = {});
+  HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff = {},
+             const Cut* cut = nullptr);
   ~HttpSender();
   HttpSender(const HttpSender&) = delete;
   HttpSender& operator=(const HttpSender&) = delete;
@@ -82,11 +89,14 @@ class HttpSender {
   Delivery post(const HttpRequest& request);
 
   // Has the deadline passed?
-  bool expired() const { return Clock::now() >= deadline_; }
+  bool expired() const { return Clock::now() >= deadline(); }
 
  private:
+  Clock::time_point deadline() const;
+
   Url url_;
   Clock::time_point deadline_;
+  const Cut* cut_;
   Backoff backoff_;
   std::unique_ptr<httplib::Client> client_;
   std::uint64_t random_state_;

@@ -197,7 +197,7 @@ PushReport push(store::Database& db, const std::vector<Target>& targets, const P
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
     report.targets.push_back({t.name, 0, 0});
-    Courier courier{t, o, secrets[i], HttpSender(t.url, deadline, o.backoff),
+    Courier courier{t, o, secrets[i], HttpSender(t.url, deadline, o.backoff, o.cut),
                     report.targets.back()};
     if (t.platform == Platform::alertmanager)
       push_alerts(db, courier, report);

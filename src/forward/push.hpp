@@ -25,6 +25,7 @@ struct PushOptions {
   std::FILE* dry_run_out = stdout;
   Backoff backoff;
   Secrets secrets;
+  const Cut* cut = nullptr;  // brings the deadline forward when set (another thread may)
 };
 
 // An alert whose change a target did not acknowledge.

@@ -70,6 +70,7 @@ void Pusher::stop() {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
+    cut_ = (Clock::now() + timing_.last_round).time_since_epoch().count();
     wake_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
@@ -96,7 +97,7 @@ void Pusher::run() {
       last = stopping_;
       dirty_ = false;
     }
-    const bool done = round(last ? timing_.last_round : timing_.deadline);
+    const bool done = round(timing_.deadline);  // a stop cuts it at cut_
     if (last) return;
     retry = done ? milliseconds(0)
                  : std::min(timing_.retry_cap, std::max(timing_.retry_first, retry * 2));
@@ -107,6 +108,7 @@ bool Pusher::round(milliseconds deadline) {
   PushOptions options;
   options.deadline = deadline;
   options.secrets = secrets_;
+  options.cut = &cut_;
   try {
     store::Store store(db_path_, store::Access::write);
     const PushLock lock(db_path_);

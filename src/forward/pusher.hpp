@@ -51,7 +51,8 @@ class Pusher {
   void start();
   // A batch was applied: a round follows (at once, or right after the one in flight).
   void notify();
-  // Runs one last round for what was applied, within Timing::last_round, and joins.
+  // Cuts the round in flight short, runs one last round for what was applied, all
+  // within Timing::last_round (plus an answer an attempt is already waiting for), and joins.
   void stop();
 
   // Called after each round on the pushing thread (e.g. to count for /metrics).
@@ -69,6 +70,7 @@ class Pusher {
   std::condition_variable wake_;
   bool dirty_ = true;  // the first round runs at once
   bool stopping_ = false;
+  Cut cut_{Clock::time_point::max().time_since_epoch().count()};  // set by stop()
   std::thread thread_;
 };
 

@@ -174,6 +174,27 @@ def backlog(binary, work):
     return problems
 
 
+def silent_platform(binary, work):
+    """A platform that takes the request and never answers: SIGTERM still ends record
+    (exit 0) within its 10 s for the pushes plus the answer one attempt is waiting for."""
+    with Receiver("pagerduty", KEY) as r:
+        r.plan = lambda request: "hang"
+        rec, capture, db = start(binary, work, "silent", r)
+        try:
+            problems = post_all(rec, history(3))
+            if not wait_for(lambda: len(r.requests) >= 1):
+                problems.append("no push reached the platform")
+        finally:
+            started = time.monotonic()
+            code = rec.terminate()
+            took = time.monotonic() - started
+        if code != 0:
+            problems.append(f"exit {code}: {rec.stderr()[-300:]}")
+        if took > 25:
+            problems.append(f"SIGTERM took {took:.1f} s with a silent platform")
+        return problems
+
+
 def usage(binary, work):
     problems = []
     for args, env, words in [
@@ -197,5 +218,6 @@ if __name__ == "__main__":
         ("record --apply --push delivers each change once, in order", live),
         ("a failing platform gets everything once it answers", outage),
         ("a restart with --push sends the outbox", backlog),
+        ("SIGTERM with a silent platform ends in time", silent_platform),
         ("--push usage errors", usage),
     ]))
