@@ -128,8 +128,7 @@ std::string show_request(const Url& url, const HttpRequest& r) {
   return out;
 }
 
-HttpSender::HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff,
-                       const Cut* cut)
+HttpSender::HttpSender(const Url& url, Clock::time_point deadline, Backoff backoff, const Cut* cut)
     : url_(url),
       deadline_(deadline),
       cut_(cut),
@@ -194,7 +193,8 @@ Delivery HttpSender::post(const HttpRequest& request) {
     // The wait, in short steps: the deadline may be brought forward meanwhile.
     for (const auto until = Clock::now() + *wait; Clock::now() < until;) {
       if (until >= deadline()) return give_up();
-      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
     }
   }
 }
