@@ -96,13 +96,17 @@ std::string CaptureLog::file_for(util::Millis at) const {
 }
 
 bool CaptureLog::append(std::string_view line, const std::string& file) {
-  Pending p{line, &file};
-  std::unique_lock lock(mutex_);
-  if (stopping_) return false;
-  queue_.push_back(&p);
-  queued_.notify_one();
-  written_.wait(lock, [&] { return p.done; });
-  return p.ok;
+  const auto p = std::make_shared<Pending>();
+  p->line = line;
+  p->file = &file;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    queue_.push_back(p);
+    queued_.notify_one();
+  }
+  p->done.wait(false);
+  return p->ok;
 }
 
 void CaptureLog::stop() {
@@ -115,7 +119,7 @@ void CaptureLog::stop() {
 }
 
 void CaptureLog::run() {
-  std::deque<Pending*> batch;
+  Batch batch;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -130,13 +134,13 @@ void CaptureLog::run() {
       std::size_t count = 0;
       while (count < batch.size() && *batch[count]->file == file) ++count;
       const bool ok = write_batch(file, batch, count);
-      std::lock_guard lock(mutex_);
       for (std::size_t i = 0; i < count; ++i) {
-        batch.front()->ok = ok;
-        batch.front()->done = true;
-        batch.pop_front();
+        Pending& p = *batch.front();
+        p.ok = ok;
+        p.done.store(true, std::memory_order_release);
+        p.done.notify_one();
+        batch.pop_front();  // the appender's own reference keeps P until it has woken
       }
-      written_.notify_all();
     }
   }
 }
@@ -170,8 +174,7 @@ void CaptureLog::close_file() {
   open_path_.clear();
 }
 
-bool CaptureLog::write_batch(const std::string& file, std::deque<Pending*>& batch,
-                             std::size_t count) {
+bool CaptureLog::write_batch(const std::string& file, Batch& batch, std::size_t count) {
   if (!open_file(file)) return false;
   buffer_.clear();
   for (std::size_t i = 0; i < count; ++i) {

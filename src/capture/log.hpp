@@ -3,11 +3,13 @@
 // appended by one writer thread that makes each batch durable with one fsync
 // (group commit), so that concurrent deliveries share fsyncs.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -50,14 +52,17 @@ class CaptureLog {
   const std::string& dir() const { return dir_; }
 
  private:
+  // One appender's line, shared with the writer until it is answered: the writer wakes
+  // that appender alone (no herd on the mutex), and holds its reference while it does.
   struct Pending {
     std::string_view line;
     const std::string* file;
-    bool done = false;
     bool ok = false;
+    std::atomic<bool> done{false};
   };
+  using Batch = std::deque<std::shared_ptr<Pending>>;
   void run();
-  bool write_batch(const std::string& file, std::deque<Pending*>& batch, std::size_t count);
+  bool write_batch(const std::string& file, Batch& batch, std::size_t count);
   bool open_file(const std::string& file);
   void close_file();
 
@@ -68,8 +73,8 @@ class CaptureLog {
   std::uint64_t size_ = 0;  // its size: a failed batch is cut back to it
   std::string buffer_;
   std::mutex mutex_;
-  std::condition_variable queued_, written_;
-  std::deque<Pending*> queue_;
+  std::condition_variable queued_;
+  Batch queue_;
   bool stopping_ = false;
   std::thread thread_;
 };
