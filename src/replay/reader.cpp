@@ -38,6 +38,18 @@ void own(parse::Payload& p, std::string& text) {
     for (auto& v : *list) v = copy(v);
 }
 
+// OUT as the rejection of a damaged stream (gzip and the like), where FRAMER stopped.
+void damaged(Parsed& out, std::size_t file, const read::Framer& framer, const std::string& why) {
+  out.kind = Parsed::Kind::rejected;
+  out.file = file;
+  out.line = out.error_line = framer.line();
+  out.column = out.error_column = framer.column();
+  out.offset = framer.offset();
+  out.size = 0;
+  out.reason = why;
+  out.raw.clear();
+}
+
 // A frame that holds no usable payload, as the rejection it stands for.
 parse::Unpacked rejection_of(const read::Frame& frame) {
   parse::Unpacked u;
@@ -203,14 +215,7 @@ void Reader::run() {
       if (!in.damage().empty()) {
         Parsed* out = slot();
         if (out == nullptr) return;
-        out->kind = Parsed::Kind::rejected;
-        out->file = file;
-        out->line = out->error_line = framer.line();
-        out->column = out->error_column = framer.column();
-        out->offset = framer.offset();
-        out->size = 0;
-        out->reason = in.damage();
-        out->raw.clear();
+        damaged(*out, file, framer, in.damage());
       }
     } catch (...) {
       Parsed* out = slot();
