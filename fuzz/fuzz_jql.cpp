@@ -25,9 +25,11 @@ jql::Issue full_issue() {
   i.status_category = "indeterminate";
   i.status_category_name = "In Progress";
   i.summary = "Checkout API returning 502s";
-  i.labels = {"payments", "urgent"};
-  i.components = {"API"};
-  i.assignee = {"712020:abc", "Marcus Lee"};
+  static const std::string_view labels[] = {"payments", "urgent"}, components[] = {"API"};
+  i.labels = labels;
+  i.components = components;
+  static const std::string_view assignee[] = {"712020:abc", "Marcus Lee"};
+  i.assignee = assignee;
   return i;
 }
 

@@ -24,9 +24,11 @@ Issue full_issue() {
   i.status_category = "indeterminate";
   i.status_category_name = "In Progress";
   i.summary = "Checkout API returning 502s";
-  i.labels = {"payments", "urgent"};
-  i.components = {"API"};
-  i.assignee = {"712020:abc", "Marcus Lee", "marcus@acme.example"};
+  static const std::string_view labels[] = {"payments", "urgent"}, components[] = {"API"};
+  i.labels = labels;
+  i.components = components;
+  static const std::string_view assignee[] = {"712020:abc", "Marcus Lee", "marcus@acme.example"};
+  i.assignee = assignee;
   return i;  // no reporter
 }
 

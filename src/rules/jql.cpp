@@ -2,6 +2,8 @@
 #include "rules/jql.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 #include "util/text.hpp"
 
@@ -25,48 +27,60 @@ bool same(std::string_view a, const std::string& folded) {
   return util::fold_case(a) == folded;
 }
 
-// The values of FIELD in ISSUE: one, several (labels, components, a user's names) or none.
-std::vector<std::string_view> values_of(Field field, const Issue& issue) {
-  std::vector<std::string_view> out;
-  const auto add = [&out](const std::optional<std::string_view>& v) {
-    if (v && !v->empty()) out.push_back(*v);
+// The values of a field in an issue, without a copy: up to two single values (a key and
+// a name) or a list (labels, components, a user's names); empty ones do not count.
+struct Values {
+  std::array<std::string_view, 2> single{};
+  std::span<const std::string_view> list;
+
+  template <typename F>
+  bool any(F&& f) const {
+    for (const auto v : single)
+      if (!v.empty() && f(v)) return true;
+    for (const auto v : list)
+      if (!v.empty() && f(v)) return true;
+    return false;
+  }
+  bool empty() const {
+    return !any([](std::string_view) { return true; });
+  }
+};
+
+Values values_of(Field field, const Issue& issue) {
+  const auto one = [](const std::optional<std::string_view>& v) {
+    return v.value_or(std::string_view());
   };
-  const auto add_all = [&out](const std::vector<std::string_view>& vs) {
-    for (const auto v : vs)
-      if (!v.empty()) out.push_back(v);
-  };
+  Values out;
   switch (field) {
     case Field::project:
-      add(issue.project_key);
-      add(issue.project_name);
+      out.single = {one(issue.project_key), one(issue.project_name)};
       break;
     case Field::issuetype:
-      add(issue.issuetype);
+      out.single[0] = one(issue.issuetype);
       break;
     case Field::priority:
-      add(issue.priority);
+      out.single[0] = one(issue.priority);
       break;
     case Field::status:
-      add(issue.status);
+      out.single[0] = one(issue.status);
       break;
     case Field::status_category:
-      add(issue.status_category);
-      add(issue.status_category_name);
+      out.single = {one(issue.status_category), one(issue.status_category_name)};
       break;
     case Field::labels:
-      add_all(issue.labels);
+      out.list = issue.labels;
       break;
     case Field::component:
-      add_all(issue.components);
+      out.list = issue.components;
       break;
     case Field::assignee:
-      add_all(issue.assignee);
+      out.list = issue.assignee;
       break;
     case Field::reporter:
-      add_all(issue.reporter);
+      out.list = issue.reporter;
       break;
     case Field::summary:
-      add(issue.summary);
+      out.single[0] = one(issue.summary);
       break;
   }
   return out;
@@ -109,12 +123,12 @@ bool Query::match(std::uint32_t index, const Issue& issue) const {
 }
 
 bool Query::clause(const Node& node, const Issue& issue) const {
-  const std::vector<std::string_view> have = values_of(node.field, issue);
+  const Values have = values_of(node.field, issue);
   const auto any_equal = [&] {
-    for (const auto v : have)
-      for (const auto& want : node.values)
-        if (same(v, want)) return true;
-    return false;
+    return have.any([&](std::string_view v) {
+      return std::any_of(node.values.begin(), node.values.end(),
+                         [&](const std::string& want) { return same(v, want); });
+    });
   };
   switch (node.op) {
     case Op::equals:
@@ -130,8 +144,8 @@ bool Query::clause(const Node& node, const Issue& issue) const {
       return !have.empty();
     case Op::contains:
     case Op::not_contains: {
-      if (have.empty()) return false;
-      const std::string folded = util::fold_case(have.front());
+      if (have.empty()) return false;  // summary: one value
+      const std::string folded = util::fold_case(have.single[0]);
       const bool found = std::all_of(node.values.begin(), node.values.end(), [&](const auto& w) {
         return folded.find(w) != std::string::npos;
       });

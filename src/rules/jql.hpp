@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,8 +26,8 @@ struct Issue {
   std::optional<std::string_view> issuetype, priority, status, summary;
   std::optional<std::string_view> status_category;       // its key: new, indeterminate, done
   std::optional<std::string_view> status_category_name;  // To Do, In Progress, Done
-  std::vector<std::string_view> labels, components;
-  std::vector<std::string_view> assignee, reporter;  // every name the user goes by
+  std::span<const std::string_view> labels, components;  // views of the payload's lists
+  std::span<const std::string_view> assignee, reporter;  // every name the user goes by
 };
 
 // A query that does not parse: where (1-based line and column, in characters) and why.
