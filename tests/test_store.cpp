@@ -126,6 +126,48 @@ TEST_SUITE("store.schema") {
     }
   }
 
+  TEST_CASE("a version 3 file is migrated in place: categories where they decided, the index") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    {
+      store::Database db(path, store::OpenMode::read_write_create);
+      db.exec(
+          read_file(std::string(JIRA_ALERTS_SOURCE_DIR) + "/tests/fixtures/state-v3.sql").c_str());
+    }
+    store::Snapshot st(path);
+    CHECK(count(st, "PRAGMA user_version") == store::schema_version);
+    CHECK(alerts(st).size() == 9);
+    CHECK(count(st, "SELECT count(*) FROM events") == 39);
+    CHECK(count(st, "SELECT count(*) FROM event_log WHERE status_category = 'done'") == 2);
+    CHECK(count(st,
+                "SELECT count(*) FROM event_log WHERE status_category = 'done' AND rule = "
+                "'done_category'") == 2);
+    CHECK(count(st, "SELECT count(*) FROM events WHERE status_category_id IS NOT NULL") == 2);
+    CHECK(count(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_alert'") == 1);
+  }
+
+  TEST_CASE("the event log keeps each payload's status category") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    replay_text(
+        st, dir, "a.ndjson",
+        R"({"webhookEvent":"jira:issue_updated","timestamp":1000,"issue":{"key":"A-1",)"
+        R"("fields":{"status":{"name":"Shipped","statusCategory":{"key":"done"}}}}})"
+        "\n"
+        R"({"webhookEvent":"jira:issue_updated","timestamp":2000,"issue":{"key":"A-1",)"
+        R"("fields":{"status":{"name":"Review","statusCategory":{"key":"indeterminate"}}}}})"
+        "\n"
+        R"({"webhookEvent":"jira:issue_updated","timestamp":3000,"issue":{"key":"A-1",)"
+        R"("fields":{"status":{"name":"Review"}}}})");
+    store::Statement s(st.db(), "SELECT status_category FROM event_log ORDER BY id");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "done");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "indeterminate");
+    REQUIRE(s.step());
+    CHECK(s.is_null(0));
+  }
+
   TEST_CASE("a file with a newer schema is refused and left untouched") {
     test::TempDir dir;
     const std::string path = dir.file("state.db");

@@ -180,6 +180,7 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
       .jira_priority = jira_priority_of(p),
       .status = view(p.status),
       .summary = summary,
+      .category = view(p.category),
       .user = view(p.user),
       // A stale payload's identity too: 'alerts --at' applies it where it is not stale,
       // and must know its second delivery as a duplicate.

@@ -32,10 +32,9 @@ std::string_view rule_name(rules::Rule rule) {
 
 std::optional<rules::Rule> parse_rule(std::string_view name) {
   using rules::Rule;
-  for (const Rule r :
-       {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted, Rule::resolve_status,
-        Rule::done_category, Rule::active_status, Rule::no_status, Rule::out_of_scope,
-        Rule::rejected})
+  for (const Rule r : {Rule::ignored_event, Rule::duplicate, Rule::stale, Rule::deleted,
+                       Rule::resolve_status, Rule::done_category, Rule::active_status,
+                       Rule::no_status, Rule::out_of_scope, Rule::rejected})
     if (rule_name(r) == name) return r;
   return std::nullopt;
 }
@@ -106,12 +105,13 @@ void EventLog::log_event(const EventRow& r) {
   auto& s = prepared(db_, insert_event_, R"sql(
     INSERT INTO events (run_id, source_id, line, alert_id, issue_key, event_id, timestamp, action,
                         rule, state, priority, jira_priority_id, status_id, summary, identity,
-                        warnings, user_id)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17))sql");
+                        warnings, user_id, status_category_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18))sql");
   const auto event_id = name_id(r.event, NameKind::event);
   const auto jira_priority_id = name_id(r.jira_priority, NameKind::jira_priority);
   const auto status_id = name_id(r.status, NameKind::status);
   const auto user_id = name_id(r.user, NameKind::user);
+  const auto category_id = name_id(r.category, NameKind::category);
   // One row per payload: the texts are bound without copies, as they outlive run().
   s.bind(1, run_id_)
       .bind(2, r.source_id)
@@ -126,7 +126,7 @@ void EventLog::log_event(const EventRow& r) {
   if (r.priority) s.bind_static(11, rules::level_name(*r.priority));
   s.bind(12, jira_priority_id).bind(13, status_id).bind_static(14, r.summary);
   if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
-  s.bind_static(16, r.warnings).bind(17, user_id).run();
+  s.bind_static(16, r.warnings).bind(17, user_id).bind(18, category_id).run();
 }
 
 void EventLog::forget_ids() {

@@ -30,8 +30,9 @@ struct EventRow {
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   std::optional<std::string_view> jira_priority, status, summary;
-  std::optional<std::string_view> user;   // who triggered the change
-  std::optional<std::uint64_t> identity;  // applied payloads only: the duplicate check reads it
+  std::optional<std::string_view> category;  // the status category's key, as sent
+  std::optional<std::string_view> user;      // who triggered the change
+  std::optional<std::uint64_t> identity;     // applied payloads only: the duplicate check reads it
   std::optional<std::string_view> warnings;
 };
 
@@ -64,14 +65,14 @@ class EventLog {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using Interned = std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>>;
-  enum class NameKind : std::uint8_t { event, jira_priority, status, user };
+  enum class NameKind : std::uint8_t { event, jira_priority, status, category, user };
   std::optional<std::int64_t> name_id(std::optional<std::string_view> name, NameKind kind);
   std::int64_t intern(std::string_view name);
 
   Database& db_;
   std::int64_t run_id_ = 0;
   Interned names_, sources_;
-  std::array<std::pair<std::string, std::int64_t>, 4> last_names_{};  // per NameKind
+  std::array<std::pair<std::string, std::int64_t>, 5> last_names_{};  // per NameKind
   std::unique_ptr<Statement> insert_name_, select_name_, insert_source_, select_source_,
       insert_event_;
 };

@@ -130,7 +130,34 @@ ALTER TABLE rejects ADD COLUMN start_column INTEGER;
 ALTER TABLE rejects ADD COLUMN byte_offset INTEGER;
 )sql";
 
+// Version 3 → 4: what the rules read of a payload's status category, so that the
+// history can be decided again under another mapping (rebuild, --remap); and the events
+// of an alert found by an index (its timeline, its episodes derived again). Rows of
+// older files know their category only where it decided them ('done').
+const char* const migrate_3_to_4_sql = R"sql(
+ALTER TABLE events ADD COLUMN status_category_id INTEGER REFERENCES names (id);
+INSERT INTO names (name) SELECT 'done' WHERE EXISTS
+  (SELECT 1 FROM events WHERE rule = 'done_category') ON CONFLICT DO NOTHING;
+UPDATE events SET status_category_id = (SELECT id FROM names WHERE name = 'done')
+  WHERE rule = 'done_category';
+CREATE INDEX events_by_alert ON events (alert_id, timestamp);
+DROP VIEW event_log;
+CREATE VIEW event_log AS
+SELECT e.id, e.run_id, s.path AS path, e.line, s.path || ':' || e.line AS source,
+       e.alert_id, a.fingerprint, e.issue_key, ev.name AS event, e.timestamp, e.action, e.rule,
+       e.state, e.priority, jp.name AS jira_priority, st.name AS status,
+       sc.name AS status_category, us.name AS user, e.summary, e.warnings
+FROM events e
+JOIN sources s ON s.id = e.source_id
+LEFT JOIN alerts a ON a.id = e.alert_id
+LEFT JOIN names ev ON ev.id = e.event_id
+LEFT JOIN names jp ON jp.id = e.jira_priority_id
+LEFT JOIN names st ON st.id = e.status_id
+LEFT JOIN names sc ON sc.id = e.status_category_id
+LEFT JOIN names us ON us.id = e.user_id;
+)sql";
+
 const std::array<Migration, schema_version - 1> migrations{
-    {{1, migrate_1_to_2_sql}, {2, migrate_2_to_3_sql}}};
+    {{1, migrate_1_to_2_sql}, {2, migrate_2_to_3_sql}, {3, migrate_3_to_4_sql}}};
 
 }  // namespace jira_alerts::store
