@@ -144,6 +144,11 @@ TEST_SUITE("store.schema") {
                 "'done_category'") == 2);
     CHECK(count(st, "SELECT count(*) FROM events WHERE status_category_id IS NOT NULL") == 2);
     CHECK(count(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_alert'") == 1);
+    CHECK(count(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'alerts_by_state'") == 1);
+    // The index holds every alert of the file it was added to.
+    CHECK(
+        count(st, "SELECT count(*) FROM alerts INDEXED BY alerts_by_state WHERE state = 'open'") ==
+        count(st, "SELECT count(*) FROM alerts NOT INDEXED WHERE state = 'open'"));
   }
 
   TEST_CASE("the event log keeps each payload's status category") {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -129,15 +130,61 @@ std::optional<store::AlertView> lookup(store::Database& db, const std::string& k
   return std::nullopt;
 }
 
-// The open alerts, now or as they stood at AT.
-std::vector<store::AlertView> open_alerts(store::Database& db, std::optional<util::Millis> at) {
-  store::AlertFilter open;
-  open.state = rules::State::open;
-  if (at) return store::alerts_at(db, open, *at);
-  std::vector<store::AlertView> alerts;
-  store::for_each_alert(db, open, [&](const store::AlertView& a) { alerts.push_back(a); });
-  return alerts;
-}
+// How many keys --max-open and --fail-on name; a count tells how many more there are.
+constexpr std::int64_t keys_named = 10;
+
+// An open alert as the limits read it.
+struct OpenKey {
+  std::string key;
+  rules::Level priority;
+};
+
+// What the limits read of the open alerts: now, a count and a few keys (the state
+// file's indexes and COUNT, never the whole alerts); at AT, the alerts as they stood then.
+class OpenAlerts {
+ public:
+  OpenAlerts(store::Database& db, std::optional<util::Millis> at) : db_(db) {
+    open_.state = rules::State::open;
+    if (at) then_ = store::alerts_at(db, open_, *at);
+  }
+
+  // How many open alerts are at one of PRIORITIES (all when empty).
+  std::int64_t count(const std::vector<rules::Level>& priorities) const {
+    if (then_)
+      return std::count_if(then_->begin(), then_->end(), [&](const store::AlertView& a) {
+        return wanted(priorities, a.priority);
+      });
+    store::AlertFilter filter = open_;
+    filter.priorities = priorities;
+    return store::count_alerts(db_, filter);
+  }
+
+  // The first LIMIT open alerts at one of PRIORITIES (all when empty).
+  std::vector<OpenKey> keys(const std::vector<rules::Level>& priorities, std::int64_t limit) const {
+    std::vector<OpenKey> out;
+    if (then_) {
+      for (const auto& a : *then_)
+        if (wanted(priorities, a.priority) && static_cast<std::int64_t>(out.size()) < limit)
+          out.push_back({a.fingerprint, a.priority});
+      return out;
+    }
+    store::for_each_key(db_, rules::State::open, priorities, limit,
+                        [&](std::string_view key, rules::Level level) {
+                          out.push_back({std::string(key), level});
+                        });
+    return out;
+  }
+
+ private:
+  static bool wanted(const std::vector<rules::Level>& priorities, rules::Level level) {
+    return priorities.empty() ||
+           std::find(priorities.begin(), priorities.end(), level) != priorities.end();
+  }
+
+  store::Database& db_;
+  store::AlertFilter open_;
+  std::optional<std::vector<store::AlertView>> then_;
+};
 
 Outcome evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at) {
   const auto alert = lookup(db, e.key, at);
@@ -161,6 +208,38 @@ Outcome evaluate(store::Database& db, const Expectation& e, std::optional<util::
   }
   if (e.priority && alert->priority != *e.priority) out.ok = false;
   return out;
+}
+
+Outcome max_open(const OpenAlerts& open, std::int64_t limit) {
+  const std::int64_t n = open.count({});
+  std::string found = std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open");
+  const std::vector<OpenKey> named = open.keys({}, keys_named);
+  for (const auto& a : named) found += (&a == named.data() ? ": " : ", ") + a.key;
+  if (n > static_cast<std::int64_t>(named.size()))
+    found += " and " + std::to_string(n - static_cast<std::int64_t>(named.size())) + " more";
+  return {"--max-open " + std::to_string(limit), std::nullopt, n <= limit, found};
+}
+
+void add_fail_on(const OpenAlerts& open, rules::Level level, std::vector<Outcome>& outcomes) {
+  const std::string check = "--fail-on " + std::string(rules::level_name(level));
+  // Levels are ordered most urgent first: "at or above" is every level up to LEVEL.
+  std::vector<rules::Level> levels;
+  for (auto l = rules::Level::critical; l <= level;
+       l = static_cast<rules::Level>(static_cast<int>(l) + 1))
+    levels.push_back(l);
+  const std::string at_or_above =
+      std::string(rules::level_name(level)) + (level == rules::Level::low ? "" : " or above");
+  const std::vector<OpenKey> failing = open.keys(levels, keys_named);
+  for (const auto& a : failing)
+    outcomes.push_back(
+        {check, a.key, false, a.key + " is open at " + std::string(rules::level_name(a.priority))});
+  if (failing.empty()) {
+    outcomes.push_back({check, std::nullopt, true, "no open alert at " + at_or_above});
+  } else if (const auto more = open.count(levels) - keys_named; more > 0) {
+    outcomes.push_back({check, std::nullopt, false,
+                        std::to_string(more) + (more == 1 ? " more alert is" : " more alerts are") +
+                            " open at " + at_or_above});
+  }
 }
 
 void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
@@ -198,31 +277,9 @@ int run_check(const CheckOptions& o) {
   for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e, at));
 
   if (o.max_open || fail_on) {
-    const std::vector<store::AlertView> alerts = open_alerts(store.db(), at);
-    if (o.max_open) {
-      std::string keys;
-      for (const auto& a : alerts) keys += (keys.empty() ? ": " : ", ") + a.fingerprint;
-      const auto n = static_cast<std::int64_t>(alerts.size());
-      outcomes.push_back(
-          {"--max-open " + std::to_string(*o.max_open), std::nullopt, n <= *o.max_open,
-           std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open") + keys});
-    }
-    if (fail_on) {
-      const std::string check = "--fail-on " + std::string(rules::level_name(*fail_on));
-      bool any = false;
-      for (const auto& a : alerts) {
-        // Levels are ordered most urgent first: "at or above" is "<=".
-        if (a.priority > *fail_on) continue;
-        any = true;
-        outcomes.push_back(
-            {check, a.fingerprint, false,
-             a.fingerprint + " is open at " + std::string(rules::level_name(a.priority))});
-      }
-      if (!any)
-        outcomes.push_back({check, std::nullopt, true,
-                            "no open alert at " + std::string(rules::level_name(*fail_on)) +
-                                (*fail_on == rules::Level::low ? "" : " or above")});
-    }
+    const OpenAlerts open(store.db(), at);
+    if (o.max_open) outcomes.push_back(max_open(open, *o.max_open));
+    if (fail_on) add_fail_on(open, *fail_on, outcomes);
   }
   print(outcomes, o);
   std::size_t failed = 0;
@@ -249,11 +306,13 @@ Command setup_check(CLI::App& parent) {
          "Read expectations from FILE, one a line ('#' comments and blank lines allowed; a "
          "file with none is an error)")
       ->type_name("FILE");
-  app->add_option("--max-open", o->max_open, "Fail when more than N alerts are open")
+  app->add_option("--max-open", o->max_open,
+                  "Fail when more than N alerts are open (the first ten are named)")
       ->type_name("N");
   app->add_option(
          "--fail-on", o->fail_on,
-         "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW)")
+         "Fail when an alert at PRIORITY or above is open (CRITICAL > HIGH > MEDIUM > LOW; the "
+         "first ten are named, the others counted)")
       ->type_name("PRIORITY");
   add_time_option(*app, "--at", o->at,
                   "Check the alerts as they stood at this event time, as 'alerts --at' tells "

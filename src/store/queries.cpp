@@ -20,18 +20,11 @@ std::string placeholders(int first, std::size_t count) {
   return out;
 }
 
-}  // namespace
-
-void for_each_alert(Database& db, const AlertFilter& filter,
-                    const std::function<void(const AlertView&)>& visit) {
-  std::string sql = R"sql(
-    SELECT a.fingerprint, a.issue_id, a.project, a.jira_priority, a.status, a.summary, a.state,
-           a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
-           (SELECT count(*) FROM episodes WHERE alert_id = a.id),
-           (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key)),
-           a.id, a.site
-    FROM alerts a WHERE 1)sql";
-  int next = 1;
+// FILTER's conditions on the alerts table "a", numbered from ?1 (NEXT: the number after
+// them), and their binding.
+std::string where_clause(const AlertFilter& filter, int& next) {
+  std::string sql = " WHERE 1";
+  next = 1;
   if (filter.state) sql += " AND a.state = ?" + std::to_string(next++);
   if (!filter.priorities.empty()) {
     sql += " AND a.priority IN (" + placeholders(next, filter.priorities.size()) + ")";
@@ -45,19 +38,76 @@ void for_each_alert(Database& db, const AlertFilter& filter,
     const std::string list = placeholders(next, filter.keys.size());
     sql += " AND (a.fingerprint IN (" + list +
            ") OR a.id IN (SELECT alert_id FROM aliases WHERE key IN (" + list + ")))";
+    next += static_cast<int>(filter.keys.size());
   }
-  // Natural order of issue keys: KAN-2 before KAN-10.
-  sql += R"sql(
-    ORDER BY a.project,
-             CAST(substr(a.fingerprint, length(rtrim(a.fingerprint, '0123456789')) + 1) AS INTEGER),
-             a.fingerprint)sql";
+  return sql;
+}
 
-  Statement s(db, sql.c_str());
+void bind_filter(Statement& s, const AlertFilter& filter) {
   int at = 1;
   if (filter.state) s.bind(at++, rules::state_name(*filter.state));
   for (const auto level : filter.priorities) s.bind(at++, rules::level_name(level));
   for (const auto& project : filter.projects) s.bind(at++, std::string_view(project));
   for (const auto& key : filter.keys) s.bind(at++, std::string_view(key));
+}
+
+// Natural order of issue keys: KAN-2 before KAN-10. Index alerts_by_state (schema.cpp)
+// holds the same expression, word for word, so that an ordered read of the open alerts
+// walks the index.
+constexpr const char* key_number =
+    "CAST(substr(a.fingerprint, length(rtrim(a.fingerprint, '0123456789')) + 1) AS INTEGER)";
+
+std::string listing_order() {
+  return std::string(" ORDER BY a.project, ") + key_number + ", a.fingerprint";
+}
+
+}  // namespace
+
+std::int64_t count_alerts(Database& db, const AlertFilter& filter) {
+  int next = 0;
+  Statement s(db, ("SELECT count(*) FROM alerts a" + where_clause(filter, next)).c_str());
+  bind_filter(s, filter);
+  s.step();
+  return s.int64(0);
+}
+
+void for_each_key(Database& db, rules::State state, std::vector<rules::Level> priorities,
+                  std::int64_t limit,
+                  const std::function<void(std::string_view, rules::Level)>& visit) {
+  if (priorities.empty())
+    priorities = {rules::Level::critical, rules::Level::high, rules::Level::medium,
+                  rules::Level::low};
+  // Each level's first LIMIT are one range of index alerts_by_state, already in listing
+  // order; only those few are sorted together.
+  std::string sql = "SELECT fingerprint, priority FROM (";
+  for (std::size_t i = 0; i < priorities.size(); ++i) {
+    if (i > 0) sql += " UNION ALL ";
+    sql += "SELECT * FROM (SELECT a.fingerprint, a.priority, a.project, " +
+           std::string(key_number) +
+           " AS number FROM alerts a WHERE a.state = ?1 AND a.priority = ?" +
+           std::to_string(i + 3) + listing_order() + " LIMIT ?2)";
+  }
+  sql += ") ORDER BY project, number, fingerprint LIMIT ?2";
+  Statement s(db, sql.c_str());
+  s.bind(1, rules::state_name(state)).bind(2, limit);
+  for (std::size_t i = 0; i < priorities.size(); ++i)
+    s.bind(static_cast<int>(i + 3), rules::level_name(priorities[i]));
+  while (s.step()) visit(s.text(0), rules::parse_level(s.text(1)).value_or(rules::Level::medium));
+}
+
+void for_each_alert(Database& db, const AlertFilter& filter,
+                    const std::function<void(const AlertView&)>& visit) {
+  int next = 0;
+  const std::string sql = R"sql(
+    SELECT a.fingerprint, a.issue_id, a.project, a.jira_priority, a.status, a.summary, a.state,
+           a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
+           (SELECT count(*) FROM episodes WHERE alert_id = a.id),
+           (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key)),
+           a.id, a.site
+    FROM alerts a)sql" + where_clause(filter, next) +
+                          listing_order();
+  Statement s(db, sql.c_str());
+  bind_filter(s, filter);
 
   AlertView v;
   while (s.step()) {
