@@ -105,7 +105,8 @@ bool CaptureLog::append(std::string_view line, const std::string& file) {
     queue_.push_back(p);
     queued_.notify_one();
   }
-  p->done.wait(false);
+  std::unique_lock lock(p->mutex);
+  p->answered.wait(lock, [&] { return p->done; });
   return p->ok;
 }
 
@@ -136,9 +137,12 @@ void CaptureLog::run() {
       const bool ok = write_batch(file, batch, count);
       for (std::size_t i = 0; i < count; ++i) {
         Pending& p = *batch.front();
-        p.ok = ok;
-        p.done.store(true, std::memory_order_release);
-        p.done.notify_one();
+        {
+          std::lock_guard lock(p.mutex);
+          p.ok = ok;
+          p.done = true;
+        }
+        p.answered.notify_one();
         batch.pop_front();  // the appender's own reference keeps P until it has woken
       }
     }

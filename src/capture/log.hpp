@@ -3,7 +3,6 @@
 // appended by one writer thread that makes each batch durable with one fsync
 // (group commit), so that concurrent deliveries share fsyncs.
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -53,12 +52,17 @@ class CaptureLog {
 
  private:
   // One appender's line, shared with the writer until it is answered: the writer wakes
-  // that appender alone (no herd on the mutex), and holds its reference while it does.
+  // that appender alone (no herd on the log's mutex), and holds its reference while it
+  // does. A mutex and condition variable of its own, not an atomic wait: libstdc++ waits
+  // on an atomic<bool> through a shared table (a notify wakes the other waiters hashed
+  // there too) and spins with sched_yield first, which cost a quarter of record's CPU.
   struct Pending {
     std::string_view line;
     const std::string* file;
     bool ok = false;
-    std::atomic<bool> done{false};
+    bool done = false;
+    std::mutex mutex;
+    std::condition_variable answered;
   };
   using Batch = std::deque<std::shared_ptr<Pending>>;
   void run();
