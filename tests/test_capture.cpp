@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "capture/log.hpp"
 #include "capture/receiver.hpp"
 #include "parse/envelope.hpp"
+#include "parse/recorded.hpp"
 #include "testutil.hpp"
 #include "util/error.hpp"
 
@@ -50,7 +50,8 @@ TEST_SUITE("capture") {
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back([&, t] {
         for (int i = 0; i < each; ++i)
-          if (!log.append("{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}", file))
+          if (!log.append("{\"t\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) + "}",
+                          file))
             ++failed;
       });
     }
@@ -80,10 +81,10 @@ TEST_SUITE("capture") {
   TEST_CASE("CaptureLog: one writer per directory") {
     TempDir dir;
     CaptureLog log(dir.file("cap"));
-    CHECK_THROWS_WITH_AS(CaptureLog(dir.file("cap")),
-                         ("--out: another 'jira-alerts record' is writing to '" + dir.file("cap") + "'")
-                             .c_str(),
-                         jira_alerts::Error);
+    CHECK_THROWS_WITH_AS(
+        CaptureLog(dir.file("cap")),
+        ("--out: another 'jira-alerts record' is writing to '" + dir.file("cap") + "'").c_str(),
+        jira_alerts::Error);
   }
 
   TEST_CASE("CaptureLog: a failed write is refused, and the log goes on") {
@@ -100,11 +101,12 @@ TEST_SUITE("capture") {
 
   TEST_CASE("envelope_line: read back as the delivery it recorded") {
     jira_alerts::parse::EnvelopeReader reader;
-    std::vector<jira_alerts::parse::Envelope> out;
+    jira_alerts::parse::RecordedReader recorded;  // the capture's own lines, read at once
+    std::vector<jira_alerts::parse::Envelope> out, fast;
     const std::vector<std::pair<std::string, std::string>> headers{
         {"x-atlassian-webhook-identifier", "id-1"}, {"x-hub-signature", "sha256=ab"}};
     for (const std::string& body : {std::string("{\"webhookEvent\":\"x\",\n\"t\":\"\\u00e9\"}"),
-                                   std::string("not json \xff\x00 at all", 17), std::string()}) {
+                                    std::string("not json \xff\x00 at all", 17), std::string()}) {
       const std::string line = jira_alerts::capture::envelope_line(1234, "/jira", headers, body);
       CHECK(line.find('\n') == std::string::npos);  // one line, whatever the body
       REQUIRE(reader.read(line, out));
@@ -113,6 +115,12 @@ TEST_SUITE("capture") {
       CHECK(out[0].body == body);
       CHECK(out[0].delivery_id == "id-1");
       CHECK(out[0].signature == "sha256=ab");
+      REQUIRE(recorded.read(line, fast));
+      REQUIRE(fast.size() == 1);
+      CHECK(fast[0].body == body);
+      CHECK(fast[0].delivery_id == "id-1");
+      CHECK(fast[0].signature == "sha256=ab");
+      CHECK(fast[0].end == line.size());
     }
   }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "parse/envelope.hpp"
+#include "parse/recorded.hpp"
 #include "parse/unpack.hpp"
 #include "rules/decide.hpp"
 #include "util/hmac.hpp"
@@ -11,6 +12,7 @@
 using jira_alerts::parse::Envelope;
 using jira_alerts::parse::EnvelopeReader;
 using jira_alerts::parse::Extractor;
+using jira_alerts::parse::RecordedReader;
 using jira_alerts::parse::Unpacked;
 using jira_alerts::parse::Unpacker;
 
@@ -104,6 +106,63 @@ TEST_SUITE("envelope") {
     }
   }
 
+  TEST_CASE("RecordedReader: record's lines read as EnvelopeReader reads them") {
+    RecordedReader recorded;
+    EnvelopeReader reader;
+    std::vector<Envelope> fast, general;
+    const std::string head = R"({"received_at":1700000000000,"path":"/jira",)";
+    SUBCASE("the lines it reads") {
+      for (
+          const std::string& line : {
+              head +
+                  R"("headers":{"X-Atlassian-Webhook-Identifier":"a","x-atlassian-webhook-identifier":"b","X-Hub-Signature":"sha256=0f","user-agent":"u"},"body":)" +
+                  quoted(payload) + "}",
+              head + R"("headers":{},"body":"{\"t\":\"\u00e9 \ud83d\ude00 \\u0041\"}"}  )"
+                     "\r",
+              head + R"("headers":{},"body_encoding":"base64","body":"/wA="})",
+              head + R"("headers":{},"body_encoding":"base64","body":"@@@@"})",
+              head + R"("headers":{},"body_encoding":"gzip","body":"x"})",
+              head + R"("headers":{},"body":"not json at all"})",
+              std::string(R"({"received_at":1.5,"body":""})"),
+          }) {
+        CAPTURE(line);
+        REQUIRE(recorded.read(line, fast));
+        REQUIRE(reader.read(line, general));
+        REQUIRE(fast.size() == 1);
+        REQUIRE(general.size() == 1);
+        CHECK(fast[0].begin == general[0].begin);
+        CHECK(fast[0].end == general[0].end);
+        CHECK(fast[0].body == general[0].body);
+        CHECK(fast[0].delivery_id == general[0].delivery_id);
+        CHECK(fast[0].signature == general[0].signature);
+        CHECK(fast[0].problem == general[0].problem);
+      }
+      REQUIRE(recorded.read(
+          head + R"("headers":{"X-ATLASSIAN-webhook-identifier":"z"},"body":"b"})", fast));
+      CHECK(fast[0].delivery_id == "z");
+      CHECK(fast[0].body == "b");
+    }
+    SUBCASE("what it leaves to EnvelopeReader") {
+      for (const std::string& line : {
+               head + R"("headers":{},"body":"{}","extra":1})",    // a member record never writes
+               head + R"("headers":{},"body":"{}","body":"{}"})",  // a repeated member
+               head + R"("headers":{"x-hub-signature":1},"body":"{}"})",
+               head + R"("headers":[],"body":"{}"})",
+               head + R"("headers":{},"body":{"a":1}})",
+               head + R"("headers":{},"body":"\udc00"})",  // simdjson refuses a lone low surrogate
+               std::string(R"({"received_at":123456789012345678901234,"body":"{}"})"),
+               std::string(R"({"received_at":"1","body":"{}"})"),
+               std::string(R"({"received_at":1,"path":"/jira"})"),
+               std::string(R"({"received_at":1,"body":"x")"),     // cut short
+               std::string(R"( {"received_at":1,"body":"{}"})"),  // not as record writes it
+               std::string(R"({"webhookEvent":"x","received_at":1,"body":"{}"})"),
+           }) {
+        CAPTURE(line);
+        CHECK_FALSE(recorded.read(line, fast));
+      }
+    }
+  }
+
   TEST_CASE("base64 and UTF-8 helpers") {
     for (const std::string& bytes : {std::string(), std::string("a"), std::string("ab"),
                                      std::string("abc"), std::string("\xff\xfe\x00\x01", 4)}) {
@@ -149,6 +208,27 @@ TEST_SUITE("envelope") {
             "field 'webhookEvent' must be a string, not a number (in the envelope's body, at byte "
             "16)");
       CHECK(seen[1].raw.rfind(R"({"id":"d2")", 0) == 0);  // what rejects --export writes
+    }
+    SUBCASE("a recorded line whose body is garbage: rejected at the envelope, whole") {
+      const std::string line =
+          R"({"received_at":1,"path":"/jira","headers":{"x-atlassian-webhook-identifier":"d9"},"body":"{\"webhookEvent\": nope"})";
+      const auto seen = unpack(line, engine);
+      REQUIRE(seen.size() == 1);
+      CHECK_FALSE(seen[0].usable);
+      CHECK(seen[0].line == 3);
+      CHECK(seen[0].column == 1);
+      CHECK(seen[0].error_line == 3);
+      CHECK(seen[0].error_column == 1);
+      CHECK(seen[0].reason ==
+            "invalid JSON: not a valid JSON value (in the envelope's body, at byte 18)");
+      CHECK(seen[0].raw == line);  // what rejects --export writes
+      CHECK(seen[0].delivery == "d9");
+      const auto good =
+          unpack(R"({"received_at":1,"path":"/jira","headers":{},"body":)" + quoted(payload) + "}",
+                 engine);
+      REQUIRE(good.size() == 1);
+      CHECK(good[0].usable);
+      CHECK(good[0].key == "KAN-1");
     }
     SUBCASE("with a secret: signed envelopes only") {
       const std::string sig = "sha256=" + jira_alerts::util::hmac_sha256_hex("k", payload);

@@ -243,11 +243,8 @@ Envelope make(Fields& f, bool item) {
     e.problem = "not an envelope: an item of 'values' needs 'id' and 'failureTime' or 'url'";
   } else if (!f.encoding) {
     e.body = std::move(*f.body);
-  } else if (*f.encoding != "base64") {
-    e.problem =
-        "envelope 'body_encoding' must be \"base64\", not '" + f.encoding->substr(0, 32) + "'";
-  } else if (!decode_base64(*f.body, e.body)) {
-    e.problem = "envelope 'body' is not valid base64";
+  } else {
+    decode_body(*f.body, f.encoding, e);
   }
   return e;
 }
@@ -270,6 +267,17 @@ bool EnvelopeReader::read(std::string_view bytes, std::vector<Envelope>& out) {
   if (!root.values || root.body) return false;
   for (Fields& item : handler.items) out.push_back(make(item, true));
   return true;
+}
+
+void decode_body(std::string_view body, std::optional<std::string_view> encoding, Envelope& e) {
+  if (!encoding) {
+    e.body.assign(body);
+  } else if (*encoding != "base64") {
+    e.problem = "envelope 'body_encoding' must be \"base64\", not '" +
+                std::string(encoding->substr(0, 32)) + "'";
+  } else if (!decode_base64(body, e.body)) {
+    e.problem = "envelope 'body' is not valid base64";
+  }
 }
 
 bool is_valid_utf8(std::string_view s) {

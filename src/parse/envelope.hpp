@@ -28,6 +28,10 @@ class EnvelopeReader {
   bool read(std::string_view bytes, std::vector<Envelope>& out);
 };
 
+// Sets E's body from BODY as ENCODING says (none: BODY itself, "base64": decoded), or
+// E's problem when that cannot be done.
+void decode_body(std::string_view body, std::optional<std::string_view> encoding, Envelope& e);
+
 // Is BODY valid UTF-8, so that an envelope can hold it as a plain JSON string?
 bool is_valid_utf8(std::string_view body);
 

@@ -4,7 +4,9 @@
 
 namespace jira_alerts::parse {
 
-Unpacker::Unpacker(Extractor::Engine engine) : extractor_(engine) {}
+Unpacker::Unpacker(Extractor::Engine engine) : extractor_(engine) {
+  if (engine == Extractor::Engine::fast) recorded_ = std::make_unique<RecordedReader>();
+}
 
 void Unpacker::reject(Unpacked& u, std::string_view bytes, std::uint64_t offset, std::uint64_t line,
                       std::uint64_t column, std::string reason, const Emit& emit) {
@@ -23,6 +25,11 @@ void Unpacker::unpack(std::string_view bytes, std::uint64_t line, std::uint64_t 
   u.column = column;
   u.size = bytes.size();
   u.bytes = u.raw = bytes;
+  // A line that record wrote is an envelope, never a payload: read at once as one.
+  if (recorded_ && recorded_->read(bytes, list_)) {
+    envelope(list_.front(), bytes, line, column, emit);
+    return;
+  }
   if (extractor_.extract(bytes, payload_, rejection_)) {
     if (secret_) {
       reject(u, bytes, 0, line, column,

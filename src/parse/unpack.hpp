@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "parse/envelope.hpp"
 #include "parse/extract.hpp"
+#include "parse/recorded.hpp"
 
 namespace jira_alerts::parse {
 
@@ -48,6 +50,7 @@ class Unpacker {
                 const Emit& emit);
 
   Extractor extractor_;
+  std::unique_ptr<RecordedReader> recorded_;  // with the fast engine only
   EnvelopeReader envelopes_;
   std::vector<Envelope> list_;
   Payload payload_;
