@@ -1,15 +1,20 @@
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "capture/applier.hpp"
 #include "capture/log.hpp"
 #include "capture/receiver.hpp"
 #include "parse/envelope.hpp"
@@ -21,6 +26,30 @@ using jira_alerts::capture::CaptureLog;
 using jira_alerts::test::TempDir;
 
 namespace {
+
+// An envelope line as record writes it, of an issue-created payload for KEY.
+std::string recorded(const std::string& key) {
+  const std::string body =
+      R"({"webhookEvent":"jira:issue_created","timestamp":5,"issue":{"key":")" + key +
+      R"(","fields":{"status":{"name":"To Do"}}}})";
+  return jira_alerts::capture::envelope_line(1, "/jira", {}, body) + "\n";
+}
+
+// The first column of the first row of SQL, read from the state file at PATH by a
+// connection of its own: only what was committed.
+std::string committed(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string value = "(none)";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr)
+      value = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return value;
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -122,6 +151,52 @@ TEST_SUITE("capture") {
       CHECK(fast[0].signature == "sha256=ab");
       CHECK(fast[0].end == line.size());
     }
+  }
+
+  TEST_CASE("Applier: one batch takes what it is told of, and commits once nothing more comes") {
+    using jira_alerts::capture::Applier;
+    TempDir dir;
+    jira_alerts::store::Store state(dir.file("state.db"), jira_alerts::store::Access::write);
+    const jira_alerts::rules::Mapping mapping;
+    const std::string day1 =
+        dir.write("cap/2026-01-01.ndjson", recorded("KAN-1") + recorded("KAN-2"));
+    const std::string day2 = dir.write("cap/2026-01-02.ndjson", recorded("KAN-3"));
+    Applier applier(state, mapping, dir.file("cap"), "record --apply", nullptr, nullptr);
+    std::mutex mutex;
+    std::condition_variable applied;
+    std::vector<std::uint64_t> batches;
+    applier.on_applied = [&](const jira_alerts::capture::AppliedBatch& b) {
+      const std::lock_guard lock(mutex);
+      batches.push_back(b.payloads);
+      applied.notify_all();
+    };
+    const auto wait_for_batches = [&](std::size_t n) {
+      std::unique_lock lock(mutex);
+      applied.wait_for(lock, std::chrono::seconds(10), [&] { return batches.size() >= n; });
+      return batches;
+    };
+    // Told of two files (a day ends) before it starts: both go in its first batch.
+    applier.notify({day1, std::filesystem::file_size(day1)});
+    applier.notify({day2, std::filesystem::file_size(day2)});
+    applier.start();
+    CHECK(wait_for_batches(1) == std::vector<std::uint64_t>{3});
+    // Committed while it runs, with how far each file was applied.
+    const std::string db = dir.file("state.db");
+    CHECK(committed(db, "SELECT count(*) FROM events") == "3");
+    const auto progress = [&](const std::string& file) {
+      return committed(db,
+                       "SELECT value FROM meta WHERE key = '" + Applier::progress_key(file) + "'");
+    };
+    CHECK(progress(day1) == std::to_string(std::filesystem::file_size(day1)) + " 3");
+    CHECK(progress(day2) == std::to_string(std::filesystem::file_size(day2)) + " 2");
+    // A line that comes later is a batch of its own, from where the file was left.
+    std::ofstream(day1, std::ios::app) << recorded("KAN-4");
+    applier.notify({day1, std::filesystem::file_size(day1)});
+    CHECK(wait_for_batches(2) == std::vector<std::uint64_t>{3, 1});
+    CHECK(committed(db, "SELECT count(*) FROM alerts") == "4");
+    CHECK(progress(day1) == std::to_string(std::filesystem::file_size(day1)) + " 4");
+    applier.stop();
+    CHECK(applier.counts().payloads == 4);
   }
 
   TEST_CASE("keeps_header") {

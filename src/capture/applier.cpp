@@ -64,6 +64,7 @@ void Applier::catch_up() {
   // The capture files in byte order of their paths, as a replay of DIR reads them.
   for (const auto& path : read::expand_operands({dir_}).files)
     if (fs::path(path).extension() == ".ndjson") apply_file(path, whole_file);
+  commit();
 }
 
 void Applier::start() {
@@ -100,21 +101,35 @@ void Applier::run() {
     bool last = false;
     {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return !durable_.empty() || stopping_; });
+      const auto ready = [&] { return !durable_.empty() || stopping_; };
+      if (!replayer_.in_batch()) {
+        changed_.wait(lock, ready);
+      } else {
+        const auto due = std::chrono::steady_clock::now() + idle_commit;
+        changed_.wait_until(lock, std::min(due, batch_opened_ + batch_time), ready);
+      }
       work.swap(durable_);
       last = stopping_;
     }
-    for (const auto& [path, end] : work) {
-      try {
-        apply_file(path, end);
-      } catch (const Error& e) {
-        // The capture holds the delivery: a restart with --apply catches up on it.
-        std::fprintf(stderr, "jira-alerts: record: cannot apply '%s': %s\n", path.c_str(),
-                     e.what());
-        replayer_.rollback();
-      }
+    apply(work);
+    if (last) {
+      commit();
+      return;
     }
-    if (last) return;
+  }
+}
+
+void Applier::apply(const std::map<std::string, std::uint64_t>& work) {
+  if (work.empty() || std::chrono::steady_clock::now() >= batch_opened_ + batch_time) commit();
+  for (const auto& [path, end] : work) {
+    try {
+      apply_file(path, end);
+    } catch (const Error& e) {
+      // The capture holds the delivery: a restart with --apply catches up on it.
+      std::fprintf(stderr, "jira-alerts: record: cannot apply '%s': %s\n", path.c_str(), e.what());
+      replayer_.rollback();
+      lines_in_batch_ = 0;
+    }
   }
 }
 
@@ -128,8 +143,10 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
   Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
   std::string buffer;
-  std::uint64_t first_line = line;
-  std::uint64_t in_batch = 0;
+  // How far PATH is applied, written in the batch that applied it.
+  const auto progress = [&] {
+    store_.set_meta(key, std::to_string(offset) + " " + std::to_string(line));
+  };
   const parse::Unpacker::Emit take = [&](const parse::Unpacked& u) {
     item_.assign(u, 0, scoped_ ? &scope_ : nullptr);
     item_.offset = offset + u.offset;  // OFFSET: where the line being unpacked starts
@@ -148,32 +165,31 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
     std::size_t begin = 0;
     for (std::size_t nl = buffer.find('\n'); nl != std::string::npos;
          nl = buffer.find('\n', begin)) {
+      if (!replayer_.in_batch()) batch_opened_ = std::chrono::steady_clock::now();
       replayer_.open_batch();
       const std::string_view text(buffer.data() + begin, nl - begin);
       if (!blank(text)) unpacker_.unpack(text, line, 1, take);
       offset += nl - begin + 1;
       ++line;
       begin = nl + 1;
-      if (++in_batch >= batch_lines) {
-        commit(path, offset, first_line, line);
-        first_line = line;
-        in_batch = 0;
+      if (++lines_in_batch_ >= batch_lines) {
+        progress();
+        commit();
       }
     }
     buffer.erase(0, begin);
   }
-  if (replayer_.in_batch()) commit(path, offset, first_line, line);
+  if (replayer_.in_batch()) progress();
 }
 
-void Applier::commit(const std::string& path, std::uint64_t offset, std::uint64_t first_line,
-                     std::uint64_t line) {
-  store_.set_meta(progress_key(path), std::to_string(offset) + " " + std::to_string(line));
+void Applier::commit() {
+  if (!replayer_.in_batch()) return;
   replayer_.commit();
-  if (metrics_ != nullptr) {
-    metrics_->applied(counts().payloads - committed_payloads_, open_by_priority());
-    committed_payloads_ = counts().payloads;
-  }
-  if (on_applied) on_applied({path, first_line, line, counts()});
+  lines_in_batch_ = 0;
+  const std::uint64_t payloads = counts().payloads - committed_payloads_;
+  committed_payloads_ = counts().payloads;
+  if (metrics_ != nullptr) metrics_->applied(payloads, open_by_priority());
+  if (on_applied) on_applied({payloads, counts()});
 }
 
 std::array<std::int64_t, 4> Applier::open_by_priority() {

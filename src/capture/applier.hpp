@@ -5,6 +5,7 @@
 // restart after a crash applies exactly the lines that are missing.
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -25,15 +26,18 @@ namespace jira_alerts::capture {
 
 // One committed batch of capture lines: what a hook after it may act on.
 struct AppliedBatch {
-  const std::string& path;             // the capture file
-  std::uint64_t first_line, end_line;  // its lines [first_line, end_line)
-  const replay::Counts& counts;        // every action so far in this run
+  std::uint64_t payloads;        // applied in this batch
+  const replay::Counts& counts;  // every action so far in this run
 };
 
 class Applier {
  public:
-  // Lines per write transaction while catching up.
+  // A write transaction holds at most this many lines ...
   static constexpr std::uint64_t batch_lines = 2000;
+  // ... and is committed once no delivery came for this long, or it is this old: under
+  // load one commit serves many fsync groups, and the state is never far behind.
+  static constexpr std::chrono::milliseconds idle_commit{20};
+  static constexpr std::chrono::milliseconds batch_time{250};
 
   // SINK (none: nothing is told) hears of rejections and warnings, as in a replay.
   Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
@@ -61,9 +65,10 @@ class Applier {
 
  private:
   void run();
+  // Applies what WORK reports, after committing the open batch if it is due.
+  void apply(const std::map<std::string, std::uint64_t>& work);
   void apply_file(const std::string& path, std::uint64_t end);
-  void commit(const std::string& path, std::uint64_t offset, std::uint64_t first_line,
-              std::uint64_t line);
+  void commit();
   std::array<std::int64_t, 4> open_by_priority();
 
   store::Store& store_;
@@ -75,6 +80,8 @@ class Applier {
   bool scoped_ = false;  // a scope (--jql) is set: payloads carry the fields it reads
   replay::Parsed item_;
   std::uint64_t committed_payloads_ = 0;
+  std::uint64_t lines_in_batch_ = 0;
+  std::chrono::steady_clock::time_point batch_opened_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::uint64_t> durable_;  // by path: durable up to this offset
