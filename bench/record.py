@@ -9,7 +9,9 @@ figures are deliveries/s and the p50/p99 latency of the answers. hey sends one b
 with --apply every delivery after the first is applied as a duplicate (bench/run.py
 measures the replay of distinct payloads, the path the applier runs); for --apply the
 run also waits until /metrics counts every delivery applied and reports how long that
-took after the last answer (the apply lag). The receivers:
+took after the last answer (the apply lag). Each receiver's CPU time per delivery (user +
+system, from /proc, the apply included) is shown too: on a machine shared with other work
+it moves much less than the rates do. The receivers:
 
   record           jira-alerts record --out DIR
   record --apply   jira-alerts record --out DIR --apply --db FILE (applied as it arrives)
@@ -89,6 +91,16 @@ def hey(port, body, n):
     return rate, p50, p99, bad
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of process PID so far (None where /proc has no stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def apply_lag(port, deliveries):
     """Milliseconds until /metrics counts DELIVERIES applied (None: not within TIMEOUT)."""
     started = time.monotonic()
@@ -154,12 +166,17 @@ def main():
                 server = Server(receivers[name](directory), a.work, f"{name.replace(' ', '_')}-{run}")
                 try:
                     hey(server.port, body, CONCURRENCY * 4)  # warm up: connections, page cache
+                    cpu_before = cpu_seconds(server.proc.pid)
                     figures = hey(server.port, body, a.requests)
+                    lag = None
                     if "--apply" in name:
                         lag = apply_lag(server.port, CONCURRENCY * 4 + a.requests)
                         if lag is None:
                             raise RuntimeError(f"{name}: not every delivery applied in {TIMEOUT} s")
-                        figures += (lag,)
+                    cpu_after = cpu_seconds(server.proc.pid)
+                    cpu = None if cpu_before is None or cpu_after is None else \
+                        (cpu_after - cpu_before) / a.requests * 1e6
+                    figures += (cpu, lag)
                     results[name].append(figures)
                 finally:
                     server.stop()
@@ -177,19 +194,21 @@ def report(a, results, size):
           f"{a.runs} run(s) each, median shown; {os.cpu_count()} CPUs")
     peer_rate = statistics.median(r[0] for r in results["python peer"])
     print(f"  {'receiver':<16} {'deliveries/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-          f"{'vs peer':>8}  targets (>= {TARGET_SPEEDUP:g}x, p99 < {TARGET_P99_MS:g} ms)")
+          f"{'vs peer':>8} {'CPU us':>7}  targets (>= {TARGET_SPEEDUP:g}x, p99 < {TARGET_P99_MS:g} ms)")
     for name, runs in results.items():
         rate = statistics.median(r[0] for r in runs)
         p50 = statistics.median(r[1] for r in runs)
         p99 = statistics.median(r[2] for r in runs)
         bad = sum(r[3] for r in runs)
         ratio = rate / peer_rate if peer_rate else 0
+        cpus = [r[4] for r in runs if r[4] is not None]
+        cpu = f"{statistics.median(cpus):>7.0f}" if cpus else f"{'-':>7}"
         met = "" if name == "python peer" else \
             f"  {'yes' if ratio >= TARGET_SPEEDUP else 'no'}, {'yes' if p99 < TARGET_P99_MS else 'no'}"
-        print(f"  {name:<16} {rate:>12.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {ratio:>7.1f}x{met}")
-        if len(runs[0]) > 4:
+        print(f"  {name:<16} {rate:>12.0f} {p50:>8.2f} {p99:>8.2f} {bad:>8} {ratio:>7.1f}x {cpu}{met}")
+        if runs[0][5] is not None:
             print(f"  {'':<16} apply lag after the last answer: "
-                  f"{statistics.median(r[4] for r in runs):.0f} ms (median)")
+                  f"{statistics.median(r[5] for r in runs):.0f} ms (median)")
 
 
 if __name__ == "__main__":
