@@ -433,6 +433,53 @@ TEST_SUITE("store.replay") {
     CHECK(found == 1);
   }
 
+  TEST_CASE("a batch keeps the alert cache bounded, and alerts let go are found again") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    std::string history;
+    for (int i = 1; i <= 12'000; ++i)
+      history += payload("jira:issue_created", "OPS-" + std::to_string(i), 1000 + i, "Open", "new");
+    // The first alerts were let go long ago: each is read back, changed and written.
+    history += payload("jira:issue_updated", "OPS-1", 100'000, "In Progress", "indeterminate");
+    history += payload("jira:issue_updated", "OPS-2", 100'001, "Done", "done");
+    history += payload("jira:issue_updated", "OPS-4", 100'002, "Open", "new", "Highest");
+    history +=
+        payload("jira:issue_updated", "WEB-3", 100'003, "Open", "new", "High",
+                R"(,"changelog":{"id":"9","items":[{"field":"Key","fieldtype":"jira","from":null,)"
+                R"("fromString":"OPS-3","to":null,"toString":"WEB-3"}]})");
+    history += payload("jira:issue_updated", "OPS-1", 100'004, "Done", "done");
+    replay_text(st, dir, "h.ndjson", history);
+    CHECK(st.alerts().size() <= 10'000);
+    CHECK(count(st, "SELECT count(*) FROM alerts") == 12'000);
+    CHECK(count(st, "SELECT count(*) FROM events") == 12'005);
+    const auto state_of = [&](const char* key) {
+      store::Statement s(st.db(),
+                         "SELECT state || ' ' || status || ' ' || priority FROM alerts "
+                         "WHERE fingerprint = ?1");
+      s.bind(1, key);
+      REQUIRE(s.step());
+      return std::string(s.text(0));
+    };
+    CHECK(state_of("OPS-1") == "resolved Done HIGH");
+    CHECK(state_of("OPS-2") == "resolved Done HIGH");
+    CHECK(state_of("OPS-4") == "open Open CRITICAL");
+    CHECK(state_of("WEB-3") == "open Open HIGH");
+    CHECK(count(st, "SELECT count(*) FROM aliases WHERE key = 'OPS-3'") == 1);
+    // Index alerts_by_state follows every change of state, priority and key.
+    for (const char* sql :
+         {"SELECT count(*) FROM alerts INDEXED BY alerts_by_state WHERE state = 'open'",
+          "SELECT count(*) FROM alerts INDEXED BY alerts_by_state "
+          "WHERE state = 'open' AND priority = 'CRITICAL'",
+          "SELECT count(*) FROM alerts INDEXED BY alerts_by_state WHERE state = 'resolved' "
+          "AND priority = 'HIGH'"}) {
+      std::string unindexed = sql;
+      unindexed.replace(unindexed.find("INDEXED BY alerts_by_state"), 26, "NOT INDEXED");
+      CHECK(count(st, sql) == count(st, unindexed.c_str()));
+    }
+    CHECK(count(st, "SELECT count(*) FROM alerts WHERE state = 'resolved'") == 2);
+    CHECK(count(st, "SELECT count(*) FROM alerts WHERE priority = 'CRITICAL'") == 1);
+  }
+
   TEST_CASE("a move reaches the same alert whatever order the payloads arrive in") {
     const std::string move =
         R"(,"changelog":{"id":"9","items":[{"field":"Key","fieldtype":"jira","from":null,)"

@@ -55,14 +55,14 @@ bool Replayer::replay(const std::vector<std::string>& files) {
     const bool last = chunk->last;
     reader.release(chunk);
     if (last) return true;
-    // --strict keeps the whole run in one transaction, so that a rejection commits
-    // nothing; its alerts are written and let go all the same, as a commit would.
-    if (!batches) {
-      store_.trim_cache();
-    } else if (in_batch_ >= batch_size ||
-               std::chrono::steady_clock::now() - batch_started > batch_time) {
+    // A batch (and --strict's one transaction, so that a rejection commits nothing)
+    // may touch more alerts than the cache keeps: past its bound they are written
+    // and let go within the transaction, as a commit would, so memory stays bounded.
+    if (batches &&
+        (in_batch_ >= batch_size || std::chrono::steady_clock::now() - batch_started > batch_time))
       commit_batch(started);
-    }
+    else
+      store_.trim_cache();
   }
 }
 

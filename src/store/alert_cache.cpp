@@ -7,8 +7,25 @@
 
 namespace jira_alerts::store {
 
+namespace {
+// What an alert's row holds in the columns of its indexes (alerts' UNIQUE fingerprint,
+// alerts_by_state), as one string to compare.
+std::string indexed_columns(const Alert& a) {
+  std::string key = a.fingerprint;
+  key += '\0';
+  if (a.project) key += *a.project;
+  key += a.project ? '\1' : '\2';
+  key += static_cast<char>(a.state);
+  key += static_cast<char>(a.priority);
+  return key;
+}
+}  // namespace
+
 Alert* AlertCache::find(std::string_view key) {
-  if (const auto it = alert_ids_.find(key); it != alert_ids_.end()) return it->second;
+  if (const auto it = alert_ids_.find(key); it != alert_ids_.end()) {
+    it->second->last_used = ++clock_;
+    return it->second;
+  }
   auto& s = prepared(db_, find_, R"sql(
     SELECT a.id, a.fingerprint, a.issue_id, a.project, a.state, a.priority, a.jira_priority,
            a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
@@ -46,8 +63,10 @@ Alert* AlertCache::find(std::string_view key) {
     alert.episode = s.optional_int64(14).value_or(0);
     alert.identities = s.blob(15);
     alert.site = text(16);
+    alert.written_key = indexed_columns(alert);
   }
   s.reset();
+  alert.last_used = ++clock_;
   alert_ids_.emplace(std::string(key), &alert);
   return &alert;
 }
@@ -116,6 +135,8 @@ Alert* AlertCache::insert_alert(Alert a) {
       .bind(15, view(a.site))
       .run();
   a.id = db_.last_insert_rowid();
+  a.written_key = indexed_columns(a);
+  a.last_used = ++clock_;
   Alert& cached = alerts_[a.id];
   cached = std::move(a);
   alert_ids_.emplace(cached.fingerprint, &cached);
@@ -140,6 +161,8 @@ void AlertCache::move_alert(Alert& a, std::string_view new_key) {
 }
 
 void AlertCache::flush() {
+  // In row order: neighbouring rows share pages.
+  std::sort(dirty_.begin(), dirty_.end());
   for (const std::int64_t id : dirty_) {
     Alert& a = alerts_.at(id);
     write_alert(a);
@@ -148,19 +171,30 @@ void AlertCache::flush() {
   dirty_.clear();
 }
 
-void AlertCache::write_alert(const Alert& a) {
-  auto& s = prepared(db_, update_alert_, R"sql(
+void AlertCache::write_alert(Alert& a) {
+  // SQLite rewrites the entries of every index whose columns an UPDATE sets, changed or
+  // not: most writes (a new status, an identity) leave the indexed columns alone.
+  std::string key = indexed_columns(a);
+  const bool same_key = key == a.written_key;
+  auto& s = same_key ? prepared(db_, update_fields_, R"sql(
+    UPDATE alerts SET issue_id = ?2, jira_priority = ?6, status = ?7, summary = ?8,
+                      opened_at = ?9, resolved_at = ?10, updated_at = ?11, events = ?12,
+                      reopens = ?13, identities = ?15, site = ?16
+    WHERE id = ?14)sql")
+                     : prepared(db_, update_alert_, R"sql(
     UPDATE alerts SET fingerprint = ?1, issue_id = ?2, project = ?3, state = ?4, priority = ?5,
                       jira_priority = ?6, status = ?7, summary = ?8, opened_at = ?9,
                       resolved_at = ?10, updated_at = ?11, events = ?12, reopens = ?13,
                       identities = ?15, site = ?16
     WHERE id = ?14)sql");
+  if (!same_key) {
+    s.bind_static(1, std::string_view(a.fingerprint))
+        .bind_static(3, view(a.project))
+        .bind_static(4, rules::state_name(a.state))
+        .bind_static(5, rules::level_name(a.priority));
+  }
   // The alert outlives run(): its texts are bound without copies.
-  s.bind_static(1, std::string_view(a.fingerprint))
-      .bind_static(2, view(a.issue_id))
-      .bind_static(3, view(a.project))
-      .bind_static(4, rules::state_name(a.state))
-      .bind_static(5, rules::level_name(a.priority))
+  s.bind_static(2, view(a.issue_id))
       .bind_static(6, view(a.jira_priority))
       .bind_static(7, view(a.status))
       .bind_static(8, view(a.summary))
@@ -173,6 +207,7 @@ void AlertCache::write_alert(const Alert& a) {
       .bind_static_blob(15, a.identities)
       .bind_static(16, view(a.site))
       .run();
+  a.written_key = std::move(key);
 }
 
 Alert* AlertCache::merge_alerts(Alert& from, Alert& into) {
@@ -264,6 +299,21 @@ void AlertCache::clear() {
   alert_ids_.clear();
   alerts_.clear();
   dirty_.clear();
+}
+
+void AlertCache::evict(std::size_t keep) {
+  flush();
+  if (alerts_.size() <= keep) return;
+  std::vector<std::uint64_t> used;
+  used.reserve(alerts_.size());
+  for (const auto& [id, a] : alerts_) used.push_back(a.last_used);
+  // The clock counts up, so the KEEP newest stamps are the alerts to keep.
+  const auto cut = used.end() - static_cast<std::ptrdiff_t>(keep);
+  std::nth_element(used.begin(), cut, used.end());
+  const std::uint64_t oldest_kept = *cut;
+  std::erase_if(alert_ids_,
+                [&](const auto& entry) { return entry.second->last_used < oldest_kept; });
+  std::erase_if(alerts_, [&](const auto& entry) { return entry.second.last_used < oldest_kept; });
 }
 
 }  // namespace jira_alerts::store

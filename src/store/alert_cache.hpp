@@ -20,9 +20,13 @@ namespace jira_alerts::store {
 
 // One alert as stored: what the rules see of it, and the store's bookkeeping.
 struct Alert : rules::AlertState {
-  std::int64_t id = 0;     // 0 until inserted
-  std::string identities;  // the duplicate identities applied to it, 8 bytes each
-  bool dirty = false;      // changed in memory, not yet written
+  std::int64_t id = 0;          // 0 until inserted
+  std::string identities;       // the duplicate identities applied to it, 8 bytes each
+  bool dirty = false;           // changed in memory, not yet written
+  std::uint64_t last_used = 0;  // when it was last found or inserted (AlertCache's clock)
+  // The indexed columns as the row holds them (fingerprint, project, state, priority),
+  // so that a write that leaves them alone updates no index.
+  std::string written_key;
   // A hash set over IDENTITIES once there are many, so that checks stay O(1).
   mutable std::unordered_set<std::uint64_t> identity_index;
 
@@ -66,8 +70,11 @@ class AlertCache {
   // Writes the changed alerts (inside the open transaction).
   void flush();
   // Forgets every cached alert: another process wrote the file, or a rollback undid
-  // what they hold, or the cache grew too large.
+  // what they hold.
   void clear();
+  // Writes the changed alerts and forgets all but the KEEP most recently used: the
+  // cache stays bounded, and the alerts a replay is working on stay in it.
+  void evict(std::size_t keep);
 
  private:
   // Heterogeneous lookup, so that a string_view finds a key without a copy.
@@ -75,15 +82,16 @@ class AlertCache {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  void write_alert(const Alert& alert);
+  void write_alert(Alert& alert);
 
   Database& db_;
   // Fingerprints and aliases of the cached alerts (the map's nodes do not move).
   std::unordered_map<std::string, Alert*, Hash, std::equal_to<>> alert_ids_;
   std::unordered_map<std::int64_t, Alert> alerts_;  // by id
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
-  std::unique_ptr<Statement> find_, insert_alert_, update_alert_, insert_alias_, open_episode_,
-      close_episode_, delete_alias_;
+  std::uint64_t clock_ = 0;                         // counts finds and inserts
+  std::unique_ptr<Statement> find_, insert_alert_, update_alert_, update_fields_, insert_alias_,
+      open_episode_, close_episode_, delete_alias_;
 };
 
 }  // namespace jira_alerts::store

@@ -3,8 +3,10 @@
 namespace jira_alerts::store {
 namespace {
 
-// Past this many cached alerts the cache is emptied at the next commit: memory stays bounded.
-constexpr std::size_t max_cached_alerts = 20'000;
+// Past this many cached alerts, between chunks of payloads and at each commit, the
+// cache keeps only the most recently used: memory stays bounded (about 0.8 kB an alert).
+constexpr std::size_t max_cached_alerts = 10'000;
+constexpr std::size_t kept_alerts = max_cached_alerts * 3 / 4;
 
 Database open_database(const Location& loc, Access access) {
   return access == Access::write ? open_for_writing(loc) : open_dry_run(loc);
@@ -23,9 +25,7 @@ std::int64_t Store::data_version() {
 }
 
 void Store::trim_cache() {
-  if (alerts_.size() <= max_cached_alerts) return;
-  alerts_.flush();
-  alerts_.clear();
+  if (alerts_.size() > max_cached_alerts) alerts_.evict(kept_alerts);
 }
 
 void Store::checkpoint() {
@@ -70,7 +70,7 @@ void Batch::commit() {
   tx_.commit();
   committed_ = true;
   store_.data_version_ = store_.data_version();
-  if (store_.alerts_.size() > max_cached_alerts) store_.alerts_.clear();
+  if (store_.alerts_.size() > max_cached_alerts) store_.alerts_.evict(kept_alerts);
 }
 
 }  // namespace jira_alerts::store

@@ -39,9 +39,10 @@ class Store {
   EventLog& log() { return log_; }
   RejectLog& rejects() { return rejects_; }
 
-  // Inside one long transaction (--strict), writes the changed alerts and empties the
-  // alert cache once it holds more than it would across batches: memory stays bounded
-  // without a commit. Alert pointers from find() are invalid afterwards.
+  // Inside a transaction (between chunks of a batch, or --strict's one transaction),
+  // writes the changed alerts and keeps only the most recently used once the cache
+  // holds more than it would across batches: memory stays bounded without a commit.
+  // Alert pointers from find() are invalid afterwards.
   void trim_cache();
   // Folds the WAL into the main file and empties it (best effort, without waiting).
   void checkpoint();
