@@ -174,9 +174,18 @@ TEST_SUITE("envelope") {
     }
     CHECK(jira_alerts::parse::is_valid_utf8("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
     CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xff"));
-    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xc3"));          // cut short
-    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xed\xa0\x80"));  // a surrogate
-    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xc0\xaf"));      // overlong
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xc3"));              // cut short
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xed\xa0\x80"));      // a surrogate
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xc0\xaf"));          // overlong
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xe0\x80\xaf"));      // overlong, 3 bytes
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8("ok, then \x80"));     // a lone continuation
+    CHECK(jira_alerts::parse::is_valid_utf8(""));
+    CHECK(jira_alerts::parse::is_valid_utf8(std::string("a\0b", 3)));
+    CHECK(jira_alerts::parse::is_valid_utf8("\xef\xbf\xbf \xf4\x8f\xbf\xbf"));  // the last ones
+    const std::string long_text(1000, 'x');  // past the validator's blocks
+    CHECK(jira_alerts::parse::is_valid_utf8(long_text + "\xc3\xa9" + long_text));
+    CHECK_FALSE(jira_alerts::parse::is_valid_utf8(long_text + "\xc3" + long_text));
   }
 
   TEST_CASE_TEMPLATE("unpack: both engines read envelopes alike", Engine,
