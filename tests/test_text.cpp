@@ -122,6 +122,40 @@ TEST_SUITE("report.json") {
     CHECK(out.substr(out.size() - 3) == "}[]");
   }
 
+  TEST_CASE("append_json_string: every byte as a byte-at-a-time escape writes it") {
+    // The reference: one byte at a time.
+    const auto reference = [](std::string_view text) {
+      std::string out = "\"";
+      for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        const std::string_view shorts = "\"\"\\\\\nn\rr\tt\bb\ff";
+        const auto at = shorts.find(ch);
+        if (at != std::string_view::npos && at % 2 == 0) {
+          out += '\\';
+          out += shorts[at + 1];
+        } else if (c < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += ch;
+        }
+      }
+      return out + "\"";
+    };
+    std::string all;  // every byte, where the eight-byte steps start and in between
+    for (int c = 0; c < 256; ++c)
+      all += std::string(static_cast<std::size_t>(c % 11), 'a') + char(c);
+    for (const std::string& text :
+         {std::string(), std::string("plain text, longer than eight bytes"), all,
+          std::string(40, '"'), std::string(33, '\x01'), std::string("0123456\n89abcdef\\")}) {
+      std::string out = "[";  // appended after what is there
+      jira_alerts::util::append_json_string(out, text);
+      CHECK(out == "[" + reference(text));
+    }
+  }
+
   TEST_CASE("JsonWriter: strings are escaped, control characters in lower-case hex") {
     std::string out;
     JsonWriter w;

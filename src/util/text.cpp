@@ -3,7 +3,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace jira_alerts::util {
 
@@ -34,43 +36,64 @@ bool equals_lower(std::string_view text, std::string_view lowered) {
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the pending run of bytes that need no escape
+  constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  // Written in place: room for two bytes a byte (a short escape) and the quotes,
+  // grown by four for each \u00xx, cut to size at the end.
+  std::size_t used = out.size();
+  out.resize(used + text.size() * 2 + 2);
+  char* p = out.data() + used;
+  *p++ = '"';
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // Eight bytes at a time while none of them needs an escape: no byte below 0x20,
+    // no '"', no '\\' (each test sets the high bit of such a byte).
+    while (i + 8 <= text.size()) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, text.data() + i, 8);
+      const std::uint64_t quote = v ^ (ones * '"'), backslash = v ^ (ones * '\\');
+      if ((((v - ones * 0x20) & ~v) | ((quote - ones) & ~quote) |
+           ((backslash - ones) & ~backslash)) &
+          highs)
+        break;
+      std::memcpy(p, text.data() + i, 8);
+      p += 8;
+      i += 8;
+    }
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      *p++ = static_cast<char>(c);
+      continue;
+    }
+    *p++ = '\\';
     switch (c) {
       case '"':
-        out += "\\\"";
-        break;
       case '\\':
-        out += "\\\\";
-        break;
+        *p++ = static_cast<char>(c);
+        continue;
       case '\n':
-        out += "\\n";
-        break;
+        *p++ = 'n';
+        continue;
       case '\r':
-        out += "\\r";
-        break;
+        *p++ = 'r';
+        continue;
       case '\t':
-        out += "\\t";
-        break;
+        *p++ = 't';
+        continue;
       case '\b':
-        out += "\\b";
-        break;
+        *p++ = 'b';
+        continue;
       case '\f':
-        out += "\\f";
-        break;
+        *p++ = 'f';
+        continue;
       default:
-        out += "\\u00";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xf]);
+        used = static_cast<std::size_t>(p - out.data());
+        out.resize(out.size() + 4);
+        p = out.data() + used;
+        for (const char e : {'u', '0', '0', hex[c >> 4], hex[c & 0xf]}) *p++ = e;
     }
   }
-  out.append(text.data() + run, text.size() - run);
-  out.push_back('"');
+  *p++ = '"';
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void append_csv_field(std::string& out, std::string_view text) {
