@@ -302,7 +302,6 @@ void AlertCache::clear() {
 }
 
 void AlertCache::evict(std::size_t keep) {
-  flush();
   if (alerts_.size() <= keep) return;
   std::vector<std::uint64_t> used;
   used.reserve(alerts_.size());
@@ -311,6 +310,13 @@ void AlertCache::evict(std::size_t keep) {
   const auto cut = used.end() - static_cast<std::ptrdiff_t>(keep);
   std::nth_element(used.begin(), cut, used.end());
   const std::uint64_t oldest_kept = *cut;
+  const auto evicted = [&](std::int64_t id) { return alerts_.at(id).last_used < oldest_kept; };
+  // Only the changed alerts that leave are written now; the others stay changed in
+  // the cache, to be written once when the batch commits.
+  std::sort(dirty_.begin(), dirty_.end());
+  for (const std::int64_t id : dirty_)
+    if (evicted(id)) write_alert(alerts_.at(id));
+  std::erase_if(dirty_, evicted);
   std::erase_if(alert_ids_,
                 [&](const auto& entry) { return entry.second->last_used < oldest_kept; });
   std::erase_if(alerts_, [&](const auto& entry) { return entry.second.last_used < oldest_kept; });

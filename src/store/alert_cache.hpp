@@ -72,8 +72,9 @@ class AlertCache {
   // Forgets every cached alert: another process wrote the file, or a rollback undid
   // what they hold.
   void clear();
-  // Writes the changed alerts and forgets all but the KEEP most recently used: the
-  // cache stays bounded, and the alerts a replay is working on stay in it.
+  // Forgets all but the KEEP most recently used alerts, writing those of them that
+  // changed (inside the open transaction): the cache stays bounded, and the alerts a
+  // replay is working on stay in it, changes and all.
   void evict(std::size_t keep);
 
  private:

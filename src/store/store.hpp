@@ -40,8 +40,9 @@ class Store {
   RejectLog& rejects() { return rejects_; }
 
   // Inside a transaction (between chunks of a batch, or --strict's one transaction),
-  // writes the changed alerts and keeps only the most recently used once the cache
-  // holds more than it would across batches: memory stays bounded without a commit.
+  // keeps only the most recently used alerts once the cache holds more than it would
+  // across batches, writing the changed ones it lets go: memory stays bounded without
+  // a commit.
   // Alert pointers from find() are invalid afterwards.
   void trim_cache();
   // Folds the WAL into the main file and empties it (best effort, without waiting).
