@@ -161,7 +161,21 @@ TEST_SUITE("capture") {
     const std::string day1 =
         dir.write("cap/2026-01-01.ndjson", recorded("KAN-1") + recorded("KAN-2"));
     const std::string day2 = dir.write("cap/2026-01-02.ndjson", recorded("KAN-3"));
-    Applier applier(state, mapping, dir.file("cap"), "record --apply", nullptr, nullptr);
+    jira_alerts::capture::Metrics metrics;
+    Applier applier(state, mapping, dir.file("cap"), "record --apply", &metrics, nullptr);
+    // What /metrics shows: payloads applied, and open alerts (all priorities).
+    const auto shown = [&] {
+      std::istringstream text(metrics.render(true));
+      std::int64_t applied = -1, open = 0;
+      for (std::string line; std::getline(text, line);) {
+        const auto space = line.rfind(' ');
+        const std::string name = line.substr(0, space);
+        if (name == "jira_alerts_applied_total") applied = std::stoll(line.substr(space + 1));
+        if (name.rfind("jira_alerts_open_alerts{", 0) == 0)
+          open += std::stoll(line.substr(space + 1));
+      }
+      return std::pair{applied, open};
+    };
     std::mutex mutex;
     std::condition_variable applied;
     std::vector<std::uint64_t> batches;
@@ -180,6 +194,7 @@ TEST_SUITE("capture") {
     applier.notify({day2, std::filesystem::file_size(day2)});
     applier.start();
     CHECK(wait_for_batches(1) == std::vector<std::uint64_t>{3});
+    CHECK(shown() == std::pair<std::int64_t, std::int64_t>{3, 3});  // counted once it is idle
     // Committed while it runs, with how far each file was applied.
     const std::string db = dir.file("state.db");
     CHECK(committed(db, "SELECT count(*) FROM events") == "3");
@@ -194,6 +209,7 @@ TEST_SUITE("capture") {
     applier.notify({day1, std::filesystem::file_size(day1)});
     CHECK(wait_for_batches(2) == std::vector<std::uint64_t>{3, 1});
     CHECK(committed(db, "SELECT count(*) FROM alerts") == "4");
+    CHECK(shown() == std::pair<std::int64_t, std::int64_t>{4, 4});
     CHECK(progress(day1) == std::to_string(std::filesystem::file_size(day1)) + " 4");
     applier.stop();
     CHECK(applier.counts().payloads == 4);

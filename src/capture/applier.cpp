@@ -64,7 +64,7 @@ void Applier::catch_up() {
   // The capture files in byte order of their paths, as a replay of DIR reads them.
   for (const auto& path : read::expand_operands({dir_}).files)
     if (fs::path(path).extension() == ".ndjson") apply_file(path, whole_file);
-  commit();
+  commit(true);
 }
 
 void Applier::start() {
@@ -113,14 +113,17 @@ void Applier::run() {
     }
     apply(work);
     if (last) {
-      commit();
+      commit(true);
       return;
     }
   }
 }
 
 void Applier::apply(const std::map<std::string, std::uint64_t>& work) {
-  if (work.empty() || std::chrono::steady_clock::now() >= batch_opened_ + batch_time) commit();
+  if (work.empty())
+    commit(true);
+  else if (std::chrono::steady_clock::now() >= batch_opened_ + batch_time)
+    commit();
   for (const auto& [path, end] : work) {
     try {
       apply_file(path, end);
@@ -182,13 +185,20 @@ void Applier::apply_file(const std::string& path, std::uint64_t end) {
   if (replayer_.in_batch()) progress();
 }
 
-void Applier::commit() {
+void Applier::commit(bool idle) {
   if (!replayer_.in_batch()) return;
   replayer_.commit();
   lines_in_batch_ = 0;
   const std::uint64_t payloads = counts().payloads - committed_payloads_;
   committed_payloads_ = counts().payloads;
-  if (metrics_ != nullptr) metrics_->applied(payloads, open_by_priority());
+  if (metrics_ != nullptr) {
+    const auto now = std::chrono::steady_clock::now();
+    if (idle || now >= counted_ + count_every) {
+      metrics_->open_alerts(open_by_priority());
+      counted_ = now;
+    }
+    metrics_->applied(payloads);
+  }
   if (on_applied) on_applied({payloads, counts()});
 }
 

@@ -38,6 +38,9 @@ class Applier {
   // load one commit serves many fsync groups, and the state is never far behind.
   static constexpr std::chrono::milliseconds idle_commit{20};
   static constexpr std::chrono::milliseconds batch_time{250};
+  // The open alerts by priority (a count over the state file, for /metrics) are counted
+  // after a commit once nothing more came, and at most this often while deliveries come.
+  static constexpr std::chrono::seconds count_every{1};
 
   // SINK (none: nothing is told) hears of rejections and warnings, as in a replay.
   Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
@@ -68,7 +71,8 @@ class Applier {
   // Applies what WORK reports, after committing the open batch if it is due.
   void apply(const std::map<std::string, std::uint64_t>& work);
   void apply_file(const std::string& path, std::uint64_t end);
-  void commit();
+  // Commits the open batch; IDLE: no delivery is waiting (the moment to count).
+  void commit(bool idle = false);
   std::array<std::int64_t, 4> open_by_priority();
 
   store::Store& store_;
@@ -81,7 +85,7 @@ class Applier {
   replay::Parsed item_;
   std::uint64_t committed_payloads_ = 0;
   std::uint64_t lines_in_batch_ = 0;
-  std::chrono::steady_clock::time_point batch_opened_;
+  std::chrono::steady_clock::time_point batch_opened_, counted_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::uint64_t> durable_;  // by path: durable up to this offset

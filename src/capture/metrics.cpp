@@ -17,10 +17,13 @@ void Metrics::fsync(std::chrono::duration<double> took) {
                           std::memory_order_relaxed);
 }
 
-void Metrics::applied(std::uint64_t payloads, const std::array<std::int64_t, 4>& open_by_priority) {
+void Metrics::applied(std::uint64_t payloads) {
   applied_.fetch_add(payloads, std::memory_order_relaxed);
+}
+
+void Metrics::open_alerts(const std::array<std::int64_t, 4>& by_priority) {
   for (std::size_t i = 0; i < open_.size(); ++i)
-    open_[i].store(open_by_priority[i], std::memory_order_relaxed);
+    open_[i].store(by_priority[i], std::memory_order_relaxed);
 }
 
 void Metrics::pushed(const forward::PushReport& report) {

@@ -30,8 +30,10 @@ class Metrics {
 
   void delivery(Outcome outcome, std::uint64_t bytes);
   void fsync(std::chrono::duration<double> took);
-  // With --apply: payloads applied, and the open alerts per priority (CRITICAL..LOW).
-  void applied(std::uint64_t payloads, const std::array<std::int64_t, 4>& open_by_priority);
+  // With --apply: payloads applied ...
+  void applied(std::uint64_t payloads);
+  // ... and the open alerts per priority (CRITICAL..LOW).
+  void open_alerts(const std::array<std::int64_t, 4>& by_priority);
 
   // With --push: what a round acknowledged and left in the outbox, per target.
   void pushed(const forward::PushReport& report);
