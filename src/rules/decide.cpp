@@ -52,13 +52,26 @@ Rule status_rule(std::string_view status, std::string_view category, bool has_ca
   return Rule::active_status;
 }
 
+StatusVerdict status_verdict(std::string_view event, std::optional<std::string_view> status,
+                             std::optional<std::string_view> category, const Mapping& mapping) {
+  if (event == "jira:issue_deleted") return {Rule::deleted, State::resolved};
+  if (!status) return {Rule::no_status, std::nullopt};
+  const Rule rule = status_rule(*status, category.value_or(""), category.has_value(), mapping);
+  return {rule, rule == Rule::active_status ? State::open : State::resolved};
+}
+
+PriorityMapping priority_level(std::optional<std::string_view> name, bool unnamed,
+                               const Mapping& mapping) {
+  if (name) return mapping.priority(*name);
+  return {mapping.default_priority(), !unnamed};
+}
+
 Decision decide(const parse::Payload& p, const Current* alert, bool already_applied,
                 const Mapping& mapping) {
   // A priority object without a name cannot be mapped: the default, with a warning.
-  const PriorityMapping pm = p.priority_form == parse::PriorityForm::named
-                                 ? mapping.priority(p.priority)
-                                 : PriorityMapping{mapping.default_priority(),
-                                                   p.priority_form != parse::PriorityForm::unnamed};
+  const PriorityMapping pm = priority_level(
+      p.priority_form == parse::PriorityForm::named ? std::optional(p.priority) : std::nullopt,
+      p.priority_form == parse::PriorityForm::unnamed, mapping);
   Decision d{Action::ignore, Rule::ignored_event, alert ? alert->state : State::open, pm.level,
              pm.mapped};
   const std::string_view event = p.effective_event();
@@ -69,19 +82,13 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
     return d;
   }
 
-  if (event == "jira:issue_deleted")
-    d.rule = Rule::deleted;
-  else if (p.status_source == parse::StatusSource::none)
-    d.rule = Rule::no_status;
-  else
-    d.rule = status_rule(p.status.value, p.category.value, p.category.present, mapping);
-
-  const bool resolves =
-      d.rule == Rule::deleted || d.rule == Rule::resolve_status || d.rule == Rule::done_category;
+  const StatusVerdict verdict = status_verdict(
+      event,
+      p.status_source == parse::StatusSource::none ? std::nullopt : std::optional(p.status.value),
+      p.category.present ? std::optional(p.category.value) : std::nullopt, mapping);
+  d.rule = verdict.rule;
   const std::optional<State> before = alert ? std::optional(alert->state) : std::nullopt;
-  const std::optional<State> by_status =
-      d.rule == Rule::no_status ? std::nullopt
-                                : std::optional(resolves ? State::resolved : State::open);
+  const std::optional<State> by_status = verdict.state;
   d.state = state_after(before, by_status);
   d.action = action_for(before, d.state);
 

@@ -86,6 +86,23 @@ Decision decide(const parse::Payload& payload, const Current* alert, bool alread
 Rule status_rule(std::string_view status, std::string_view category, bool has_category,
                  const Mapping& mapping);
 
+// What an issue event says of its alert's state under MAPPING: the rule that fires
+// (deleted, no_status or a status rule) and the state it asks for (none: no status).
+struct StatusVerdict {
+  Rule rule;
+  std::optional<State> state;
+};
+
+// The verdict of issue EVENT with STATUS (none: the payload has no status) in status
+// category CATEGORY (none: not sent).
+StatusVerdict status_verdict(std::string_view event, std::optional<std::string_view> status,
+                             std::optional<std::string_view> category, const Mapping& mapping);
+
+// The level of a payload's priority under MAPPING: NAME when it has one (NAMED), else
+// the default; an unnamed priority object (UNNAMED) counts as not mapped.
+PriorityMapping priority_level(std::optional<std::string_view> name, bool unnamed,
+                               const Mapping& mapping);
+
 // The reason in words: which rule fired and what it did, e.g.
 // "status 'Won't Do' is in category done: resolve". SCOPE is the scope's query, for
 // out_of_scope ("outside scope: project = KAN").

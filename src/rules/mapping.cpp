@@ -61,7 +61,14 @@ void Mapping::add_resolve_status(std::string_view name) {
 }
 
 void Mapping::set_priority(std::string_view name, Level level) {
-  priorities_[util::fold_case(util::trim(name))] = level;
+  const std::string_view trimmed = util::trim(name);
+  std::string folded = util::fold_case(trimmed);
+  if (priorities_.insert_or_assign(folded, level).second) {
+    priority_table_.push_back({std::string(trimmed), level});
+    return;
+  }
+  for (auto& entry : priority_table_)
+    if (util::fold_case(entry.name) == folded) entry = {std::string(trimmed), level};
 }
 
 bool Mapping::is_resolve_status(std::string_view name) const {

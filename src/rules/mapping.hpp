@@ -33,6 +33,12 @@ struct PriorityMapping {
   bool mapped;  // false: the name is not in the table and the default was used
 };
 
+// One entry of the priority table: a Jira priority name, as last given, and its level.
+struct PriorityEntry {
+  std::string name;
+  Level level;
+};
+
 // The configurable part of the rules (SPEC §1.2, §1.3), with the defaults of the spec.
 class Mapping {
  public:
@@ -56,9 +62,12 @@ class Mapping {
   const std::vector<std::string>& resolve_statuses() const { return resolve_names_; }
   Level default_priority() const { return default_priority_; }
   const jql::Query* scope() const { return scope_.get(); }
+  const std::shared_ptr<const jql::Query>& shared_scope() const { return scope_; }
 
   // Maps a Jira priority name (case-insensitively).
   PriorityMapping priority(std::string_view jira_name) const;
+  // The priority table, in the order its names were first given.
+  const std::vector<PriorityEntry>& priority_table() const { return priority_table_; }
 
  private:
   std::vector<std::string> resolve_names_;    // as configured, for display
@@ -70,6 +79,7 @@ class Mapping {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, Level, Hash, std::equal_to<>> priorities_;  // case-folded
+  std::vector<PriorityEntry> priority_table_;  // as given, for display
   Level default_priority_ = Level::medium;
   std::shared_ptr<const jql::Query> scope_;
 };
