@@ -55,6 +55,8 @@ Run 'jira-alerts COMMAND --help' or 'jira-alerts help COMMAND' for a command's o
                                       setup_rejects(app),
                                       setup_push(app),
                                       setup_record(app, command_line),
+                                      setup_settings(app),
+                                      setup_rebuild(app),
                                       setup_help(app),
                                       setup_completion(app)};
   keep_extras(app);

@@ -47,6 +47,13 @@ struct MappingOptions {
   std::vector<std::string> priorities;  // NAME=LEVEL
   std::string default_priority;
   std::string jql;  // the scope: only issues it matches change alerts
+
+  // Does the command line (or JIRA_ALERTS_CONFIG) give any setting of the mapping?
+  // The scope is not one.
+  bool given() const {
+    return !config_file.empty() || !resolve_statuses.empty() || no_category ||
+           !priorities.empty() || !default_priority.empty();
+  }
 };
 
 // Adds --include GLOB and --exclude GLOB (repeatable): which files directory walks read.
@@ -69,6 +76,8 @@ rules::Mapping build_mapping(const MappingOptions& options);
 
 // Reads a TOML config file into MAPPING (see the CONFIGURATION section of the man page).
 void load_config(const std::string& path, rules::Mapping& mapping);
+// The same for config TEXT; messages name PATH as its place.
+void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping);
 
 // Parses TEXT, given to OPTION (e.g. "--at"), as a time (util::parse_time_argument against
 // the wall clock) or throws a usage Error that names the option and the reason.

@@ -16,6 +16,8 @@ Command setup_rejects(CLI::App& parent);
 Command setup_completion(CLI::App& parent);
 Command setup_push(CLI::App& parent);
 Command setup_record(CLI::App& parent, const std::string& command_line);
+Command setup_settings(CLI::App& parent);
+Command setup_rebuild(CLI::App& parent);
 
 // Parses the command line, runs the chosen command, and returns the exit status.
 int run(int argc, char** argv);

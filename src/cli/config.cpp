@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "cli/command.hpp"
 #include "util/error.hpp"
@@ -62,11 +63,17 @@ std::string string_at(const std::string& path, const toml::node& node, const std
 }  // namespace
 
 void load_config(const std::string& path, rules::Mapping& mapping) {
-  std::ifstream probe(path);
-  if (!probe) throw Error("cannot read config file '" + path + "'");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read config file '" + path + "'");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error("cannot read config file '" + path + "'");
+  load_config_text(text, path, mapping);
+}
+
+void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw Error(where(path, e.source()) + ": invalid TOML: " + std::string(e.description()));
   }

@@ -12,6 +12,7 @@
 #include "capture/log.hpp"
 #include "capture/receiver.hpp"
 #include "cli/commands.hpp"
+#include "cli/settings.hpp"
 #include "forward/pusher.hpp"
 #include "report/console.hpp"
 #include "store/store.hpp"
@@ -27,6 +28,7 @@ struct RecordOptions {
   std::string secret_file;
   std::string max_body = "16MiB";
   bool apply = false;
+  bool remap = false;
   std::string db;
   MappingOptions mapping;
   std::vector<std::string> push;
@@ -117,7 +119,7 @@ int run_record(const RecordOptions& o) {
   std::tie(options.host, options.port) = parse_listen(o.listen);
   options.max_body = parse_size(o.max_body);
   options.apply = o.apply;
-  const rules::Mapping mapping = build_mapping(o.mapping);
+  rules::Mapping mapping = build_mapping(o.mapping);
   std::vector<forward::Target> targets;
   for (const auto& spec : o.push) targets.push_back(forward::parse_target(spec, "--push"));
   const forward::Secrets secrets = read_secrets(o.secrets);
@@ -135,6 +137,11 @@ int run_record(const RecordOptions& o) {
   std::unique_ptr<capture::Applier> applier;
   if (o.apply) {
     store = std::make_unique<store::Store>(o.db, store::Access::write);
+    replay::RebuildCounts remapped;
+    mapping = settle_mapping(*store, o.db, o.mapping, mapping, o.remap ? Remap::yes : Remap::no,
+                             &remapped);
+    if (o.remap)
+      std::fprintf(stderr, "jira-alerts: record: remap: %s\n", rebuild_note(remapped).c_str());
     applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
                                                  &console);
     applier->catch_up();  // what a crash left unapplied, before any new delivery
@@ -192,6 +199,10 @@ Command setup_record(CLI::App& parent, const std::string& command_line) {
                     "Also apply each recorded delivery to the state file, catching up on start");
   add_db_option(*app, o->db);
   add_mapping_options(*app, o->mapping);
+  app->add_flag("--remap", o->remap,
+                "With --apply: the mapping options differ from the ones the state file records; "
+                "decide its recorded history again under them first")
+      ->needs(apply);
   app->add_option("--push", o->push,
                   "With --apply: push each applied batch's changes to TARGET, as 'push --to' "
                   "would (repeatable)")

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/settings.hpp"
 #include "forward/printer.hpp"
 #include "read/input.hpp"
 #include "replay/replayer.hpp"
@@ -26,6 +27,7 @@ struct ReplayOptions {
   bool quiet = false;
   bool dry_run = false;
   bool strict = false;
+  bool remap = false;
   std::string secret_file;
   std::string routing_key;
   std::string label;
@@ -87,7 +89,7 @@ int run_replay(const ReplayOptions& o) {
   filter.not_inputs = read::state_file_ids(o.db);
   const read::Inputs inputs = command_inputs(o.inputs, filter, "replay");
   const std::vector<std::string>& files = inputs.files;
-  const rules::Mapping mapping = build_mapping(o.mapping);
+  const rules::Mapping given = build_mapping(o.mapping);
   const std::optional<std::string> secret =
       o.secret_file.empty() ? std::nullopt
                             : std::optional(util::read_secret_file(o.secret_file, "--secret-file"));
@@ -99,6 +101,10 @@ int run_replay(const ReplayOptions& o) {
                          ? " (dry run: state file unchanged)"
                          : " (dry run against an empty state: no state file created)";
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  replay::RebuildCounts remapped;
+  const rules::Mapping mapping =
+      settle_mapping(store, o.db, o.mapping, given, o.remap ? Remap::yes : Remap::no, &remapped);
+  if (o.remap) std::fprintf(stderr, "jira-alerts: remap: %s\n", rebuild_note(remapped).c_str());
   // A batch's decision records are printed once it is committed, never before.
   report::HeldOutput held(stdout);
   std::unique_ptr<replay::Sink> writer;
@@ -159,8 +165,12 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   app->add_flag("-n,--dry-run", o->dry_run,
                 "Decide against the current state (an empty one when there is no state file) but "
                 "leave the state file unchanged, or uncreated (works on a copy of it in memory)");
-  app->add_flag("--strict", o->strict,
-                "Stop at the first rejected payload and commit nothing from this run");
+  auto* strict = app->add_flag(
+      "--strict", o->strict, "Stop at the first rejected payload and commit nothing from this run");
+  app->add_flag("--remap", o->remap,
+                "The mapping options differ from the ones the state file records: decide its "
+                "recorded history again under them first (see 'jira-alerts rebuild')")
+      ->excludes(strict);
   app->add_option("--secret-file", o->secret_file,
                   "Verify each envelope's X-Hub-Signature with the secret in FILE; a missing or "
                   "wrong signature, or a payload outside an envelope, is rejected")
@@ -174,7 +184,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   jira-alerts replay history.ndjson.gz --quiet   only the summary line
   curl -s ... | jira-alerts replay --format jsonl
   jira-alerts replay --dry-run new.json          what would happen, without changing state
-  jira-alerts replay --priority P1=CRITICAL --resolve-status Mitigated history.ndjson
+  jira-alerts replay --remap --priority P1=CRITICAL history.ndjson   new settings, history too
   jira-alerts replay --format pagerduty new.json     PagerDuty Events v2, one per change
   jira-alerts replay --format opsgenie new.json | jq -c .body
   jira-alerts replay captures/ --include '*.txt' --exclude old   other names; skip a folder

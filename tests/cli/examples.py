@@ -6,6 +6,7 @@ jira-alerts.db replayed from the sample, captures/ (the sample's files, also as
 captures/2026-01.ndjson.gz and captures/2026-02/), history.ndjson(.gz), old.ndjson.gz,
 new.json, expectations.txt, jira-alerts.toml and hooks/.
 
+Each example starts from that state file as the sample left it.
 An example runs when it exits 0: a check that fails on the sample, a usage error or an
 unusable input is a broken example. Examples that need
 what the sample cannot give are left out by the EXCLUDED rules below, each with its reason,
@@ -112,6 +113,20 @@ def sandbox(work, binary, source_dir):
                    capture_output=True)
 
 
+STATE = ("jira-alerts.db", "jira-alerts.db-wal", "jira-alerts.db-shm")
+
+
+def restore_state(work, pristine):
+    """Every example starts from the sample's state file, whatever the one before did
+    (a rebuild under other settings, a remap)."""
+    for name in STATE:
+        path = os.path.join(work, name)
+        if os.path.exists(path):
+            os.remove(path)
+        if os.path.exists(os.path.join(pristine, name)):
+            shutil.copy(os.path.join(pristine, name), path)
+
+
 def main():
     binary, source_dir = (os.path.abspath(a) for a in sys.argv[1:3])
     examples = help_examples(binary) + man_examples(os.path.join(source_dir, "man", "jira-alerts.1"))
@@ -119,6 +134,10 @@ def main():
     failures, ran, skipped = [], 0, 0
     with tempfile.TemporaryDirectory(prefix="jira-alerts-examples-") as work:
         sandbox(work, binary, source_dir)
+        pristine = tempfile.mkdtemp(dir=work, prefix=".state-")
+        for name in STATE:
+            if os.path.exists(os.path.join(work, name)):
+                shutil.copy(os.path.join(work, name), pristine)
         bindir = os.path.join(work, "bin")
         os.mkdir(bindir)
         os.symlink(binary, os.path.join(bindir, "jira-alerts"))
@@ -133,6 +152,7 @@ def main():
                 skipped += 1
                 print(f"skip {where}: {example}  ({reason})")
                 continue
+            restore_state(work, pristine)
             proc = subprocess.run(["bash", "-o", "pipefail", "-c", example], cwd=work, env=env,
                                   capture_output=True, text=True, stdin=subprocess.DEVNULL,
                                   timeout=60)

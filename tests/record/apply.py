@@ -197,9 +197,48 @@ def scoped(binary, work):
     return problems
 
 
+def settings(binary, work):
+    """record --apply decides with the settings the state file records: other mapping
+    options are refused (exit 2) before it listens; with --remap the recorded history
+    is decided again under them, and new deliveries too."""
+    problems = []
+    doc = json.loads(payload("ST-1", 1_700_000_000_000))
+    doc["issue"]["fields"]["priority"] = {"name": "P1"}
+    rec = Recorder(binary, work, ["--out", "st", "--apply", "--db", "st.db"])
+    try:
+        if rec.post(json.dumps(doc).encode()) != 204:
+            problems.append("the first delivery was not answered 204")
+    finally:
+        rec.terminate()
+    refused = subprocess.run([binary, "record", "--listen", "127.0.0.1:0", "--out", "st",
+                              "--apply", "--db", "st.db", "--priority", "P1=CRITICAL"],
+                             cwd=work, capture_output=True, timeout=TIMEOUT,
+                             stdin=subprocess.DEVNULL)
+    if refused.returncode != 2 or b"--remap" not in refused.stderr:
+        problems.append(f"other settings: exit {refused.returncode}, {refused.stderr[-300:]}")
+    if b"listening" in refused.stderr:
+        problems.append("other settings: it listened before refusing")
+    rec = Recorder(binary, work, ["--out", "st", "--apply", "--db", "st.db", "--remap",
+                                  "--priority", "P1=CRITICAL"])
+    try:
+        doc = json.loads(payload("ST-2", 1_700_000_000_001))
+        doc["issue"]["fields"]["priority"] = {"name": "P1"}
+        if rec.post(json.dumps(doc).encode()) != 204:
+            problems.append("the delivery after --remap was not answered 204")
+    finally:
+        rec.terminate()
+    out = subprocess.run([binary, "alerts", "--db", "st.db", "--format", "csv", "--no-header"],
+                         cwd=work, capture_output=True, text=True, timeout=TIMEOUT)
+    levels = sorted(line.split(",")[2] for line in out.stdout.splitlines())
+    if levels != ["CRITICAL", "CRITICAL"]:
+        problems.append(f"after --remap: priorities {levels}, want both CRITICAL")
+    return problems
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-apply-", [
         ("--apply: the state equals a replay of the capture", equals_replay),
         ("--apply --jql: only the scope's issues, as a replay with it", scoped),
         ("kill -9 under load, restart: every 2xx applied once", kill_and_restart),
+        ("--apply with other settings: refused, or --remap", settings),
     ]))
