@@ -68,40 +68,42 @@ TEST_SUITE("store.history") {
       CHECK(episodes[1].resolved_at == 1770200774207);
       CHECK(episodes[1].priority == rules::Level::critical);
     }
-    SUBCASE("the timeline lists every recorded payload in input order") {
-      // (file, line, action, timestamp) of each payload of OPS-101 the event log holds.
+    SUBCASE("the timeline lists every recorded payload in event time") {
+      // (file, line, action in event time, as decided when it arrived, timestamp) of each
+      // payload of OPS-101 the event log holds.
       struct Row {
         std::string file;
         std::int64_t line;
-        rules::Action action;
+        rules::Action action, decided;
         util::Millis timestamp;
         bool operator==(const Row&) const = default;
       };
       std::vector<Row> rows;
-      std::int64_t last_id = 0;
+      util::Millis last = 0;
       store::for_each_timeline_entry(s.db(), "OPS-101", [&](const store::TimelineEntry& t) {
-        CHECK(t.id > last_id);  // input order
-        last_id = t.id;
         REQUIRE(t.timestamp);
-        rows.push_back(
-            {std::filesystem::path(t.path).filename().string(), t.line, t.action, *t.timestamp});
+        CHECK(*t.timestamp >= last);  // event time
+        last = *t.timestamp;
+        rows.push_back({std::filesystem::path(t.path).filename().string(), t.line, t.action,
+                        t.decided, *t.timestamp});
       });
       using rules::Action;
       const std::vector<Row> expected{
-          {"01-outage.ndjson", 1, Action::open, 1768294931482},
-          {"01-outage.ndjson", 2, Action::update, 1768295200117},
-          {"01-outage.ndjson", 3, Action::ignore, 1768295462905},
-          {"01-outage.ndjson", 4, Action::update, 1768295667340},
-          {"01-outage.ndjson", 5, Action::duplicate, 1768295667340},
-          {"01-outage.ndjson", 7, Action::update, 1768296680054},
-          {"01-outage.ndjson", 8, Action::stale, 1768295935629},
-          {"01-outage.ndjson", 10, Action::resolve, 1768298853918},
-          {"01-outage.ndjson", 11, Action::update, 1768298950402},
-          {"04-ops-101-reopened.json", 1, Action::reopen, 1770104892356},
-          {"06-followups.ndjson", 1, Action::update, 1770106503480},
-          {"06-followups.ndjson", 2, Action::update, 1770108055019},
-          {"06-followups.ndjson", 4, Action::resolve, 1770200774207},
-          {"07-late-deliveries.ndjson", 3, Action::duplicate, 1770200774207},
+          {"01-outage.ndjson", 1, Action::open, Action::open, 1768294931482},
+          {"01-outage.ndjson", 2, Action::update, Action::update, 1768295200117},
+          {"01-outage.ndjson", 3, Action::ignore, Action::ignore, 1768295462905},
+          {"01-outage.ndjson", 4, Action::update, Action::update, 1768295667340},
+          {"01-outage.ndjson", 5, Action::duplicate, Action::duplicate, 1768295667340},
+          // Late: it arrived after line 7, and takes its place before it.
+          {"01-outage.ndjson", 8, Action::update, Action::stale, 1768295935629},
+          {"01-outage.ndjson", 7, Action::update, Action::update, 1768296680054},
+          {"01-outage.ndjson", 10, Action::resolve, Action::resolve, 1768298853918},
+          {"01-outage.ndjson", 11, Action::update, Action::update, 1768298950402},
+          {"04-ops-101-reopened.json", 1, Action::reopen, Action::reopen, 1770104892356},
+          {"06-followups.ndjson", 1, Action::update, Action::update, 1770106503480},
+          {"06-followups.ndjson", 2, Action::update, Action::update, 1770108055019},
+          {"06-followups.ndjson", 4, Action::resolve, Action::resolve, 1770200774207},
+          {"07-late-deliveries.ndjson", 3, Action::duplicate, Action::duplicate, 1770200774207},
       };
       CHECK(rows == expected);
     }

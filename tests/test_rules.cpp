@@ -516,12 +516,14 @@ TEST_SUITE("rules.decide") {
     SUBCASE("older than the alert's newest payload: stale, with the state it would set") {
       const Decision d = decide(resolving, Before::open, Mapping(), false, /*updated_at=*/1001);
       CHECK(action(d) == "stale");
-      CHECK(d.rule == Rule::stale);
+      // The rule its status gives: it decides again in the alert's history in event time.
+      CHECK(d.rule == Rule::resolve_status);
       CHECK(state(d) == "resolved");
       CHECK(level(d) == "HIGH");
       CHECK_FALSE(rules::is_applied(d.action));
       CHECK(reason(resolving, d) ==
-            "older than the alert's newest applied payload: recorded, state unchanged");
+            "status 'Done' is a resolve status, but older than the alert's newest applied "
+            "payload: stale, placed in its history by event time");
 
       const Decision r = decide(active, Before::resolved, Mapping(), false, /*updated_at=*/5000);
       CHECK(action(r) == "stale");
@@ -554,6 +556,7 @@ TEST_SUITE("rules.decide") {
       const Given deleted(issue_event("jira:issue_deleted", "", R"("timestamp":10)"));
       const Decision d = decide(deleted, Before::open, Mapping(), false, /*updated_at=*/20);
       CHECK(action(d) == "stale");
+      CHECK(d.rule == Rule::deleted);
       CHECK(state(d) == "resolved");
     }
   }
@@ -592,6 +595,12 @@ TEST_SUITE("rules.decide") {
          "already applied to this alert (identical payload bytes): skipped"},
         {Rule::stale, Action::stale, "Done", "jira:issue_updated", true,
          "older than the alert's newest applied payload: recorded, state unchanged"},
+        {Rule::done_category, Action::stale, "Won't Do", "jira:issue_updated", true,
+         "status 'Won't Do' is in category done, but older than the alert's newest applied "
+         "payload: stale, placed in its history by event time"},
+        {Rule::no_status, Action::stale, "", "jira:issue_updated", true,
+         "no status in the payload, but older than the alert's newest applied payload: stale, "
+         "placed in its history by event time"},
         {Rule::rejected, Action::reject, "", "", false, "unusable payload: rejected"},
         {Rule::deleted, Action::resolve, "", "jira:issue_deleted", true, "issue deleted: resolve"},
         {Rule::deleted, Action::update, "", "jira:issue_deleted", true,

@@ -569,36 +569,38 @@ TEST_SUITE("store.replay") {
     return sequence;
   }
 
-  TEST_CASE("a move there and back ends under the key it came back to, in every order") {
-    // A-1 → B-1 → A-1, then resolved under A-1.
-    const std::vector<std::string> payloads{
-        moved("A-1", 1000, "To Do", "new"),
-        moved("B-1", 2000, "To Do", "new", "A-1"),
-        moved("B-1", 3000, "In Progress", "indeterminate"),
-        moved("A-1", 4000, "In Progress", "indeterminate", "B-1"),
-        moved("A-1", 5000, "Done", "done"),
-    };
-    std::string want_state, want_episodes;
-    std::vector<std::size_t> order{0, 1, 2, 3, 4};
+  // Replays PAYLOADS in every order, each into a fresh state file: each ends in
+  // WANT_STATE with WANT_EPISODES, the EVENTS payloads of its history counted.
+  void check_every_order(const std::vector<std::string>& payloads, const std::string& want_state,
+                         const std::string& want_episodes, std::int64_t events) {
+    std::vector<std::size_t> order(payloads.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     do {
       test::TempDir dir;
       store::Store st(dir.file("state.db"), store::Access::write);
       const std::string sequence = replay_in_order(st, dir, payloads, order);
       CAPTURE(sequence);
-      if (want_state.empty()) {
-        want_state = final_state(st);
-        want_episodes = episodes_of(st);
-        CHECK(want_state ==
-              "A-1 project=A aliases=B-1, state=resolved priority=HIGH status=Done summary=s5000 "
-              "updated=5000\n");
-        CHECK(want_episodes == "A-1 0 1000 5000 1 1000 5000 HIGH \n");
-      }
       CHECK(final_state(st) == want_state);
-      // Episodes follow event time once the first payload came first (a payload
-      // older than everything its alert has seen is otherwise only recorded).
-      if (order[0] == 0) CHECK(episodes_of(st) == want_episodes);
+      // Episodes follow event time, whatever came first.
+      CHECK(episodes_of(st) == want_episodes);
+      CHECK(alerts(st)[0].events == events);
       CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
     } while (std::next_permutation(order.begin(), order.end()));
+  }
+
+  TEST_CASE("a move there and back ends under the key it came back to, in every order") {
+    // A-1 → B-1 → A-1, then resolved under A-1.
+    check_every_order(
+        {
+            moved("A-1", 1000, "To Do", "new"),
+            moved("B-1", 2000, "To Do", "new", "A-1"),
+            moved("B-1", 3000, "In Progress", "indeterminate"),
+            moved("A-1", 4000, "In Progress", "indeterminate", "B-1"),
+            moved("A-1", 5000, "Done", "done"),
+        },
+        "A-1 project=A aliases=B-1, state=resolved priority=HIGH status=Done summary=s5000 "
+        "updated=5000\n",
+        "A-1 0 1000 5000 1 1000 5000 HIGH \n", 5);
   }
 
   TEST_CASE("a merged move keeps its reopen, whatever came first") {
@@ -649,7 +651,7 @@ TEST_SUITE("store.replay") {
     CHECK(all[0].fingerprint == "OPS-9");
     CHECK(all[0].state == State::open);
     CHECK(all[0].episode == 1);
-    CHECK(all[0].events == 2);
+    CHECK(all[0].events == 3);  // the late move counts in the joined history
     CHECK(count(st, "SELECT opened_at FROM episodes WHERE resolved_at IS NULL") == 1000);
     CHECK(count(st, "SELECT count(*) FROM events WHERE alert_id IS NULL") == 0);
   }
@@ -668,7 +670,84 @@ TEST_SUITE("store.replay") {
     // Applied and stale payloads keep their identity (alerts --at reads it); duplicates do not.
     CHECK(count(st, "SELECT count(*) FROM events WHERE identity IS NOT NULL") == 3);
     CHECK(alerts(st)[0].state == State::resolved);
-    CHECK(alerts(st)[0].events == 2);
+    // The stale payload has its place in the history: it counts, the duplicate does not.
+    CHECK(alerts(st)[0].events == 3);
+  }
+
+  TEST_CASE("a late payload takes its place in its alert's history in event time") {
+    // Opened, resolved, reopened, resolved: the first resolve comes last.
+    const std::vector<std::string> payloads{
+        moved("OPS-1", 1000, "To Do", "new"),
+        moved("OPS-1", 2000, "Done", "done"),
+        moved("OPS-1", 3000, "In Progress", "indeterminate"),
+        moved("OPS-1", 4000, "Done", "done"),
+    };
+    const std::string want_episodes =
+        "OPS-1 1 3000 4000 1 1000 2000 HIGH \n"
+        "OPS-1 1 3000 4000 2 3000 4000 HIGH \n";
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const replay::Counts counts =
+        replay_text(st, dir, "h.ndjson", payloads[0] + payloads[2] + payloads[3] + payloads[1]);
+    CHECK(counts.of(rules::Action::stale) == 1);
+    CHECK(count(st,
+                "SELECT count(*) FROM events WHERE action = 'stale' AND timestamp = 2000 "
+                "AND rule = 'resolve_status' AND state = 'resolved'") == 1);
+    CHECK(episodes_of(st) == want_episodes);
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].events == 4);
+    CHECK(all[0].episode == 2);
+    CHECK(all[0].state == State::resolved);
+    CHECK(all[0].summary == "s4000");
+
+    SUBCASE("delivered again, it is a duplicate") {
+      CHECK(replay_text(st, dir, "again.ndjson", payloads[1]).of(rules::Action::duplicate) == 1);
+      CHECK(episodes_of(st) == want_episodes);
+      CHECK(alerts(st)[0].events == 4);
+    }
+    SUBCASE("in a later batch") {
+      CHECK(replay_text(st, dir, "later.ndjson", moved("OPS-1", 3500, "Done", "done"))
+                .of(rules::Action::stale) == 1);
+      CHECK(episodes_of(st) ==
+            "OPS-1 1 3000 3500 1 1000 2000 HIGH \n"
+            "OPS-1 1 3000 3500 2 3000 3500 HIGH \n");
+      const store::Stats stats = store::collect_stats(st.db(), {});
+      CHECK(stats.episodes_opened == 2);
+      CHECK(stats.episodes_resolved == 2);
+    }
+  }
+
+  TEST_CASE("late payloads give the history that delivery in order gives, in every order") {
+    check_every_order(
+        {
+            moved("OPS-1", 1000, "To Do", "new"),
+            moved("OPS-1", 2000, "Done", "done"),
+            moved("OPS-1", 3000, "Reopened", "new"),
+            moved("OPS-1", 4000, "In Progress", "indeterminate"),
+            moved("OPS-1", 5000, "Done", "done"),
+        },
+        "OPS-1 project=OPS aliases= state=resolved priority=HIGH status=Done summary=s5000 "
+        "updated=5000\n",
+        "OPS-1 1 3000 5000 1 1000 2000 HIGH \nOPS-1 1 3000 5000 2 3000 5000 HIGH \n", 5);
+  }
+
+  TEST_CASE("a late payload without a status keeps the state before it in event time") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    // No status at 3000, delivered after the resolve at 2000 that comes before it.
+    const std::string no_status =
+        R"({"webhookEvent":"jira:issue_updated","timestamp":3000,"issue":{"key":"OPS-1",)"
+        R"("fields":{"summary":"s3000"}}})"
+        "\n";
+    replay_text(
+        st, dir, "h.ndjson",
+        moved("OPS-1", 1000, "To Do", "new") + no_status + moved("OPS-1", 2000, "Done", "done"));
+    const auto all = alerts(st);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].state == State::resolved);
+    CHECK(all[0].events == 3);
+    CHECK(episodes_of(st) == "OPS-1 0 1000 2000 1 1000 2000 HIGH \n");
   }
 
   TEST_CASE("rejected payloads are kept with their raw bytes and position") {

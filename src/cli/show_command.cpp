@@ -71,9 +71,10 @@ Command setup_show(CLI::App& parent) {
   jira-alerts show OPS-101 --at 2026-01-13T09:20:00Z     as it stood then
   jira-alerts show OPS-101 --format jsonl | jq 'select(.kind == "event") | .reason'
 
-The timeline lists every payload recorded for the alert in input order, with its
-source position, action and the rule that fired, applied or not (stale, duplicate,
-ignored). With --format jsonl the records are kind "alert", then "episode", then "event".
+The timeline lists every payload recorded for the alert in event time, with its
+source position, what it did in the alert's history and the rule that fired, applied
+or not (duplicate, ignored); a payload that came late is marked (late). With
+--format jsonl the records are kind "alert", then "episode", then "event".
 TIME is as for 'alerts --at' (2026-01-13, 2026-01-13T09:30:00Z, -2h, @SECONDS, ...).
 
 Exit status: 0 shown, 2 no such alert (or none yet at TIME), usage error or unusable

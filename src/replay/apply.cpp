@@ -129,6 +129,16 @@ Replayer::Seen Replayer::seen_before(const Parsed& item, const store::Alert* ale
   return Seen::no;
 }
 
+namespace {
+
+// Records that ITEM's identities (its content's, its delivery's) are in alert A's history.
+void remember(const Parsed& item, store::Alert& a) {
+  a.add_identity(item.identity);
+  if (item.delivery != 0) a.add_identity(item.delivery);
+}
+
+}  // namespace
+
 // Applies decision D of ITEM to ALERT (null: none yet) through the rules, and writes
 // what changed: the alert, its episodes, the duplicate identities. Returns the alert.
 store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const rules::Decision& d,
@@ -138,9 +148,16 @@ store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const ru
   store::Alert fresh;
   store::Alert& a = found ? *alert : fresh;
   outcome = rules::transition(a, d, facts_of(p, !found));
+  if (d.action == Action::stale) {
+    // A late payload: it changes no current field but has its place in the alert's
+    // history, derived again in event time when the batch commits; a second delivery
+    // of it is a duplicate.
+    remember(item, a);
+    store_.alerts().rederive_later(a);
+    store_.alerts().update_alert(a);
+  }
   if (!outcome.applied) return alert;
-  a.add_identity(item.identity);
-  if (item.delivery != 0) a.add_identity(item.delivery);
+  remember(item, a);
   if (found) {
     store_.alerts().update_alert(a);
   } else {
@@ -182,8 +199,8 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
       .summary = summary,
       .category = view(p.category),
       .user = view(p.user),
-      // A stale payload's identity too: 'alerts --at' applies it where it is not stale,
-      // and must know its second delivery as a duplicate.
+      // A stale payload's identity too: its history in event time applies it, and must
+      // know its second delivery as a duplicate.
       .identity = rules::is_applied(d.action) || d.action == Action::stale
                       ? std::optional(item.identity)
                       : std::nullopt,
@@ -238,10 +255,13 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   const rules::Decision d =
       rules::decide(p, alert != nullptr ? &current : nullptr, seen != Seen::no, mapping_);
   warnings_.clear();
-  if (rules::is_applied(d.action) && !d.priority_mapped) warn_unmapped(p, d, path, item.line);
+  // A late payload's priority counts in the alert's history: it is warned about too.
+  if ((rules::is_applied(d.action) || d.action == Action::stale) && !d.priority_mapped)
+    warn_unmapped(p, d, path, item.line);
   rules::Outcome outcome;
   alert = change(item, alert, d, outcome);
   log(item, source_id, alert, d, outcome.summary);
+  if (alert == nullptr && p.key.present) store_.alerts().note_unowned(p.key.value);
   // Two histories joined: the episodes and reopens follow from the whole, in event time.
   if (merged) store_.alerts().rederive_episodes(*alert);
   count(d.action);

@@ -31,6 +31,13 @@ std::string source_of(const store::TimelineEntry& t) {
   return t.path + ':' + std::to_string(t.line);
 }
 
+// What the payload did in event time; "(late)" when it arrived after a newer one.
+std::string action_of(const store::TimelineEntry& t) {
+  std::string action(rules::action_name(t.action));
+  if (t.decided == rules::Action::stale) action += " (late)";
+  return action;
+}
+
 void print_text(Output& out, const store::AlertView& a,
                 const std::vector<store::EpisodeView>& episodes,
                 const std::vector<store::TimelineEntry>& timeline) {
@@ -72,8 +79,7 @@ void print_text(Output& out, const store::AlertView& a,
   out.buffer() += "\nTimeline\n";
   Table events({"TIME", "SOURCE", "ACTION", "STATUS", "PRIORITY", "BY", "REASON"});
   for (const auto& t : timeline) {
-    events.add({time_or(t.timestamp, "-"), source_of(t), std::string(rules::action_name(t.action)),
-                t.status.value_or("-"),
+    events.add({time_or(t.timestamp, "-"), source_of(t), action_of(t), t.status.value_or("-"),
                 t.priority ? std::string(rules::level_name(*t.priority)) : "-",
                 t.user.value_or("-"), reason_of(t)});
   }
@@ -100,10 +106,10 @@ void print_jsonl(Output& out, const store::AlertView& a,
     w.reset(out.buffer()).begin_object();
     w.members("kind", "event", "fingerprint", a.fingerprint, "source", source_of(t), "issue_key",
               t.issue_key, "event", t.event, "timestamp", Time{t.timestamp}, "action",
-              rules::action_name(t.action), "rule", name_of(t.rule, store::rule_name), "state",
-              name_of(t.state, rules::state_name), "priority",
-              name_of(t.priority, rules::level_name), "jira_priority", t.jira_priority, "status",
-              t.status, "user", t.user, "summary", t.summary, "reason", reason_of(t));
+              rules::action_name(t.action), "decided", rules::action_name(t.decided), "rule",
+              name_of(t.rule, store::rule_name), "state", name_of(t.state, rules::state_name),
+              "priority", name_of(t.priority, rules::level_name), "jira_priority", t.jira_priority,
+              "status", t.status, "user", t.user, "summary", t.summary, "reason", reason_of(t));
     w.key("warnings").begin_array();
     // Warnings are kept one per line.
     std::string_view rest = t.warnings ? std::string_view(*t.warnings) : std::string_view();

@@ -98,8 +98,8 @@ Decision decide(const parse::Payload& p, const Current* alert, bool already_appl
     d.action = Action::duplicate;
     d.rule = Rule::duplicate;
   } else if (alert && is_stale(p.timestamp, alert->updated_at)) {
+    // The rule stays the one its status gives: it decides again in event time.
     d.action = Action::stale;
-    d.rule = Rule::stale;
   }
   return d;
 }
@@ -158,6 +158,10 @@ std::string reason_text(Rule rule, Action action, std::string_view status, std::
       why = "no status in the payload";
       break;
   }
+  if (action == Action::stale)
+    return why +
+           ", but older than the alert's newest applied payload: stale, placed in its "
+           "history by event time";
   const bool resolving =
       rule == Rule::deleted || rule == Rule::resolve_status || rule == Rule::done_category;
   if (action == Action::update && resolving) return why + ": already resolved, update";

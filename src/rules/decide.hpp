@@ -46,7 +46,7 @@ std::optional<State> parse_state(std::string_view name);
 enum class Rule : std::uint8_t {
   ignored_event,   // not an issue event
   duplicate,       // its identity was already applied to the alert
-  stale,           // older than the alert's newest applied payload
+  stale,           // older than the alert's newest payload (event logs of earlier versions)
   deleted,         // jira:issue_deleted
   resolve_status,  // the status name is a resolve status
   done_category,   // the status category is "done"
@@ -72,7 +72,8 @@ struct Decision {
 };
 
 // Is a payload timestamped AT older than NEWEST, the newest payload its alert applied?
-// Such a payload is stale: recorded, not applied. Without either time it is not.
+// Such a payload is stale: it changes no current field, and takes its place in the
+// alert's history in event time. Without either time it is not.
 constexpr bool is_stale(std::optional<util::Millis> at, std::optional<util::Millis> newest) {
   return at && newest && *at < *newest;
 }

@@ -137,10 +137,33 @@ Alert* AlertCache::insert_alert(Alert a) {
   a.id = db_.last_insert_rowid();
   a.written_key = indexed_columns(a);
   a.last_used = ++clock_;
+  adopt_events(a);
   Alert& cached = alerts_[a.id];
   cached = std::move(a);
   alert_ids_.emplace(cached.fingerprint, &cached);
   return &cached;
+}
+
+void AlertCache::note_unowned(std::string_view key) {
+  if (unowned_) unowned_->emplace(key);
+}
+
+void AlertCache::adopt_events(const Alert& a) {
+  if (!unowned_) {
+    unowned_.emplace();
+    Statement keys(db_, "SELECT DISTINCT issue_key FROM events WHERE alert_id IS NULL");
+    while (keys.step())
+      if (!keys.is_null(0)) unowned_->emplace(keys.text(0));
+  }
+  const auto it = unowned_->find(std::string_view(a.fingerprint));
+  if (it == unowned_->end()) return;
+  unowned_->erase(it);
+  // Ignored payloads of the issue that came before it had an alert (comments delivered
+  // first) are in its timeline too, as in any other delivery order.
+  auto& adopt =
+      prepared(db_, adopt_events_,
+               "UPDATE events SET alert_id = ?1 WHERE alert_id IS NULL AND issue_key = ?2");
+  adopt.bind(1, a.id).bind(2, std::string_view(a.fingerprint)).run();
 }
 
 void AlertCache::update_alert(Alert& a) {
@@ -161,6 +184,7 @@ void AlertCache::move_alert(Alert& a, std::string_view new_key) {
 }
 
 void AlertCache::flush() {
+  rederive_late();
   // In row order: neighbouring rows share pages.
   std::sort(dirty_.begin(), dirty_.end());
   for (const std::int64_t id : dirty_) {
@@ -296,9 +320,11 @@ void AlertCache::close_episode(std::int64_t alert_id, std::int64_t seq,
 }
 
 void AlertCache::clear() {
+  unowned_.reset();
   alert_ids_.clear();
   alerts_.clear();
   dirty_.clear();
+  late_.clear();
 }
 
 void AlertCache::evict(std::size_t keep) {

@@ -23,6 +23,7 @@ struct Alert : rules::AlertState {
   std::int64_t id = 0;          // 0 until inserted
   std::string identities;       // the duplicate identities applied to it, 8 bytes each
   bool dirty = false;           // changed in memory, not yet written
+  bool late = false;            // got a late payload: its episodes are derived again at flush()
   std::uint64_t last_used = 0;  // when it was last found or inserted (AlertCache's clock)
   // The indexed columns as the row holds them (fingerprint, project, state, priority),
   // so that a write that leaves them alone updates no index.
@@ -47,14 +48,21 @@ class AlertCache {
   Alert* find(std::string_view key);
   // Inserts a new alert and returns it, cached.
   Alert* insert_alert(Alert alert);
+  // Tells that a payload under KEY was logged without an alert (an ignored event of an
+  // issue that has none yet): the alert inserted for KEY takes it into its timeline.
+  void note_unowned(std::string_view key);
   // Marks a changed alert: it is written when the batch commits.
   void update_alert(Alert& alert);
   // Gives alert A the key NEW_KEY; its old key becomes an alias.
   void move_alert(Alert& a, std::string_view new_key);
-  // Derives alert A's episodes, reopens, opened_at and resolved_at again from its event
-  // log in event-time order (after a merge joined two histories). False, and nothing
-  // changed, when one of its payloads has no timestamp to place it by.
+  // Derives alert A's episodes, reopens, opened_at, resolved_at, events and state again
+  // from its event log in event-time order (after a late payload, or a merge joined two
+  // histories). False, and nothing changed, when one of its payloads has no timestamp to
+  // place it by.
   bool rederive_episodes(Alert& a);
+  // Marks alert A as having got a late payload: flush() derives its episodes again, once
+  // however many late payloads it got in the batch.
+  void rederive_later(Alert& a);
   // Merges alert FROM (under a moved issue's old key) into INTO (under its new key) as
   // rules::merge says: INTO takes FROM's events, episodes (renumbered by time) and
   // aliases, and the key that is not kept becomes an alias. FROM is deleted. Returns INTO.
@@ -67,7 +75,8 @@ class AlertCache {
                      std::optional<util::Millis> resolved_at, rules::Level priority);
 
   std::size_t size() const { return alerts_.size(); }
-  // Writes the changed alerts (inside the open transaction).
+  // Derives the episodes of the alerts marked late again, then writes the changed alerts
+  // (inside the open transaction).
   void flush();
   // Forgets every cached alert: another process wrote the file, or a rollback undid
   // what they hold.
@@ -84,15 +93,20 @@ class AlertCache {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   void write_alert(Alert& alert);
+  void rederive_late();
+  void adopt_events(const Alert& alert);
 
   Database& db_;
   // Fingerprints and aliases of the cached alerts (the map's nodes do not move).
   std::unordered_map<std::string, Alert*, Hash, std::equal_to<>> alert_ids_;
   std::unordered_map<std::int64_t, Alert> alerts_;  // by id
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
+  std::vector<std::int64_t> late_;                  // got late payloads since the batch began
   std::uint64_t clock_ = 0;                         // counts finds and inserts
-  std::unique_ptr<Statement> find_, insert_alert_, update_alert_, update_fields_, insert_alias_,
-      open_episode_, close_episode_, delete_alias_;
+  // The keys of payloads logged without an alert, read when an alert is first inserted.
+  std::optional<std::unordered_set<std::string, Hash, std::equal_to<>>> unowned_;
+  std::unique_ptr<Statement> rederive_, clear_episodes_, adopt_events_, find_, insert_alert_,
+      update_alert_, update_fields_, insert_alias_, open_episode_, close_episode_, delete_alias_;
 };
 
 }  // namespace jira_alerts::store

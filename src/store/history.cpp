@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "rules/transition.hpp"
+#include "rules/history.hpp"
 #include "store/store.hpp"
 
 namespace jira_alerts::store {
@@ -29,7 +29,7 @@ bool listed_before(const AlertView& a, const AlertView& b) {
   return a.fingerprint < b.fingerprint;
 }
 
-// One recorded payload of an alert, as alerts_at replays it.
+// One recorded payload of an alert, as its history in event time replays it.
 struct Row {
   std::string key;
   bool deleted = false;  // jira:issue_deleted
@@ -42,12 +42,12 @@ struct Row {
   std::optional<rules::Level> priority;
   std::optional<std::string> jira_priority, status, summary;
   std::string known_summary;  // the payload's summary, as far as the log tells
+  std::size_t entry = 0;      // its place in the timeline, for for_each_timeline_entry
 };
 
-// What row R tells its alert (FIRST: the alert's first payload in the prefix).
-rules::Facts facts_of(const Row& r, bool first) {
+// What row R tells its alert.
+rules::Facts facts_of(const Row& r) {
   rules::Facts f;
-  f.first = first;
   f.key = r.key;
   f.timestamp = r.timestamp;
   if (!r.known_summary.empty()) f.summary = r.known_summary;
@@ -56,54 +56,55 @@ rules::Facts facts_of(const Row& r, bool first) {
   return f;
 }
 
-// Replays ROWS (one alert's payloads in input order) up to AT into VIEW, starting from
-// CURRENT (the alert now, for what the log does not record). False when no row counts.
-// EPISODES, when given, receives the episodes as they stood at AT.
-bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at, AlertView& view,
-                 std::vector<EpisodeView>* episodes = nullptr) {
-  // The log keeps a payload's summary only where it differed from its alert's summary
-  // when recorded: a null one is the recorded alert's summary at that point in input
-  // order, which only applied payloads change.
+// Puts ROWS (one alert's payloads in input order) in event time, equal times in input
+// order, once what the log leaves implicit is read: it keeps a payload's summary only
+// where it differed from its alert's summary when recorded, so a null one is the
+// recorded alert's summary at that point in input order, which only applied payloads
+// change.
+void into_event_time(std::vector<Row>& rows) {
   std::string running;
   for (Row& r : rows) {
     r.known_summary = r.summary ? *r.summary : running;
     if (r.applied && r.summary) running = *r.summary;
   }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& a, const Row& b) { return a.timestamp < b.timestamp; });
+}
 
+// Row R, next in event time, added to HISTORY.
+rules::Decision add(rules::History& history, const Row& r, rules::Outcome& outcome) {
+  const rules::Recorded recorded{r.state, r.deleted || r.status.has_value(),
+                                 r.priority.value_or(rules::Level::medium)};
+  return history.add(recorded, facts_of(r), r.identity, outcome);
+}
+
+// Replays ROWS (one alert's payloads in input order) in event time up to AT into VIEW,
+// starting from CURRENT (the alert now, for what the log does not record). False when
+// no row counts. EPISODES, when given, receives the episodes as they stood at AT.
+bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis at, AlertView& view,
+                 std::vector<EpisodeView>* episodes = nullptr) {
+  into_event_time(rows);
   // Older keys of a moved issue rank below newer ones; the key it has now ranks highest.
   std::unordered_map<std::string, std::size_t> rank;
   for (const Row& r : rows) rank.emplace(r.key, rank.size());
   rank[current.fingerprint] = rows.size() + 1;
 
-  // A payload delivered again (late deliveries are logged as stale each time, and a
-  // second replay logs them again) is a duplicate in a replay of the prefix.
-  std::unordered_set<std::string> applied;
-  view = AlertView{};
-  view.id = current.id;
-  view.issue_id = current.issue_id;
-  rules::AlertState& alert = view;
-  bool exists = false;
+  // A payload delivered again (a second replay logs late deliveries of earlier
+  // versions again) counts once: the history tells it as a duplicate.
+  rules::History history;
+  rules::Outcome outcome;
   std::vector<std::string> keys;
-  std::vector<EpisodeView> cycles;
   for (const Row& r : rows) {
-    if (r.timestamp > at) continue;
-    if (exists && rules::is_stale(r.timestamp, alert.updated_at)) continue;  // in this prefix
-    if (!applied.insert(r.identity).second) continue;  // a duplicate in this prefix
-    const rules::Decision d = rules::redecide(exists ? std::optional(alert.state) : std::nullopt,
-                                              r.state, r.deleted || r.status.has_value(),
-                                              r.priority.value_or(rules::Level::medium));
-    const rules::Outcome o = rules::transition(alert, d, facts_of(r, !exists));
-    exists = true;
-    if (o.opens_episode)
-      cycles.push_back({alert.episode, alert.opened_at, std::nullopt, alert.priority});
-    // An episode's priority: set at open, updated at resolve.
-    if (o.closes_episode) {
-      cycles.back().resolved_at = alert.resolved_at;
-      cycles.back().priority = alert.priority;
-    }
+    if (r.timestamp > at) break;
+    if (add(history, r, outcome).action == rules::Action::duplicate) continue;
     if (std::find(keys.begin(), keys.end(), r.key) == keys.end()) keys.push_back(r.key);
   }
-  if (!exists) return false;
+  if (history.empty()) return false;
+  view = AlertView{};
+  view.id = current.id;
+  rules::AlertState& alert = view;
+  alert = history.alert();
+  alert.issue_id = current.issue_id;
   std::sort(keys.begin(), keys.end(),
             [&](const std::string& a, const std::string& b) { return rank[a] > rank[b]; });
   alert.fingerprint = keys.front();
@@ -113,7 +114,7 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   alert.site = current.site;
   view.aliases.assign(keys.begin() + 1, keys.end());
   std::sort(view.aliases.begin(), view.aliases.end());
-  if (episodes) *episodes = std::move(cycles);
+  if (episodes) *episodes = std::move(history.episodes());
   return true;
 }
 
@@ -165,11 +166,80 @@ std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint)
   return episodes;
 }
 
+namespace {
+
+// The timeline entry in the current row of for_each_timeline_entry's query.
+TimelineEntry entry_of(const Statement& s) {
+  TimelineEntry t;
+  t.id = s.int64(0);
+  t.path = s.text(1);
+  t.line = s.int64(2);
+  t.issue_key = optional_string(s, 3);
+  t.event = optional_string(s, 4);
+  t.timestamp = s.optional_int64(5);
+  t.action = rules::parse_action(s.text(6)).value_or(rules::Action::ignore);
+  t.decided = t.action;
+  t.rule = parse_rule(s.text(7));
+  t.state = s.is_null(8) ? std::nullopt : rules::parse_state(s.text(8));
+  t.priority = s.is_null(9) ? std::nullopt : rules::parse_level(s.text(9));
+  t.jira_priority = optional_string(s, 10);
+  t.status = optional_string(s, 11);
+  t.summary = optional_string(s, 12);
+  t.warnings = optional_string(s, 13);
+  t.user = optional_string(s, 14);
+  return t;
+}
+
+// The row of entry T (the INDEX-th) that its alert's history in event time replays, or
+// none when T is no part of it (ignored, or a duplicate when it arrived).
+std::optional<Row> row_of(const TimelineEntry& t, std::size_t index,
+                          std::optional<std::int64_t> identity) {
+  if (!t.state || !t.timestamp ||
+      !(rules::is_applied(t.action) || t.action == rules::Action::stale))
+    return std::nullopt;
+  Row r;
+  r.key = t.issue_key.value_or("");
+  r.deleted = t.event == "jira:issue_deleted";
+  r.timestamp = *t.timestamp;
+  r.applied = rules::is_applied(t.action);
+  r.identity = identity ? "#" + std::to_string(*identity) : "@" + std::to_string(t.id);
+  r.state = t.state;
+  r.priority = t.priority;
+  r.jira_priority = t.jira_priority;
+  r.status = t.status;
+  r.summary = t.summary;
+  r.entry = index;
+  return r;
+}
+
+// Tells each of TIMELINE's entries (in input order) what it did in its alert's history
+// in event time, and puts them in event time; unless one has no timestamp to place it by.
+void place_in_event_time(std::vector<TimelineEntry>& timeline, std::vector<Row>& rows) {
+  for (const TimelineEntry& t : timeline)
+    if (!t.timestamp) return;
+  into_event_time(rows);
+  rules::History history;
+  rules::Outcome outcome;
+  for (const Row& r : rows) {
+    TimelineEntry& t = timeline[r.entry];
+    const rules::Decision d = add(history, r, outcome);
+    t.action = d.action;
+    t.state = d.state;
+    if (d.action == rules::Action::duplicate) t.rule = rules::Rule::duplicate;
+    t.summary = outcome.summary ? std::optional<std::string>(*outcome.summary) : std::nullopt;
+  }
+  std::stable_sort(
+      timeline.begin(), timeline.end(),
+      [](const TimelineEntry& a, const TimelineEntry& b) { return *a.timestamp < *b.timestamp; });
+}
+
+}  // namespace
+
 void for_each_timeline_entry(Database& db, std::string_view fingerprint,
                              const std::function<void(const TimelineEntry&)>& visit) {
   Statement s(db, R"sql(
     SELECT e.id, src.path, e.line, e.issue_key, ev.name, e.timestamp, e.action, e.rule, e.state,
-           e.priority, jp.name, st.name, e.summary, e.warnings, us.name
+           e.priority, jp.name, st.name, e.summary, e.warnings, us.name, e.identity
     FROM events e
     JOIN alerts a ON a.id = e.alert_id
     JOIN sources src ON src.id = e.source_id
@@ -179,25 +249,15 @@ void for_each_timeline_entry(Database& db, std::string_view fingerprint,
     LEFT JOIN names us ON us.id = e.user_id
     WHERE a.fingerprint = ?1 ORDER BY e.id)sql");
   s.bind(1, fingerprint);
-  TimelineEntry t;
+  std::vector<TimelineEntry> timeline;
+  std::vector<Row> rows;
   while (s.step()) {
-    t.id = s.int64(0);
-    t.path = s.text(1);
-    t.line = s.int64(2);
-    t.issue_key = optional_string(s, 3);
-    t.event = optional_string(s, 4);
-    t.timestamp = s.optional_int64(5);
-    t.action = rules::parse_action(s.text(6)).value_or(rules::Action::ignore);
-    t.rule = parse_rule(s.text(7));
-    t.state = s.is_null(8) ? std::nullopt : rules::parse_state(s.text(8));
-    t.priority = s.is_null(9) ? std::nullopt : rules::parse_level(s.text(9));
-    t.jira_priority = optional_string(s, 10);
-    t.status = optional_string(s, 11);
-    t.summary = optional_string(s, 12);
-    t.warnings = optional_string(s, 13);
-    t.user = optional_string(s, 14);
-    visit(t);
+    timeline.push_back(entry_of(s));
+    if (auto row = row_of(timeline.back(), timeline.size() - 1, s.optional_int64(15)))
+      rows.push_back(std::move(*row));
   }
+  place_in_event_time(timeline, rows);
+  for (const TimelineEntry& t : timeline) visit(t);
 }
 
 namespace {

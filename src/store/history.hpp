@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rules/decide.hpp"
+#include "rules/history.hpp"
 #include "store/queries.hpp"
 #include "store/sqlite.hpp"
 #include "util/time.hpp"
@@ -23,16 +24,13 @@ std::optional<AlertView> find_alert(Database& db, std::string_view key);
 std::vector<std::string> all_keys(Database& db);
 
 // One open → resolve cycle of an alert.
-struct EpisodeView {
-  std::int64_t seq = 0;
-  std::optional<util::Millis> opened_at, resolved_at;
-  rules::Level priority = rules::Level::medium;  // set at open, updated at resolve
-};
+using EpisodeView = rules::Episode;
 
 // The episodes of the alert with FINGERPRINT, oldest first.
 std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint);
 
-// One payload in an alert's timeline, as the event log recorded it.
+// One payload in an alert's timeline: what it did in the alert's history in event time,
+// and what it was decided when it arrived.
 struct TimelineEntry {
   std::int64_t id = 0;  // events.id: input order
   std::string path;
@@ -40,14 +38,18 @@ struct TimelineEntry {
   std::optional<std::string> issue_key, event, jira_priority, status, summary, warnings;
   std::optional<std::string> user;  // who triggered the change
   std::optional<util::Millis> timestamp;
-  rules::Action action = rules::Action::ignore;
+  rules::Action action = rules::Action::ignore;   // in event time
+  rules::Action decided = rules::Action::ignore;  // when it arrived (stale: it came late)
   std::optional<rules::Rule> rule;
-  std::optional<rules::State> state;     // the state it set (would set, when not applied)
-  std::optional<rules::Level> priority;  // the priority it set (would set, when not applied)
+  std::optional<rules::State> state;     // the state it set in event time
+  std::optional<rules::Level> priority;  // the priority it set
+  // summary: where it changed the alert's summary in event time
 };
 
-// Calls VISIT for every payload the event log holds for the alert with FINGERPRINT,
-// in input order (applied, stale, duplicate and ignored ones alike).
+// Calls VISIT for every payload the event log holds for the alert with FINGERPRINT
+// (applied, late, duplicate and ignored ones alike), in event time (equal times in input
+// order), each with what it did there; in input order, as decided when it arrived, when
+// one has no timestamp.
 void for_each_timeline_entry(Database& db, std::string_view fingerprint,
                              const std::function<void(const TimelineEntry&)>& visit);
 

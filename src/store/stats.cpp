@@ -29,7 +29,7 @@ Stats collect_stats(Database& db, const TimeRange& range) {
       SELECT a.state, a.priority, count(*) FROM alerts a
       WHERE ?3 = 0 OR EXISTS (
         SELECT 1 FROM events e WHERE e.alert_id = a.id AND e.timestamp BETWEEN ?1 AND ?2
-          AND e.action IN ('open', 'update', 'resolve', 'reopen'))
+          AND e.action IN ('open', 'update', 'resolve', 'reopen', 'stale'))
       GROUP BY 1, 2)sql");
     bind_range(s, range);
     while (s.step()) {
