@@ -718,6 +718,26 @@ TEST_SUITE("store.replay") {
     }
   }
 
+  TEST_CASE("a late payload's alert let go from the cache within a batch is derived again") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    // The late resolve of OPS-1, then more new alerts than the cache keeps in one batch.
+    std::string history = moved("OPS-1", 1000, "To Do", "new") +
+                          moved("OPS-1", 3000, "In Progress", "indeterminate") +
+                          moved("OPS-1", 2000, "Done", "done");
+    for (int i = 0; i < 10'400; ++i)
+      history += moved("KAN-" + std::to_string(i + 1), 5000, "To Do", "new");
+    CHECK(replay_text(st, dir, "h.ndjson", history).of(rules::Action::stale) == 1);
+    store::Statement s(st.db(),
+                       "SELECT a.reopens, a.events, count(*), min(e.resolved_at) FROM alerts a "
+                       "JOIN episodes e ON e.alert_id = a.id WHERE a.fingerprint = 'OPS-1'");
+    REQUIRE(s.step());
+    CHECK(s.int64(0) == 1);
+    CHECK(s.int64(1) == 3);
+    CHECK(s.int64(2) == 2);
+    CHECK(s.int64(3) == 2000);
+  }
+
   TEST_CASE("late payloads give the history that delivery in order gives, in every order") {
     check_every_order(
         {

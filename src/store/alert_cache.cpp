@@ -337,6 +337,15 @@ void AlertCache::evict(std::size_t keep) {
   std::nth_element(used.begin(), cut, used.end());
   const std::uint64_t oldest_kept = *cut;
   const auto evicted = [&](std::int64_t id) { return alerts_.at(id).last_used < oldest_kept; };
+  // A late alert that leaves has its history derived again first.
+  std::erase_if(late_, [&](std::int64_t id) {
+    const auto it = alerts_.find(id);
+    if (it == alerts_.end()) return true;  // merged into another, derived again then
+    if (it->second.last_used >= oldest_kept) return false;
+    it->second.late = false;
+    rederive_episodes(it->second);
+    return true;
+  });
   // Only the changed alerts that leave are written now; the others stay changed in
   // the cache, to be written once when the batch commits.
   std::sort(dirty_.begin(), dirty_.end());
