@@ -6,6 +6,7 @@
 #include <functional>
 #include <sstream>
 
+#include "replay/rebuild.hpp"
 #include "replay/replayer.hpp"
 #include "store/queries.hpp"
 #include "store/schema.hpp"
@@ -736,6 +737,25 @@ TEST_SUITE("store.replay") {
     CHECK(s.int64(1) == 3);
     CHECK(s.int64(2) == 2);
     CHECK(s.int64(3) == 2000);
+  }
+
+  TEST_CASE("a rebuild decides a late payload's rule again, and its place in event time") {
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    // Won't Do (category done) resolves by default; without the category rule it is active.
+    replay_text(st, dir, "h.ndjson",
+                moved("OPS-1", 1000, "To Do", "new") +
+                    moved("OPS-1", 3000, "In Progress", "indeterminate") +
+                    moved("OPS-1", 2000, "Won't Do", "done"));
+    CHECK(episodes_of(st) == "OPS-1 1 3000 - 1 1000 2000 HIGH \nOPS-1 1 3000 - 2 3000 - HIGH \n");
+    rules::Mapping no_category;
+    no_category.set_use_category(false);
+    replay::rebuild(st, no_category);
+    st.alerts().flush();
+    CHECK(count(st,
+                "SELECT count(*) FROM events WHERE timestamp = 2000 AND action = 'stale' "
+                "AND rule = 'active_status' AND state = 'open'") == 1);
+    CHECK(episodes_of(st) == "OPS-1 0 1000 - 1 1000 - HIGH \n");
   }
 
   TEST_CASE("late payloads give the history that delivery in order gives, in every order") {

@@ -80,10 +80,13 @@ class AlertWalk {
     Row was = r;
     r.state = after;
     r.priority = pm.level;
-    if (rules::is_applied(r.action)) {
-      r.action = rules::action_for(before, after);
+    // A late payload keeps the rule its status gives, for its place in event time.
+    if (rules::is_applied(r.action) || r.action == Action::stale) {
       r.rule = verdict.rule;
       r.warnings = warning(r, pm);
+    }
+    if (rules::is_applied(r.action)) {
+      r.action = rules::action_for(before, after);
       apply(r, first);
     }
     r.changed = r.action != was.action || r.rule != was.rule || r.state != was.state ||
