@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "parse/envelope.hpp"
 #include "report/json.hpp"
@@ -160,10 +162,17 @@ std::string Receiver::bind() {
 }
 
 void Receiver::serve() {
-  server_->listen_after_bind();
+  if (!stopping_) server_->listen_after_bind();
+  served_ = true;
 }
 
 void Receiver::stop() {
+  stopping_ = true;
+  // The server's stop() does nothing until it runs: a stop that comes between bind()
+  // and serve() (a SIGTERM right after 'listening on') waits until serve() has either
+  // seen it or started the server.
+  while (!served_ && !server_->is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   server_->stop();
 }
 

@@ -51,7 +51,8 @@ class Receiver {
   std::string bind();
   // Serves until stop(); returns once every request in flight has been answered.
   void serve();
-  // Stops accepting connections (safe from any thread).
+  // Stops accepting connections (safe from any thread, before serve() too: then
+  // serve() returns at once).
   void stop();
 
  private:
@@ -66,6 +67,7 @@ class Receiver {
   std::unique_ptr<httplib::Server> server_;
   std::atomic<std::int64_t> last_log_{0};
   std::atomic<std::uint64_t> unlogged_{0};
+  std::atomic<bool> stopping_{false}, served_{false};
 };
 
 }  // namespace jira_alerts::capture

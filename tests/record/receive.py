@@ -240,6 +240,34 @@ def sigterm_drains(binary, work):
     return problems
 
 
+def sigterm_at_once(binary, work):
+    """SIGTERM the moment 'listening on' is printed (before the server may be running):
+    every time, a prompt exit 0. 40 tries, each bounded."""
+    log_path = os.path.join(work, "at-once.log")
+    for i in range(40):
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen([binary, "record", "--listen", "127.0.0.1:0", "--out",
+                                     os.path.join(work, "at-once")], stdout=subprocess.DEVNULL,
+                                    stderr=log, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            with open(log_path, "rb") as log:  # read as it grows, without sleeping
+                seen = b""
+                while b"listening on" not in seen and time.monotonic() < deadline:
+                    seen += log.read()
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=10)
+            if code != 0:
+                return [f"try {i}: exit status {code}, want 0"]
+        except subprocess.TimeoutExpired:
+            return [f"try {i}: still running 10 s after SIGTERM"]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return []
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-record-", [
         ("signatures: signed 204, unsigned and wrongly signed 401", signatures),
@@ -247,4 +275,5 @@ if __name__ == "__main__":
         ("write failure: 503, logged, then recovers", write_failure),
         ("16 concurrent clients: every 204 recorded once", concurrent),
         ("SIGTERM: the request in flight is answered, exit 0", sigterm_drains),
+        ("SIGTERM right after 'listening on': exit 0", sigterm_at_once),
     ]))
