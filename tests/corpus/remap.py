@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A history decided again under another mapping equals a fresh replay under it.
 
-Each generated history is replayed under the default mapping, then decided again from
+Each generated history (in order, and shuffled with payloads delivered twice: late
+payloads, duplicates, merges of moved issues) is replayed under the default mapping, then decided again from
 its event log alone: once with `rebuild --config NEW` and once with `replay --remap
 --config NEW` of further payloads. Both must equal a fresh state file that replayed
 the same payloads under NEW from the start, in every row of alerts, aliases, episodes
@@ -33,6 +34,8 @@ Minor = "MEDIUM"
 VARIANTS = [
     ("in-order", ["--issues", "60", "--events", "800", "--seed", "21"]),
     ("server", ["--issues", "40", "--events", "500", "--seed", "8", "--server"]),
+    ("shuffled-duplicated", ["--issues", "50", "--events", "700", "--seed", "3",
+                             "--shuffle", "0.3", "--duplicates", "0.2"]),
 ]
 QUERIES = {
     "alerts": "SELECT id, fingerprint, state, priority, jira_priority, status, opened_at, "
