@@ -573,4 +573,37 @@ TEST_SUITE("read.framer") {
     }
   }
 
+  TEST_CASE("the processor's block scanner sees what the portable one sees") {
+    // Blocks of the bytes that matter to the scanner (quotes, runs of backslashes,
+    // brackets, line ends, bytes with the high bit set), their carries chained.
+    const char alphabet[] = {'"',  '\\', '\\', '{',    '}',    '[',    ']',
+                             '\n', 'a',  ' ',  '\x7B', '\xDB', '\xFD', '\x5C'};
+    std::uint32_t seed = 12345;
+    std::string bytes(64 * 4096, ' ');
+    for (char& c : bytes) {
+      seed = seed * 1103515245u + 12345u;
+      c = alphabet[(seed >> 16) % sizeof alphabet];
+    }
+    const jira_alerts::read::BlockScanner fastest = jira_alerts::read::block_scanner();
+    jira_alerts::read::Carry portable_carry, fastest_carry;
+    std::size_t blocks_in_string = 0;
+    for (std::size_t at = 0; at < bytes.size(); at += 64) {
+      CAPTURE(at);
+      const auto expected =
+          jira_alerts::read::scan_block_portable(bytes.data() + at, portable_carry);
+      const auto got = fastest(bytes.data() + at, fastest_carry);
+      REQUIRE(got.strings == expected.strings);
+      REQUIRE(got.newline == expected.newline);
+      REQUIRE(got.open == expected.open);
+      REQUIRE(got.close == expected.close);
+      REQUIRE(got.brace == expected.brace);
+      REQUIRE(fastest_carry.in_string == portable_carry.in_string);
+      REQUIRE(fastest_carry.escape == portable_carry.escape);
+      if (portable_carry.in_string != 0) ++blocks_in_string;
+    }
+    // Strings do run across blocks, and not in every one.
+    CHECK(blocks_in_string > 0);
+    CHECK(blocks_in_string < bytes.size() / 64);
+  }
+
 }  // TEST_SUITE

@@ -4,7 +4,9 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__SSE2__)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -97,7 +99,69 @@ std::uint64_t prefix_xor(std::uint64_t x) {
   return x;
 }
 
+// The bytes inside strings, from the unescaped quotes and the carry.
+std::uint64_t strings_of(std::uint64_t quotes, Carry& carry) {
+  const std::uint64_t strings = prefix_xor(quotes) ^ carry.in_string;
+  carry.in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(strings) >> 63);
+  return strings;
+}
+
 }  // namespace
+
+// Any processor: 16 bytes at a time (or one by one), prefix XOR by shifts.
+Block scan_block_portable(const char* p, Carry& carry) {
+  const Masks m = classify(p);
+  const std::uint64_t quotes = m.quote & ~escaped_bytes(m.backslash, carry.escape);
+  return {strings_of(quotes, carry), m.newline, m.open, m.close, m.brace};
+}
+
+namespace {
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define JIRA_ALERTS_AVX2 __attribute__((target("avx2,pclmul")))
+
+// Bit I: byte I of the 64 in LO and HI equals C.
+JIRA_ALERTS_AVX2 inline std::uint64_t equal64(__m256i lo, __m256i hi, char c) {
+  const __m256i v = _mm256_set1_epi8(c);
+  const auto low = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, v)));
+  const auto high = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, v)));
+  return std::uint64_t{high} << 32 | low;
+}
+
+// With AVX2 and carry-less multiplication: 32 bytes at a time, prefix XOR in one
+// multiplication by all ones.
+JIRA_ALERTS_AVX2 Block scan_block_avx2(const char* p, Carry& carry) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  const __m256i case_bit = _mm256_set1_epi8(0x20);
+  const __m256i lo_folded = _mm256_or_si256(lo, case_bit);  // '[' | 0x20 == '{'
+  const __m256i hi_folded = _mm256_or_si256(hi, case_bit);  // ']' | 0x20 == '}'
+  const std::uint64_t backslash = equal64(lo, hi, '\\');
+  const std::uint64_t quotes = equal64(lo, hi, '"') & ~escaped_bytes(backslash, carry.escape);
+  const __m128i all_ones = _mm_set1_epi8(-1);
+  const __m128i product =
+      _mm_clmulepi64_si128(_mm_cvtsi64_si128(static_cast<long long>(quotes)), all_ones, 0);
+  const std::uint64_t strings =
+      static_cast<std::uint64_t>(_mm_cvtsi128_si64(product)) ^ carry.in_string;
+  carry.in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(strings) >> 63);
+  return {strings, equal64(lo, hi, '\n'), equal64(lo_folded, hi_folded, '{'),
+          equal64(lo_folded, hi_folded, '}'), equal64(lo, hi, '{')};
+}
+
+#endif
+
+}  // namespace
+
+BlockScanner block_scanner() {
+#if defined(JIRA_ALERTS_AVX2)
+  static const BlockScanner scanner =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") ? scan_block_avx2
+                                                                         : scan_block_portable;
+  return scanner;
+#else
+  return scan_block_portable;
+#endif
+}
 
 std::string problem_reason(const Frame& frame) {
   if (frame.problem == FrameProblem::empty) return "empty input: no payload";
@@ -233,9 +297,9 @@ void Framer::scan_container() {
   constexpr std::size_t max_tracked_depth = 512;
   std::vector<bool>& arrays = arrays_;
   arrays.clear();
+  const BlockScanner scan_block = block_scanner();
   int depth = 0;
-  std::uint64_t in_string = 0;       // all ones when the previous block ended inside a string
-  std::uint64_t escape_carry = 0;    // 1 when the next block's first byte is escaped
+  Carry carry;
   std::uint64_t newline_before = 0;  // 1 when the byte before the next block is '\n'
   for (;;) {
     if (!skipping_ && pos_ - begin_ > max_payload_) {
@@ -255,7 +319,8 @@ void Framer::scan_container() {
     // frame ends in it, nothing waits for more input (a slow pipe); if not, the
     // state is put back and the block scanned again once more bytes are in.
     const bool trial = available < 64 && !eof_;
-    const std::uint64_t saved[] = {in_string, escape_carry, newline_before};
+    const Carry saved = carry;
+    const std::uint64_t saved_newline_before = newline_before;
     const int saved_depth = depth;
     if (trial) saved_arrays_ = arrays;
     const std::size_t size = std::min<std::size_t>(available, 64);
@@ -266,10 +331,8 @@ void Framer::scan_container() {
       std::memset(tail + size, ' ', 64 - size);
       block = tail;
     }
-    const Masks m = classify(block);
-    const std::uint64_t quotes = m.quote & ~escaped_bytes(m.backslash, escape_carry);
-    const std::uint64_t strings = prefix_xor(quotes) ^ in_string;
-    in_string = static_cast<std::uint64_t>(static_cast<std::int64_t>(strings) >> 63);
+    const Block m = scan_block(block, carry);
+    const std::uint64_t strings = m.strings;
     const std::uint64_t line_start_brace = m.brace & (m.newline << 1 | newline_before);
     std::uint64_t events = ((m.open | m.close) & ~strings) | line_start_brace;
     while (events != 0) {
@@ -295,9 +358,8 @@ void Framer::scan_container() {
       }
     }
     if (trial) {
-      in_string = saved[0];
-      escape_carry = saved[1];
-      newline_before = saved[2];
+      carry = saved;
+      newline_before = saved_newline_before;
       depth = saved_depth;
       arrays.swap(saved_arrays_);
       fill();

@@ -32,6 +32,26 @@ struct Frame {
 // Why a frame with a problem is rejected, in words.
 std::string problem_reason(const Frame& frame);
 
+// A 64-byte block as the framer sees it (bit I for byte I): the bytes inside
+// strings (their opening quote included), line ends, '{' or '[', '}' or ']', and '{'.
+struct Block {
+  std::uint64_t strings = 0, newline = 0, open = 0, close = 0, brace = 0;
+};
+
+// What one block tells the next: all ones when it ended inside a string, and 1
+// when the next block's first byte is escaped.
+struct Carry {
+  std::uint64_t in_string = 0, escape = 0;
+};
+
+// Scans the 64 bytes at P, updating CARRY for the next block.
+using BlockScanner = Block (*)(const char* p, Carry& carry);
+
+// The scanner for any processor, and the fastest this processor runs (AVX2 and
+// carry-less multiplication where there are); both give the same blocks.
+Block scan_block_portable(const char* p, Carry& carry);
+BlockScanner block_scanner();
+
 // Finds payload boundaries without parsing: one object, an array of objects,
 // NDJSON or concatenated (pretty-printed) objects, with a BOM and CRLF allowed.
 // After a broken payload it resumes at the next line that starts with '{' (see
