@@ -155,6 +155,16 @@ TEST_SUITE("forward") {
     CHECK_FALSE(r.HasMember("routing_key"));
   }
 
+  TEST_CASE("an update that leaves the alert resolved ends the incident, never raises it") {
+    Change c = sample(Action::update);  // Done to Closed, or no status on a resolved alert
+    c.state = rules::State::resolved;
+    CHECK(str(parse(pagerduty::event(c, "k"))["event_action"]) == "resolve");
+    CHECK(opsgenie::request(c).action == "close");
+    c.state = rules::State::open;
+    CHECK(str(parse(pagerduty::event(c, "k"))["event_action"]) == "trigger");
+    CHECK(opsgenie::request(c).action == "create");
+  }
+
   TEST_CASE("pagerduty: the summary is cut to 1024 bytes") {
     Change c = sample(Action::open);
     const std::string long_summary(3000, 'x');

@@ -53,8 +53,9 @@ none, the recorded ones): its rule, state, priority and action, then each alert'
 state, priority, episodes and reopens. Which alert a payload belongs to, and whether
 it was a duplicate or stale, do not depend on the settings and stay. All in one
 transaction; the new settings are recorded (see 'jira-alerts settings'). A push
-target that acknowledged an alert whose state or priority changed is sent its
-newest change again. 'replay --remap' does the same before it replays.
+target that acknowledged a change whose action, state or priority is decided again
+is sent the alert's changes again from that one on. 'replay --remap' does the same
+before it replays; 'rebuild --config /dev/null' goes back to the defaults.
 
 Exit status: 0 rebuilt, 2 usage error or unusable state file.)");
   return {app, [o] { return run_rebuild(*o); }};

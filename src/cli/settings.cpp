@@ -19,6 +19,21 @@ namespace {
   throw Error(message);
 }
 
+// A file that records no settings but holds a history (written by an older release):
+// what decided that history is not known.
+[[noreturn]] void refuse_unrecorded(const std::string& db) {
+  throw Error("state file '" + db +
+              "' records no mapping settings, and its history was decided with settings it "
+              "does not know (an older release wrote it):\nAdd --remap to decide that history "
+              "again under this command's settings, or give no mapping options to record the "
+              "defaults.");
+}
+
+bool has_history(store::Store& store) {
+  store::Statement s(store.db(), "SELECT EXISTS (SELECT 1 FROM events)");
+  return s.step() && s.int64(0) != 0;
+}
+
 }  // namespace
 
 rules::Mapping recorded_mapping(std::string_view text, const std::string& db) {
@@ -35,6 +50,8 @@ rules::Mapping settle_mapping(store::Store& store, const std::string& db,
   std::optional<rules::Mapping> recorded;
   if (text) recorded = recorded_mapping(*text, db);
   rules::Mapping mapping = options.given() || !recorded ? given : *recorded;
+  if (!recorded && options.given() && remap == Remap::no && has_history(store))
+    refuse_unrecorded(db);
   if (recorded && options.given() && remap == Remap::no) {
     if (const auto differences = rules::differences(*recorded, mapping); !differences.empty())
       refuse(db, differences);

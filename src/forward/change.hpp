@@ -21,6 +21,7 @@ using report::optional_view;
 struct Change {
   std::string_view fingerprint;
   rules::Action action = rules::Action::open;
+  rules::State state = rules::State::open;  // the state the change leaves the alert in
   rules::Level priority = rules::Level::medium;
   std::optional<std::string_view> jira_priority, status, summary, project, site, user;
   std::string_view reason;
@@ -28,8 +29,10 @@ struct Change {
 };
 
 // Does CHANGE end the incident (a resolve) rather than raise or refresh it?
-constexpr bool ends_incident(rules::Action action) {
-  return action == rules::Action::resolve;
+// An update of a resolved alert (Done to Closed, a payload without a status) keeps it
+// ended: it must not raise the incident again.
+constexpr bool ends_incident(const Change& change) {
+  return change.action == rules::Action::resolve || change.state == rules::State::resolved;
 }
 
 // Alertmanager's and PagerDuty's severity: critical, error, warning, info.

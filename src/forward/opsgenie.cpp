@@ -56,7 +56,7 @@ std::string close_body(const Change& c) {
 }  // namespace
 
 Request request(const Change& c) {
-  if (ends_incident(c.action)) {
+  if (ends_incident(c)) {
     return {"close",
             "/v2/alerts/" + escape_path_segment(c.fingerprint) + "/close?identifierType=alias",
             close_body(c)};

@@ -30,7 +30,7 @@ std::string event(const Change& c, std::string_view routing_key) {
   Writer w(buffer);
   w.StartObject();
   if (!routing_key.empty()) member(w, "routing_key", routing_key);
-  member(w, "event_action", ends_incident(c.action) ? "resolve" : "trigger");
+  member(w, "event_action", ends_incident(c) ? "resolve" : "trigger");
   member(w, "dedup_key", c.fingerprint);
   // A resolve needs no payload; it carries one anyway so that the log shows why.
   write_payload(w, c);

@@ -9,6 +9,7 @@ Change change_of(const replay::DecisionRecord& r) {
   Change c;
   c.fingerprint = r.fingerprint.value_or("");
   c.action = r.action;
+  c.state = r.state.value_or(rules::State::open);
   c.priority = r.priority.value_or(rules::Level::medium);
   c.jira_priority = r.jira_priority;
   c.status = r.status;

@@ -40,6 +40,7 @@ Change change_of(const store::PendingEvent& p, std::string& reason) {
   Change c;
   c.fingerprint = p.fingerprint;
   c.action = p.action;
+  c.state = p.state;
   c.priority = p.priority;
   c.jira_priority = optional_view(p.jira_priority);
   c.status = optional_view(p.status);
@@ -91,6 +92,7 @@ Delivery retire_old_key(Courier& courier, const store::PendingEvent& p,
   Change c;
   c.fingerprint = *p.acked_key;
   c.action = rules::Action::resolve;
+  c.state = rules::State::resolved;
   c.priority = p.priority;
   c.project = optional_view(p.project);
   c.site = optional_view(p.site);

@@ -1,5 +1,6 @@
 #include "replay/rebuild.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct Row {
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
   bool changed = false;
+  bool change_owed = false;  // applied, and its action, state or priority changed
 };
 
 std::optional<std::string> text_at(const store::Statement& s, int column) {
@@ -89,8 +91,10 @@ class AlertWalk {
       r.action = rules::action_for(before, after);
       apply(r, first);
     }
-    r.changed = r.action != was.action || r.rule != was.rule || r.state != was.state ||
-                r.priority != was.priority || r.warnings != was.warnings;
+    r.change_owed = rules::is_applied(r.action) &&
+                    (r.action != was.action || r.state != was.state || r.priority != was.priority);
+    r.changed = r.change_owed || r.action != was.action || r.rule != was.rule ||
+                r.state != was.state || r.priority != was.priority || r.warnings != was.warnings;
   }
 
   const rules::AlertState& alert() const { return alert_; }
@@ -156,24 +160,28 @@ const Row* newest_applied(const std::vector<Row>& rows) {
   return newest;
 }
 
-// A target that acknowledged the alert's newest change is owed the re-decided one: its
-// acknowledgement goes back to the change before (or away, when there is none).
-void owe_newest_change(store::Database& db, std::int64_t alert_id) {
-  store::Statement applied(db, R"sql(
-    SELECT id FROM events WHERE alert_id = ?1
-      AND action IN ('open', 'update', 'resolve', 'reopen') ORDER BY id DESC LIMIT 2)sql");
-  applied.bind(1, alert_id);
-  std::vector<std::int64_t> ids;
-  while (applied.step()) ids.push_back(applied.int64(0));
-  if (ids.empty()) return;
-  if (ids.size() == 1) {
+// A target that acknowledged a change of the alert that was decided again is owed every
+// change from the first of them (FROM, an event id) on: its acknowledgement goes back to
+// the change before (or away, when there is none). False when no change is owed.
+bool owe_changes(store::Database& db, std::int64_t alert_id, const std::vector<Row>& rows) {
+  const auto first =
+      std::find_if(rows.begin(), rows.end(), [](const Row& r) { return r.change_owed; });
+  if (first == rows.end()) return false;
+  store::Statement before(db, R"sql(
+    SELECT max(id) FROM events WHERE alert_id = ?1 AND id < ?2
+      AND action IN ('open', 'update', 'resolve', 'reopen'))sql");
+  before.bind(1, alert_id).bind(2, first->id);
+  before.step();
+  const std::optional<std::int64_t> previous = before.optional_int64(0);
+  if (!previous) {
     store::Statement drop(db, "DELETE FROM outbox WHERE alert_id = ?1 AND event_id >= ?2");
-    drop.bind(1, alert_id).bind(2, ids[0]).run();
-    return;
+    drop.bind(1, alert_id).bind(2, first->id).run();
+    return true;
   }
   store::Statement back(db,
                         "UPDATE outbox SET event_id = ?3 WHERE alert_id = ?1 AND event_id >= ?2");
-  back.bind(1, alert_id).bind(2, ids[0]).bind(3, ids[1]).run();
+  back.bind(1, alert_id).bind(2, first->id).bind(3, *previous).run();
+  return true;
 }
 
 // Alert FINGERPRINT given what its ROWS, decided again (by WALK) and written, leave it
@@ -183,7 +191,8 @@ bool rebuild_alert(store::Store& store, std::string_view fingerprint, const std:
   store::Alert* a = store.alerts().find(fingerprint);
   const Row* newest = newest_applied(rows);
   if (a == nullptr || newest == nullptr) return false;
-  const bool changed = a->state != *newest->state || a->priority != *newest->priority;
+  const rules::State was_state = a->state;
+  const rules::Level was_priority = a->priority;
   a->state = *newest->state;
   a->priority = *newest->priority;
   // The episodes in input order; in event time instead when every payload has a time.
@@ -202,8 +211,7 @@ bool rebuild_alert(store::Store& store, std::string_view fingerprint, const std:
   a->resolved_at = walk.alert().resolved_at;
   store.alerts().update_alert(*a);
   store.alerts().rederive_episodes(*a);
-  if (changed) owe_newest_change(store.db(), a->id);
-  return changed;
+  return a->state != was_state || a->priority != was_priority;
 }
 
 }  // namespace
@@ -222,6 +230,7 @@ RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
   std::vector<Row> rows;
   std::string fingerprint;
   std::int64_t alert_id = 0;
+  bool owed = false;
   const auto finish = [&] {
     if (rows.empty()) return;
     ++counts.alerts;
@@ -230,6 +239,7 @@ RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
     counts.events += rows.size();
     counts.changed_events += write_rows(store.db(), rows);
     if (rebuild_alert(store, fingerprint, rows, walk)) ++counts.changed_alerts;
+    if (owe_changes(store.db(), alert_id, rows)) owed = true;
     rows.clear();
     store.trim_cache();
   };
@@ -243,8 +253,7 @@ RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
   }
   finish();
   // The watermarks of the push targets no longer tell what each has acknowledged.
-  if (counts.changed_alerts > 0)
-    store.db().exec("DELETE FROM meta WHERE key LIKE 'push.acknowledged:%'");
+  if (owed) store.db().exec("DELETE FROM meta WHERE key LIKE 'push.acknowledged:%'");
   return counts;
 }
 

@@ -21,8 +21,8 @@ struct RebuildCounts {
 // each event's rule, state, priority, action and warnings, then each alert's state,
 // priority, episodes and reopens (in event time, as a replay derives them). Which alert a
 // payload belongs to, and whether it was applied, a duplicate or stale, do not depend on
-// the mapping and stay. A push target that acknowledged an alert whose state or
-// priority changed is sent its newest change again.
+// the mapping and stay. A push target that acknowledged a change decided again (its
+// action, state or priority) is sent the alert's changes again from that one on.
 RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping);
 
 }  // namespace jira_alerts::replay

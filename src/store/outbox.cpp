@@ -36,7 +36,8 @@ void acknowledge_through(Database& db, std::string_view target, std::int64_t eve
 std::vector<PendingEvent> pending_events(Database& db, std::string_view target) {
   const std::string sql = std::string(R"sql(
     SELECT e.id, e.alert_id, a.fingerprint, e.action, e.rule, e.priority, ev.name, jp.name,
-           st.name, e.summary, a.project, a.site, us.name, e.timestamp, a.summary, acked.issue_key
+           st.name, e.summary, a.project, a.site, us.name, e.timestamp, a.summary, acked.issue_key,
+           e.state
     FROM events e
     JOIN alerts a ON a.id = e.alert_id
     LEFT JOIN outbox o ON o.target = ?1 AND o.alert_id = e.alert_id
@@ -70,6 +71,7 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target) 
     p.user = optional_string(s, 12);
     p.timestamp = s.optional_int64(13);
     p.acked_key = optional_string(s, 15);
+    p.state = rules::parse_state(s.text(16)).value_or(rules::State::open);
     // The log keeps a summary only where it changed.
     if (p.summary) {
       newest_summary[p.alert_id] = out.size();

@@ -20,6 +20,7 @@ struct PendingEvent {
   std::int64_t event_id = 0, alert_id = 0;
   std::string fingerprint;  // the alert's, now
   rules::Action action = rules::Action::open;
+  rules::State state = rules::State::open;  // the state it left the alert in
   rules::Rule rule = rules::Rule::active_status;
   rules::Level priority = rules::Level::medium;
   std::optional<std::string> event, jira_priority, status, summary, project, site, user;
