@@ -120,6 +120,7 @@ void Applier::run() {
 }
 
 void Applier::apply(const std::map<std::string, std::uint64_t>& work) {
+  if (!work.empty() && !replayer_.in_batch() && before_batch) before_batch();
   if (work.empty())
     commit(true);
   else if (std::chrono::steady_clock::now() >= batch_opened_ + batch_time)

@@ -62,6 +62,9 @@ class Applier {
 
   // Called after each batch commits, on the applying thread (e.g. to push what changed).
   std::function<void(const AppliedBatch&)> on_applied;
+  // Called on the applier's thread before a batch opens: another command may have
+  // changed the state file's settings (rebuild, --remap) meanwhile.
+  std::function<void()> before_batch;
 
   // The meta key that records how far PATH was applied: "offset line".
   static std::string progress_key(const std::string& path);

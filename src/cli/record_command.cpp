@@ -144,6 +144,18 @@ int run_record(const RecordOptions& o) {
       std::fprintf(stderr, "jira-alerts: record: remap: %s\n", rebuild_note(remapped).c_str());
     applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
                                                  &console);
+    // A rebuild by another command changes the settings: decide with the new ones.
+    applier->before_batch = [&, recorded = store->meta(settings_key)]() mutable {
+      const auto now = store->meta(settings_key);
+      if (!now || now == recorded) return;
+      recorded = now;
+      const auto scope = mapping.shared_scope();
+      mapping = recorded_mapping(*now, o.db);
+      mapping.set_scope(scope);
+      std::fprintf(stderr,
+                   "jira-alerts: record: the state file's settings changed (rebuild or "
+                   "--remap): deciding with them from now on\n");
+    };
     applier->catch_up();  // what a crash left unapplied, before any new delivery
   }
   capture::Receiver receiver(log, metrics, options);

@@ -200,7 +200,8 @@ def scoped(binary, work):
 def settings(binary, work):
     """record --apply decides with the settings the state file records: other mapping
     options are refused (exit 2) before it listens; with --remap the recorded history
-    is decided again under them, and new deliveries too."""
+    is decided again under them, and new deliveries too; a rebuild by another command
+    while it runs is followed by the next deliveries."""
     problems = []
     doc = json.loads(payload("ST-1", 1_700_000_000_000))
     doc["issue"]["fields"]["priority"] = {"name": "P1"}
@@ -232,6 +233,26 @@ def settings(binary, work):
     levels = sorted(line.split(",")[2] for line in out.stdout.splitlines())
     if levels != ["CRITICAL", "CRITICAL"]:
         problems.append(f"after --remap: priorities {levels}, want both CRITICAL")
+    # A rebuild by another command while it runs: the next deliveries follow it.
+    rec = Recorder(binary, work, ["--out", "st", "--apply", "--db", "st.db"])
+    try:
+        rebuilt = subprocess.run([binary, "rebuild", "--db", "st.db", "--priority", "P1=LOW"],
+                                 cwd=work, capture_output=True, timeout=TIMEOUT)
+        if rebuilt.returncode != 0:
+            problems.append(f"rebuild beside record: {rebuilt.stderr[-300:]}")
+        doc = json.loads(payload("ST-3", 1_700_000_000_002))
+        doc["issue"]["fields"]["priority"] = {"name": "P1"}
+        if rec.post(json.dumps(doc).encode()) != 204:
+            problems.append("the delivery after the rebuild was not answered 204")
+    finally:
+        rec.terminate()
+    if "settings changed" not in rec.stderr():
+        problems.append("record did not say that the settings changed")
+    out = subprocess.run([binary, "alerts", "--db", "st.db", "--format", "csv", "--no-header"],
+                         cwd=work, capture_output=True, text=True, timeout=TIMEOUT)
+    levels = sorted(line.split(",")[2] for line in out.stdout.splitlines())
+    if levels != ["LOW", "LOW", "LOW"]:
+        problems.append(f"after a rebuild beside record: priorities {levels}, want all LOW")
     return problems
 
 
