@@ -144,6 +144,9 @@ TEST_SUITE("store.schema") {
                 "SELECT count(*) FROM event_log WHERE status_category = 'done' AND rule = "
                 "'done_category'") == 2);
     CHECK(count(st, "SELECT count(*) FROM events WHERE status_category_id IS NOT NULL") == 2);
+    // Version 6: each alert's first applied payload created it.
+    CHECK(count(st, "SELECT count(*) FROM events WHERE created_alert = 1") == 9);
+    CHECK(count(st, "SELECT count(DISTINCT alert_id) FROM events WHERE created_alert = 1") == 9);
     CHECK(count(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_alert'") == 1);
     CHECK(count(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'alerts_by_state'") == 1);
     // The index holds every alert of the file it was added to.

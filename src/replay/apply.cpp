@@ -175,7 +175,8 @@ store::Alert* Replayer::change(const Parsed& item, store::Alert* alert, const ru
 
 // The event row of ITEM, decided as D, with the summary its outcome records.
 void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Alert* alert,
-                   const rules::Decision& d, std::optional<std::string_view> summary) {
+                   bool created, const rules::Decision& d,
+                   std::optional<std::string_view> summary) {
   const parse::Payload& p = item.payload;
   const bool issue_event = parse::is_issue_event(p.effective_event());
   joined_warnings_.clear();
@@ -206,6 +207,7 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
                       : std::nullopt,
       .warnings = joined_warnings_.empty() ? std::nullopt
                                            : std::optional<std::string_view>(joined_warnings_),
+      .created_alert = created,
   });
 }
 
@@ -259,8 +261,9 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   if ((rules::is_applied(d.action) || d.action == Action::stale) && !d.priority_mapped)
     warn_unmapped(p, d, path, item.line);
   rules::Outcome outcome;
+  const bool found = alert != nullptr;
   alert = change(item, alert, d, outcome);
-  log(item, source_id, alert, d, outcome.summary);
+  log(item, source_id, alert, !found && outcome.applied, d, outcome.summary);
   if (alert == nullptr && p.key.present) store_.alerts().note_unowned(p.key.value);
   // Two histories joined: the episodes and reopens follow from the whole, in event time.
   if (merged) store_.alerts().rederive_episodes(*alert);

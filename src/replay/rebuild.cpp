@@ -26,6 +26,7 @@ struct Row {
   std::optional<std::string> jira_priority, status, category, warnings;
   std::optional<rules::State> state;
   std::optional<rules::Level> priority;
+  bool created = false;  // it created its alert (a merged alert has two such)
   bool changed = false;
   bool change_owed = false;  // applied, and its action, state or priority changed
 };
@@ -48,6 +49,7 @@ Row read_row(const store::Statement& s) {
   if (const auto state = s.optional_text(9)) r.state = rules::parse_state(*state);
   if (const auto level = s.optional_text(10)) r.priority = rules::parse_level(*level);
   r.warnings = text_at(s, 11);
+  r.created = s.int64(13) != 0;
   return r;
 }
 
@@ -75,8 +77,9 @@ class AlertWalk {
     const bool unnamed = r.warnings && r.warnings->find(no_name_warning) != std::string::npos;
     const rules::PriorityMapping pm =
         rules::priority_level(view(r.jira_priority), unnamed, mapping_);
-    // A first payload created an alert: 'open' is only ever a new alert's action.
-    const bool first = !before_ || r.action == Action::open;
+    // A payload that created an alert decides as the first of its alert, whatever its
+    // action was: a merged alert's second half began as an alert of its own.
+    const bool first = !before_ || r.created;
     const std::optional<rules::State> before = first ? std::nullopt : before_;
     const rules::State after = rules::state_after(before, verdict.state);
     Row was = r;
@@ -220,12 +223,13 @@ RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
   store.alerts().flush();
   store.alerts().clear();
   store::Statement s(store.db(), R"sql(
-    SELECT fingerprint, id, action, rule, timestamp, event, jira_priority, status,
-           status_category, state, priority, warnings, alert_id
-    FROM event_log
-    WHERE alert_id IS NOT NULL
-      AND action IN ('open', 'update', 'resolve', 'reopen', 'stale', 'duplicate')
-    ORDER BY alert_id, id)sql");
+    SELECT v.fingerprint, v.id, v.action, v.rule, v.timestamp, v.event, v.jira_priority,
+           v.status, v.status_category, v.state, v.priority, v.warnings, v.alert_id,
+           e.created_alert
+    FROM event_log v JOIN events e ON e.id = v.id
+    WHERE v.alert_id IS NOT NULL
+      AND v.action IN ('open', 'update', 'resolve', 'reopen', 'stale', 'duplicate')
+    ORDER BY v.alert_id, v.id)sql");
   RebuildCounts counts;
   std::vector<Row> rows;
   std::string fingerprint;

@@ -97,7 +97,7 @@ class Replayer {
   static Seen seen_before(const Parsed& item, const store::Alert* alert, bool issue_event);
   store::Alert* change(const Parsed& item, store::Alert* alert, const rules::Decision& d,
                        rules::Outcome& outcome);
-  void log(const Parsed& item, std::int64_t source_id, const store::Alert* alert,
+  void log(const Parsed& item, std::int64_t source_id, const store::Alert* alert, bool created,
            const rules::Decision& d, std::optional<std::string_view> summary);
   void record(const Parsed& item, std::string_view path, const store::Alert* alert,
               const rules::Decision& d, bool same_delivery);

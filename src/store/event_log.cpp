@@ -105,8 +105,9 @@ void EventLog::log_event(const EventRow& r) {
   auto& s = prepared(db_, insert_event_, R"sql(
     INSERT INTO events (run_id, source_id, line, alert_id, issue_key, event_id, timestamp, action,
                         rule, state, priority, jira_priority_id, status_id, summary, identity,
-                        warnings, user_id, status_category_id)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18))sql");
+                        warnings, user_id, status_category_id, created_alert)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19))sql");
   const auto event_id = name_id(r.event, NameKind::event);
   const auto jira_priority_id = name_id(r.jira_priority, NameKind::jira_priority);
   const auto status_id = name_id(r.status, NameKind::status);
@@ -126,7 +127,11 @@ void EventLog::log_event(const EventRow& r) {
   if (r.priority) s.bind_static(11, rules::level_name(*r.priority));
   s.bind(12, jira_priority_id).bind(13, status_id).bind_static(14, r.summary);
   if (r.identity) s.bind(15, static_cast<std::int64_t>(*r.identity));
-  s.bind_static(16, r.warnings).bind(17, user_id).bind(18, category_id).run();
+  s.bind_static(16, r.warnings)
+      .bind(17, user_id)
+      .bind(18, category_id)
+      .bind(19, std::int64_t{r.created_alert ? 1 : 0})
+      .run();
 }
 
 void EventLog::forget_ids() {

@@ -34,6 +34,7 @@ struct EventRow {
   std::optional<std::string_view> user;      // who triggered the change
   std::optional<std::uint64_t> identity;     // applied payloads only: the duplicate check reads it
   std::optional<std::string_view> warnings;
+  bool created_alert = false;  // the payload created its alert
 };
 
 // "ignored_event", "resolve_status", ... as stored in events.rule.

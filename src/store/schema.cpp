@@ -168,9 +168,20 @@ CREATE INDEX alerts_by_state ON alerts (
   fingerprint, priority);
 )sql";
 
+// Version 5 → 6: which payload created its alert, so that a history decided again
+// (rebuild) knows a merged alert's two beginnings whatever their actions became. Kept
+// rows: the first applied payload of each alert.
+const char* const migrate_5_to_6_sql = R"sql(
+ALTER TABLE events ADD COLUMN created_alert INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET created_alert = 1 WHERE id IN
+  (SELECT min(id) FROM events WHERE alert_id IS NOT NULL
+     AND action IN ('open', 'update', 'resolve', 'reopen') GROUP BY alert_id);
+)sql";
+
 const std::array<Migration, schema_version - 1> migrations{{{1, migrate_1_to_2_sql},
                                                             {2, migrate_2_to_3_sql},
                                                             {3, migrate_3_to_4_sql},
-                                                            {4, migrate_4_to_5_sql}}};
+                                                            {4, migrate_4_to_5_sql},
+                                                            {5, migrate_5_to_6_sql}}};
 
 }  // namespace jira_alerts::store
