@@ -92,10 +92,7 @@ class Signals {
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
   }
   ~Signals() {
-    if (thread_.joinable()) {
-      pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait if no signal came
-      thread_.join();
-    }
+    join();
     pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
   }
   Signals(const Signals&) = delete;
@@ -107,6 +104,14 @@ class Signals {
       sigwait(&set_, &signal);
       stop();
     });
+  }
+
+  // Waits until the thread is done: the stop it calls may still be running when what it
+  // stops has returned, and must end before that is destroyed.
+  void join() {
+    if (!thread_.joinable()) return;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait if no signal came
+    thread_.join();
   }
 
  private:
@@ -174,6 +179,7 @@ int run_record(const RecordOptions& o) {
                address.c_str(), o.out.c_str(), o.apply ? " and applying to the state file" : "");
   signals.on_signal([&] { receiver.stop(); });
   receiver.serve();  // returns once stopped and every request in flight is answered
+  signals.join();
   log.stop();
   if (applier) applier->stop();
   if (pusher) pusher->stop();  // a last round for what was applied
