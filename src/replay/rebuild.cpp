@@ -1,6 +1,7 @@
 #include "replay/rebuild.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,9 +131,15 @@ class AlertWalk {
   std::vector<Episode> episodes_;
 };
 
+// The statements a rebuild writes with, each prepared once for all alerts.
+struct Statements {
+  std::unique_ptr<store::Statement> update_event, previous_change, drop_ack, rewind_ack,
+      clear_episodes;
+};
+
 // The decisions of ROWS that changed, written back.
-std::uint64_t write_rows(store::Database& db, const std::vector<Row>& rows) {
-  store::Statement update(db, R"sql(
+std::uint64_t write_rows(store::Database& db, Statements& st, const std::vector<Row>& rows) {
+  store::Statement& update = store::prepared(db, st.update_event, R"sql(
     UPDATE events SET action = ?2, rule = ?3, state = ?4, priority = ?5, warnings = ?6
     WHERE id = ?1)sql");
   std::uint64_t changed = 0;
@@ -166,31 +173,38 @@ const Row* newest_applied(const std::vector<Row>& rows) {
 // A target that acknowledged a change of the alert that was decided again is owed every
 // change from the first of them (FROM, an event id) on: its acknowledgement goes back to
 // the change before (or away, when there is none). False when no change is owed.
-bool owe_changes(store::Database& db, std::int64_t alert_id, const std::vector<Row>& rows) {
+bool owe_changes(store::Database& db, Statements& st, std::int64_t alert_id,
+                 const std::vector<Row>& rows) {
   const auto first =
       std::find_if(rows.begin(), rows.end(), [](const Row& r) { return r.change_owed; });
   if (first == rows.end()) return false;
-  store::Statement before(db, R"sql(
+  store::Statement& before = store::prepared(db, st.previous_change, R"sql(
     SELECT max(id) FROM events WHERE alert_id = ?1 AND id < ?2
       AND action IN ('open', 'update', 'resolve', 'reopen'))sql");
   before.bind(1, alert_id).bind(2, first->id);
   before.step();
   const std::optional<std::int64_t> previous = before.optional_int64(0);
+  before.reset();
   if (!previous) {
-    store::Statement drop(db, "DELETE FROM outbox WHERE alert_id = ?1 AND event_id >= ?2");
-    drop.bind(1, alert_id).bind(2, first->id).run();
+    store::prepared(db, st.drop_ack, "DELETE FROM outbox WHERE alert_id = ?1 AND event_id >= ?2")
+        .bind(1, alert_id)
+        .bind(2, first->id)
+        .run();
     return true;
   }
-  store::Statement back(db,
-                        "UPDATE outbox SET event_id = ?3 WHERE alert_id = ?1 AND event_id >= ?2");
-  back.bind(1, alert_id).bind(2, first->id).bind(3, *previous).run();
+  store::prepared(db, st.rewind_ack,
+                  "UPDATE outbox SET event_id = ?3 WHERE alert_id = ?1 AND event_id >= ?2")
+      .bind(1, alert_id)
+      .bind(2, first->id)
+      .bind(3, *previous)
+      .run();
   return true;
 }
 
 // Alert FINGERPRINT given what its ROWS, decided again (by WALK) and written, leave it
 // with. True when its state or priority changed.
-bool rebuild_alert(store::Store& store, std::string_view fingerprint, const std::vector<Row>& rows,
-                   const AlertWalk& walk) {
+bool rebuild_alert(store::Store& store, Statements& st, std::string_view fingerprint,
+                   const std::vector<Row>& rows, const AlertWalk& walk) {
   store::Alert* a = store.alerts().find(fingerprint);
   const Row* newest = newest_applied(rows);
   if (a == nullptr || newest == nullptr) return false;
@@ -199,8 +213,9 @@ bool rebuild_alert(store::Store& store, std::string_view fingerprint, const std:
   a->state = *newest->state;
   a->priority = *newest->priority;
   // The episodes in input order; in event time instead when every payload has a time.
-  store::Statement clear(store.db(), "DELETE FROM episodes WHERE alert_id = ?1");
-  clear.bind(1, a->id).run();
+  store::prepared(store.db(), st.clear_episodes, "DELETE FROM episodes WHERE alert_id = ?1")
+      .bind(1, a->id)
+      .run();
   const auto& episodes = walk.episodes();
   for (std::size_t i = 0; i < episodes.size(); ++i) {
     const auto seq = static_cast<std::int64_t>(i + 1);
@@ -235,15 +250,16 @@ RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
   std::string fingerprint;
   std::int64_t alert_id = 0;
   bool owed = false;
+  Statements st;
   const auto finish = [&] {
     if (rows.empty()) return;
     ++counts.alerts;
     AlertWalk walk(mapping);
     for (Row& r : rows) walk.add(r);
     counts.events += rows.size();
-    counts.changed_events += write_rows(store.db(), rows);
-    if (rebuild_alert(store, fingerprint, rows, walk)) ++counts.changed_alerts;
-    if (owe_changes(store.db(), alert_id, rows)) owed = true;
+    counts.changed_events += write_rows(store.db(), st, rows);
+    if (rebuild_alert(store, st, fingerprint, rows, walk)) ++counts.changed_alerts;
+    if (owe_changes(store.db(), st, alert_id, rows)) owed = true;
     rows.clear();
     store.trim_cache();
   };
