@@ -162,7 +162,8 @@ TEST_SUITE("capture") {
         dir.write("cap/2026-01-01.ndjson", recorded("KAN-1") + recorded("KAN-2"));
     const std::string day2 = dir.write("cap/2026-01-02.ndjson", recorded("KAN-3"));
     jira_alerts::capture::Metrics metrics;
-    Applier applier(state, mapping, dir.file("cap"), "record --apply", &metrics, nullptr);
+    Applier applier(state, jira_alerts::replay::default_sets(mapping), dir.file("cap"),
+                    "record --apply", &metrics, nullptr);
     // What /metrics shows: payloads applied, and open alerts (all priorities).
     const auto shown = [&] {
       std::istringstream text(metrics.render(true));

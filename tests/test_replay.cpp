@@ -85,7 +85,7 @@ replay::Counts replay_into(Recorder& sink, const test::TempDir& dir, const std::
                            const std::string& content) {
   store::Store st(dir.file("state.db"), store::Access::write);
   const rules::Mapping mapping;
-  replay::Replayer replayer(st, mapping, &sink, replay::OnReject::keep_going);
+  replay::Replayer replayer(st, replay::default_sets(mapping), &sink, replay::OnReject::keep_going);
   replayer.replay({dir.write(name, content)});
   replayer.finish();
   return replayer.counts();

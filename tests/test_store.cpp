@@ -57,7 +57,8 @@ std::vector<store::AlertView> alerts(Handle& st) {
 replay::Counts replay_text(store::Store& st, const test::TempDir& dir, const std::string& name,
                            const std::string& content) {
   const rules::Mapping mapping;
-  replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::keep_going);
+  replay::Replayer replayer(st, replay::default_sets(mapping), nullptr,
+                            replay::OnReject::keep_going);
   replayer.command_line = "test";
   replayer.replay({dir.write(name, content)});
   replayer.finish();
@@ -753,7 +754,7 @@ TEST_SUITE("store.replay") {
     CHECK(episodes_of(st) == "OPS-1 1 3000 - 1 1000 2000 HIGH \nOPS-1 1 3000 - 2 3000 - HIGH \n");
     rules::Mapping no_category;
     no_category.set_use_category(false);
-    replay::rebuild(st, no_category);
+    replay::rebuild(st, no_category, 1);
     st.alerts().flush();
     CHECK(count(st,
                 "SELECT count(*) FROM events WHERE timestamp = 2000 AND action = 'stale' "
@@ -885,7 +886,7 @@ TEST_SUITE("store.strict") {
       history +=
           payload("jira:issue_created", "OPS-" + std::to_string(i + 1), 1000 + i, "Open", "new");
     const rules::Mapping mapping;
-    replay::Replayer replayer(st, mapping, nullptr, replay::OnReject::stop);
+    replay::Replayer replayer(st, replay::default_sets(mapping), nullptr, replay::OnReject::stop);
     replayer.command_line = "test";
     CHECK(replayer.replay({dir.write("h.ndjson", history)}));
     CHECK(st.alerts().size() <= 21'000);

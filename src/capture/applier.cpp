@@ -39,13 +39,13 @@ bool blank(std::string_view line) {
 
 }  // namespace
 
-Applier::Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
+Applier::Applier(store::Store& store, std::vector<replay::AlertSet> sets, std::string dir,
                  std::string_view command_line, Metrics* metrics, replay::Sink* sink)
     : store_(store),
       dir_(std::move(dir)),
       metrics_(metrics),
-      replayer_(store, mapping, sink, replay::OnReject::keep_going),
-      scoped_(mapping.scope() != nullptr) {
+      replayer_(store, std::move(sets), sink, replay::OnReject::keep_going),
+      scoped_(replayer_.scoped()) {
   store::Batch batch(store_);
   store_.log().begin_run(command_line);
   batch.commit();

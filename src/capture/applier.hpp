@@ -43,7 +43,7 @@ class Applier {
   static constexpr std::chrono::seconds count_every{1};
 
   // SINK (none: nothing is told) hears of rejections and warnings, as in a replay.
-  Applier(store::Store& store, const rules::Mapping& mapping, std::string dir,
+  Applier(store::Store& store, std::vector<replay::AlertSet> sets, std::string dir,
           std::string_view command_line, Metrics* metrics, replay::Sink* sink);
   ~Applier();
   Applier(const Applier&) = delete;
@@ -59,6 +59,8 @@ class Applier {
   void stop();
 
   const replay::Counts& counts() const { return replayer_.counts(); }
+  // The sources it decides for: their mappings may be replaced in before_batch.
+  std::vector<replay::AlertSet>& sets() { return replayer_.sets(); }
 
   // Called after each batch commits, on the applying thread (e.g. to push what changed).
   std::function<void(const AppliedBatch&)> on_applied;
@@ -84,7 +86,7 @@ class Applier {
   replay::Replayer replayer_;
   parse::Unpacker unpacker_;
   parse::ScopeReader scope_;
-  bool scoped_ = false;  // a scope (--jql) is set: payloads carry the fields it reads
+  bool scoped_ = false;  // a source has a scope: payloads carry the fields it reads
   replay::Parsed item_;
   std::uint64_t committed_payloads_ = 0;
   std::uint64_t lines_in_batch_ = 0;

@@ -133,9 +133,10 @@ rules::Level level_or_throw(const std::string& name, const std::string& what) {
       util::did_you_mean(name, rules::level_names(), " (levels: CRITICAL, HIGH, MEDIUM, LOW)"));
 }
 
-rules::Mapping build_mapping(const MappingOptions& o) {
-  rules::Mapping mapping;
-  if (!o.config_file.empty()) load_config(o.config_file, mapping);
+namespace {
+
+// The flags' settings (after the config file's) into MAPPING.
+void apply_flags(const MappingOptions& o, rules::Mapping& mapping) {
   for (const auto& name : o.resolve_statuses) {
     if (util::trim(name).empty()) throw Error("--resolve-status: the status name is empty");
     mapping.add_resolve_status(name);
@@ -150,14 +151,38 @@ rules::Mapping build_mapping(const MappingOptions& o) {
   }
   if (!o.default_priority.empty())
     mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
+}
+
+}  // namespace
+
+GivenSettings build_settings(const MappingOptions& o) {
+  GivenSettings given;
+  if (!o.config_file.empty()) given.sources = load_config(o.config_file, given.mapping);
+  apply_flags(o, given.mapping);
+  for (auto& source : given.sources) apply_flags(o, source.mapping);
   if (!o.jql.empty()) {
     try {
-      mapping.set_scope(std::make_shared<const rules::jql::Query>(rules::jql::Query::parse(o.jql)));
+      given.mapping.set_scope(
+          std::make_shared<const rules::jql::Query>(rules::jql::Query::parse(o.jql)));
     } catch (const rules::jql::SyntaxError& e) {
       throw Error(std::string("--jql: ") + e.what());
     }
   }
-  return mapping;
+  return given;
+}
+
+rules::Mapping build_mapping(const MappingOptions& o) {
+  return build_settings(o).mapping;
+}
+
+void add_source_option(CLI::App& app, std::vector<std::string>& names) {
+  app.add_option("--source", names,
+                 "Work on this source only (repeatable; default: every source of the state "
+                 "file or the config)")
+      ->type_name("NAME")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 void add_secret_options(CLI::App& app, SecretOptions& options) {

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,12 +71,35 @@ std::string skipped_note(std::uint64_t skipped);
 // Adds --config, --resolve-status, --no-category, --priority, --default-priority and --jql.
 void add_mapping_options(CLI::App& app, MappingOptions& options);
 
+// One source as a config file defines it (a [[source]] table).
+struct SourceDefinition {
+  std::string name;
+  std::optional<std::string> jql;   // its scope
+  std::optional<std::string> path;  // the record URL path that feeds it
+  // The defaults, the config's top-level settings, the source's own, then the flags; the
+  // scope is its jql.
+  rules::Mapping mapping;
+};
+
+// What a command line gives: the mapping, and the sources its config file defines (none:
+// the config divides nothing).
+struct GivenSettings {
+  rules::Mapping mapping;
+  std::vector<SourceDefinition> sources;
+};
+
 // Builds the mapping: the defaults, then the config file, then the flags.
 // Throws Error (exit 2) for an unreadable or invalid config file or flag.
 rules::Mapping build_mapping(const MappingOptions& options);
+// The same, with the config file's sources, each built the same way over its own settings.
+GivenSettings build_settings(const MappingOptions& options);
 
-// Reads a TOML config file into MAPPING (see the CONFIGURATION section of the man page).
-void load_config(const std::string& path, rules::Mapping& mapping);
+// Adds --source NAME (repeatable), bound to NAMES: the sources a command works on.
+void add_source_option(CLI::App& app, std::vector<std::string>& names);
+
+// Reads a TOML config file into MAPPING and returns its sources, each with MAPPING and then
+// its own settings (see the CONFIGURATION and SOURCES sections of the man page).
+std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping);
 // The same for config TEXT; messages name PATH as its place.
 void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping);
 

@@ -1,10 +1,13 @@
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include "cli/command.hpp"
+#include "rules/jql.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -60,26 +63,9 @@ std::string string_at(const std::string& path, const toml::node& node, const std
   return value->get();
 }
 
-}  // namespace
-
-void load_config(const std::string& path, rules::Mapping& mapping) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read config file '" + path + "'");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read config file '" + path + "'");
-  load_config_text(text, path, mapping);
-}
-
-void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping) {
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    throw Error(where(path, e.source()) + ": invalid TOML: " + std::string(e.description()));
-  }
-  reject_unknown(path, root, "", {"status", "priority"});
-
-  if (const auto* node = root.get("status")) {
+// The mapping settings of TABLE (the file's top level, or a [[source]] table) into MAPPING.
+void load_mapping(const std::string& path, const toml::table& table, rules::Mapping& mapping) {
+  if (const auto* node = table.get("status")) {
     const auto& status = table_at(path, *node, "status");
     reject_unknown(path, status, "status.", {"resolve", "category"});
     if (const auto* resolve = status.get("resolve")) {
@@ -101,7 +87,7 @@ void load_config_text(std::string_view text, const std::string& path, rules::Map
     }
   }
 
-  if (const auto* node = root.get("priority")) {
+  if (const auto* node = table.get("priority")) {
     const auto& priority = table_at(path, *node, "priority");
     reject_unknown(path, priority, "priority.", {"default", "map"});
     if (const auto* value = priority.get("default")) {
@@ -115,6 +101,91 @@ void load_config_text(std::string_view text, const std::string& path, rules::Map
       }
     }
   }
+}
+
+toml::table parse_toml(std::string_view text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw Error(where(path, e.source()) + ": invalid TOML: " + std::string(e.description()));
+  }
+}
+
+// A source's name: what --source and the reports call it.
+bool valid_source_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+// One [[source]] table: its name, scope and path, and its mapping: BASE (the file's top
+// level) and then its own settings.
+SourceDefinition load_source(const std::string& path, const toml::node& node,
+                             const rules::Mapping& base,
+                             const std::vector<SourceDefinition>& before) {
+  const auto& table = table_at(path, node, "source");
+  reject_unknown(path, table, "source.", {"name", "jql", "path", "status", "priority"});
+  SourceDefinition source;
+  source.mapping = base;
+  const auto* name = table.get("name");
+  if (name == nullptr) fail(path, node, "a [[source]] needs a name");
+  source.name = string_at(path, *name, "source.name");
+  if (!valid_source_name(source.name))
+    fail(path, *name,
+         "source name '" + source.name + "' must be 1 to 64 letters, digits, '-', '_' or '.'");
+  for (const auto& other : before)
+    if (other.name == source.name)
+      fail(path, *name, "source '" + source.name + "' is defined twice");
+  if (const auto* jql = table.get("jql")) {
+    source.jql = string_at(path, *jql, "source.jql");
+    try {
+      source.mapping.set_scope(
+          std::make_shared<const rules::jql::Query>(rules::jql::Query::parse(*source.jql)));
+    } catch (const rules::jql::SyntaxError& e) {
+      fail(path, *jql, "source '" + source.name + "': jql: " + e.what());
+    }
+  }
+  if (const auto* at = table.get("path")) {
+    source.path = string_at(path, *at, "source.path");
+    if (source.path->empty() || source.path->front() != '/' ||
+        source.path->find_first_of("?# \t") != std::string::npos)
+      fail(path, *at,
+           "source '" + source.name + "': path '" + *source.path +
+               "' must be a URL path such as '/payments'");
+    for (const auto& other : before)
+      if (other.path == source.path)
+        fail(path, *at, "path '" + *source.path + "' feeds source '" + other.name + "' already");
+  }
+  load_mapping(path, table, source.mapping);
+  return source;
+}
+
+}  // namespace
+
+std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read config file '" + path + "'");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error("cannot read config file '" + path + "'");
+  const toml::table root = parse_toml(text, path);
+  reject_unknown(path, root, "", {"status", "priority", "source"});
+  load_mapping(path, root, mapping);
+  std::vector<SourceDefinition> sources;
+  if (const auto* node = root.get("source")) {
+    const auto* list = node->as_array();
+    if (list == nullptr || !list->is_array_of_tables())
+      fail(path, *node, "'source' must be an array of tables: write each as [[source]]");
+    for (const auto& item : *list) sources.push_back(load_source(path, item, mapping, sources));
+  }
+  return sources;
+}
+
+void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping) {
+  const toml::table root = parse_toml(text, path);
+  reject_unknown(path, root, "", {"status", "priority"});
+  load_mapping(path, root, mapping);
 }
 
 }  // namespace jira_alerts::cli

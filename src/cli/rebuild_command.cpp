@@ -13,6 +13,7 @@ struct RebuildOptions {
   std::string db;
   bool dry_run = false;
   MappingOptions mapping;
+  std::vector<std::string> sources;
 };
 
 int run_rebuild(const RebuildOptions& o) {
@@ -20,11 +21,11 @@ int run_rebuild(const RebuildOptions& o) {
     throw Error(
         "--jql: a scope is not a setting of the state file: rebuild decides every "
         "recorded payload again (give the scope to replay or record)");
-  const rules::Mapping given = build_mapping(o.mapping);
+  const GivenSettings given = build_settings(o.mapping);
   store::locate(o.db, store::Need::read);  // an existing state file: nothing to create
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   replay::RebuildCounts counts;
-  settle_mapping(store, o.db, o.mapping, given, Remap::yes, &counts);
+  settle_sources(store, o.db, o.mapping, given, o.sources, Remap::yes, &counts);
   std::fprintf(stderr, "jira-alerts: rebuild: %s%s\n", rebuild_note(counts).c_str(),
                o.dry_run ? " (dry run: state file unchanged)" : "");
   return static_cast<int>(Exit::ok);
@@ -42,6 +43,7 @@ Command setup_rebuild(CLI::App& parent) {
   app->add_flag("-n,--dry-run", o->dry_run,
                 "Say what would change, and leave the state file unchanged");
   add_mapping_options(*app, o->mapping);
+  add_source_option(*app, o->sources);
   app->footer(R"(Examples:
   jira-alerts rebuild --priority P1=CRITICAL      P1 is CRITICAL, in history too
   jira-alerts rebuild --config jira-alerts.toml   the settings of a config file

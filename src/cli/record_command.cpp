@@ -15,6 +15,7 @@
 #include "cli/settings.hpp"
 #include "forward/pusher.hpp"
 #include "report/console.hpp"
+#include "store/sources.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
@@ -31,6 +32,7 @@ struct RecordOptions {
   bool remap = false;
   std::string db;
   MappingOptions mapping;
+  std::vector<std::string> sources;
   std::vector<std::string> push;
   SecretOptions secrets;
   std::string command_line;
@@ -124,7 +126,7 @@ int run_record(const RecordOptions& o) {
   std::tie(options.host, options.port) = parse_listen(o.listen);
   options.max_body = parse_size(o.max_body);
   options.apply = o.apply;
-  rules::Mapping mapping = build_mapping(o.mapping);
+  const GivenSettings given = build_settings(o.mapping);
   std::vector<forward::Target> targets;
   for (const auto& spec : o.push) targets.push_back(forward::parse_target(spec, "--push"));
   const forward::Secrets secrets = read_secrets(o.secrets);
@@ -143,20 +145,25 @@ int run_record(const RecordOptions& o) {
   if (o.apply) {
     store = std::make_unique<store::Store>(o.db, store::Access::write);
     replay::RebuildCounts remapped;
-    mapping = settle_mapping(*store, o.db, o.mapping, mapping, o.remap ? Remap::yes : Remap::no,
-                             &remapped);
+    std::vector<replay::AlertSet> sets = settle_sources(
+        *store, o.db, o.mapping, given, o.sources, o.remap ? Remap::yes : Remap::no, &remapped);
     if (o.remap)
       std::fprintf(stderr, "jira-alerts: record: remap: %s\n", rebuild_note(remapped).c_str());
-    applier = std::make_unique<capture::Applier>(*store, mapping, o.out, o.command_line, &metrics,
-                                                 &console);
+    applier = std::make_unique<capture::Applier>(*store, std::move(sets), o.out, o.command_line,
+                                                 &metrics, &console);
     // A rebuild by another command changes the settings: decide with the new ones.
-    applier->before_batch = [&, recorded = store->meta(settings_key)]() mutable {
-      const auto now = store->meta(settings_key);
-      if (!now || now == recorded) return;
-      recorded = now;
-      const auto scope = mapping.shared_scope();
-      mapping = recorded_mapping(*now, o.db);
-      mapping.set_scope(scope);
+    applier->before_batch = [&, stamp = store::settings_stamp(store->db())]() mutable {
+      const std::string now = store::settings_stamp(store->db());
+      if (now == stamp) return;
+      stamp = now;
+      for (const auto& record : store::read_sources(store->db())) {
+        for (auto& set : applier->sets()) {
+          if (set.id != record.id || !record.settings) continue;
+          const auto scope = set.mapping.shared_scope();
+          set.mapping = recorded_mapping(*record.settings, o.db, record.name);
+          set.mapping.set_scope(scope);
+        }
+      }
       std::fprintf(stderr,
                    "jira-alerts: record: the state file's settings changed (rebuild or "
                    "--remap): deciding with them from now on\n");
@@ -217,6 +224,7 @@ Command setup_record(CLI::App& parent, const std::string& command_line) {
                     "Also apply each recorded delivery to the state file, catching up on start");
   add_db_option(*app, o->db);
   add_mapping_options(*app, o->mapping);
+  add_source_option(*app, o->sources);
   app->add_flag("--remap", o->remap,
                 "With --apply: the mapping options differ from the ones the state file records; "
                 "decide its recorded history again under them first")

@@ -32,6 +32,7 @@ struct ReplayOptions {
   std::string routing_key;
   std::string label;
   MappingOptions mapping;
+  std::vector<std::string> sources;
   read::WalkFilter walk;
   std::string command_line;
 };
@@ -89,7 +90,7 @@ int run_replay(const ReplayOptions& o) {
   filter.not_inputs = read::state_file_ids(o.db);
   const read::Inputs inputs = command_inputs(o.inputs, filter, "replay");
   const std::vector<std::string>& files = inputs.files;
-  const rules::Mapping given = build_mapping(o.mapping);
+  const GivenSettings given = build_settings(o.mapping);
   const std::optional<std::string> secret =
       o.secret_file.empty() ? std::nullopt
                             : std::optional(util::read_secret_file(o.secret_file, "--secret-file"));
@@ -102,8 +103,8 @@ int run_replay(const ReplayOptions& o) {
                          : " (dry run against an empty state: no state file created)";
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   replay::RebuildCounts remapped;
-  const rules::Mapping mapping =
-      settle_mapping(store, o.db, o.mapping, given, o.remap ? Remap::yes : Remap::no, &remapped);
+  std::vector<replay::AlertSet> sets = settle_sources(store, o.db, o.mapping, given, o.sources,
+                                                      o.remap ? Remap::yes : Remap::no, &remapped);
   if (o.remap) std::fprintf(stderr, "jira-alerts: remap: %s\n", rebuild_note(remapped).c_str());
   // A batch's decision records are printed once it is committed, never before.
   report::HeldOutput held(stdout);
@@ -115,7 +116,7 @@ int run_replay(const ReplayOptions& o) {
     show_progress = [&progress](const replay::Counts& c) { progress.update(c); };
   // Rejections and warnings on standard error, the records held back until committed.
   report::Console console(writer.get(), std::move(show_progress));
-  replay::Replayer replayer(store, mapping, &console,
+  replay::Replayer replayer(store, std::move(sets), &console,
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
   replayer.command_line = o.command_line;
@@ -178,6 +179,7 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   add_label_option(*app, o->label);
   add_walk_options(*app, o->walk);
   add_mapping_options(*app, o->mapping);
+  add_source_option(*app, o->sources);
   app->footer(R"(Examples:
   jira-alerts replay captures/                   replay a directory of saved payloads
   jira-alerts replay --secret-file jira.secret captures/   envelopes must be signed

@@ -7,6 +7,7 @@
 #include "report/json.hpp"
 #include "rules/settings.hpp"
 #include "store/open.hpp"
+#include "store/sources.hpp"
 #include "util/error.hpp"
 
 namespace jira_alerts::cli {
@@ -15,59 +16,91 @@ namespace {
 struct SettingsOptions {
   std::string db;
   std::string format;
+  std::vector<std::string> sources;
 };
-
-std::optional<std::string> meta_value(store::Database& db, std::string_view key) {
-  store::Statement s(db, "SELECT value FROM meta WHERE key = ?1");
-  s.bind(1, key);
-  if (!s.step()) return std::nullopt;
-  return std::string(s.text(0));
-}
 
 // One JSON object a setting: {"setting": "status.resolve", "value": [...]}; a priority
 // table entry also names its Jira priority: {"setting": "priority.map", "name": ...}.
-std::string settings_jsonl(const rules::Mapping& m) {
-  std::string out;
+// SOURCE names the source first, when the file has several (or another than the default).
+void settings_jsonl(std::string& out, const rules::Mapping& m, const std::string* source) {
   report::JsonWriter w;
-  w.reset(out).begin_object().key("setting").value("status.resolve").key("value").begin_array();
+  const auto begin = [&] {
+    w.reset(out).begin_object();
+    if (source != nullptr) w.members("source", *source);
+  };
+  begin();
+  w.key("setting").value("status.resolve").key("value").begin_array();
   for (const auto& name : m.resolve_statuses()) w.value(name);
   w.end_array().end_object();
   out += '\n';
-  w.reset(out).begin_object().members("setting", "status.category", "value", m.use_category());
+  begin();
+  w.members("setting", "status.category", "value", m.use_category());
   w.end_object();
   out += '\n';
-  w.reset(out).begin_object();
+  begin();
   w.members("setting", "priority.default", "value", rules::level_name(m.default_priority()));
   w.end_object();
   out += '\n';
   for (const auto& entry : m.priority_table()) {
-    w.reset(out).begin_object();
+    begin();
     w.members("setting", "priority.map", "name", entry.name, "value",
               rules::level_name(entry.level));
     w.end_object();
     out += '\n';
   }
+}
+
+// A TOML string.
+std::string quoted(const std::string& text) {
+  std::string out;
+  report::JsonWriter w;
+  w.reset(out).value(text);
   return out;
+}
+
+// SOURCE as a [[source]] table of a config file: its name, scope and path, and its
+// settings as subtables.
+std::string source_toml(const store::SourceRecord& source, const rules::Mapping& mapping) {
+  std::string out = "[[source]]\nname = " + quoted(source.name) + "\n";
+  if (source.jql) out += "jql = " + quoted(*source.jql) + "\n";
+  if (source.path) out += "path = " + quoted(*source.path) + "\n";
+  std::string text = rules::config_text(mapping);
+  for (std::size_t at = 0; at < text.size(); at = text.find('\n', at) + 1) {
+    if (text[at] == '[') text.insert(at + 1, "source.");
+    if (text.find('\n', at) == std::string::npos) break;
+  }
+  return out + "\n" + text;
 }
 
 int run_settings(const SettingsOptions& o) {
   store::Snapshot store(o.db);
-  const std::optional<std::string> text = meta_value(store.db(), settings_key);
-  if (!text)
-    throw Error("state file '" + o.db +
-                    "' records no mapping settings yet: its next replay records the ones it "
-                    "uses",
-                Exit::failed);
-  const rules::Mapping mapping = recorded_mapping(*text, o.db);
+  const auto all = store::read_sources(store.db());
+  const auto sources = store::select_sources(store.db(), o.sources, o.db);
+  // A file no config divides reads as a plain config file.
+  const bool plain = all.size() == 1 && all.front().name == store::default_source &&
+                     !all.front().jql && !all.front().path;
   std::string out;
-  if (o.format == "jsonl") {
-    out = settings_jsonl(mapping);
-  } else {
-    const auto at = meta_value(store.db(), settings_time_key);
-    out = "# The mapping settings of " + o.db + (at ? ", recorded " + *at : std::string()) +
-          ".\n# Pass this file with --config to decide with them.\n\n" +
-          rules::config_text(mapping);
+  std::optional<std::string> at;
+  for (const auto& source : sources) {
+    if (!source.settings) {
+      if (!plain) continue;
+      throw Error("state file '" + o.db +
+                      "' records no mapping settings yet: its next replay records the ones it "
+                      "uses",
+                  Exit::failed);
+    }
+    const rules::Mapping mapping = recorded_mapping(*source.settings, o.db, source.name);
+    if (source.settings_recorded_at && (!at || *at < *source.settings_recorded_at))
+      at = source.settings_recorded_at;
+    if (o.format == "jsonl")
+      settings_jsonl(out, mapping, plain ? nullptr : &source.name);
+    else
+      out += (out.empty() ? "" : "\n") +
+             (plain ? rules::config_text(mapping) : source_toml(source, mapping));
   }
+  if (o.format != "jsonl")
+    out = "# The mapping settings of " + o.db + (at ? ", recorded " + *at : std::string()) +
+          ".\n# Pass this file with --config to decide with them.\n\n" + out;
   report::Output output(stdout);
   output.buffer() = std::move(out);
   output.flush();
@@ -85,6 +118,7 @@ Command setup_settings(CLI::App& parent) {
   app->add_option("--format", o->format, "Output format: toml|jsonl (default: toml)")
       ->check(CLI::IsMember({"toml", "jsonl"}))
       ->type_name("FORMAT");
+  add_source_option(*app, o->sources);
   app->footer(R"(Examples:
   jira-alerts settings                           the recorded mapping, as TOML
   jira-alerts settings > jira-alerts.toml        a config file that reproduces it

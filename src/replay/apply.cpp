@@ -208,6 +208,7 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
       .warnings = joined_warnings_.empty() ? std::nullopt
                                            : std::optional<std::string_view>(joined_warnings_),
       .created_alert = created,
+      .alert_source_id = set_ != nullptr ? std::optional(set_->id) : std::nullopt,
   });
 }
 
@@ -215,13 +216,17 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
 void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
                       const rules::Decision& d, bool same_delivery) {
   const parse::Payload& p = item.payload;
-  reason_ =
-      same_delivery
-          ? "already applied to this alert (same delivery id): skipped"
-          : rules::reason_text(
-                d.rule, d.action, p.status.value, p.effective_event(), p.timestamp.has_value(),
-                mapping_.scope() ? std::string_view(mapping_.scope()->text()) : std::string_view());
+  const rules::jql::Query* scope = set_ != nullptr ? set_->mapping.scope() : nullptr;
+  if (same_delivery)
+    reason_ = "already applied to this alert (same delivery id): skipped";
+  else if (set_ == nullptr)
+    reason_ = "outside every source's scope";
+  else
+    reason_ = rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(),
+                                 p.timestamp.has_value(),
+                                 scope ? std::string_view(scope->text()) : std::string_view());
   DecisionRecord r;
+  if (sets_.size() > 1 && set_ != nullptr) r.source = set_->name;
   r.path = path;
   r.line = item.line;
   r.fingerprint =
@@ -245,7 +250,49 @@ void Replayer::record(const Parsed& item, std::string_view path, const store::Al
   sink_->write(r);
 }
 
+// Which sources take payload P: those whose scope its issue matches, and those where its
+// issue already has an alert (there it is decided "outside scope", in the alert's
+// timeline). None: it is logged once, for no source.
 void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  const parse::Payload& p = item.payload;
+  ++counts_.payloads;
+  if (sets_.size() == 1) {
+    apply_to(sets_.front(), item, path, source_id);
+    return;
+  }
+  const bool issue_event = parse::is_issue_event(p.effective_event());
+  std::optional<rules::jql::Issue> fields;
+  bool taken = false;
+  for (const AlertSet& set : sets_) {
+    if (set.mapping.scope() != nullptr && issue_event) {
+      if (!fields) fields = rules::scope_fields(p);
+      if (!set.mapping.scope()->matches(*fields)) {
+        store_.alerts().use_source(set.id);
+        if (!p.key.present || store_.alerts().find(p.key.value) == nullptr) continue;
+      }
+    }
+    apply_to(set, item, path, source_id);
+    taken = true;
+  }
+  if (!taken) log_outside(item, path, source_id);
+}
+
+// A payload outside every source's scope: one event, for no source and no alert.
+void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  // Every source has a scope, which the issue does not match: the first's decision says
+  // so, with the priority its mapping gives.
+  const rules::Decision d = rules::decide(item.payload, nullptr, false, sets_.front().mapping);
+  set_ = nullptr;
+  warnings_.clear();
+  log(item, source_id, nullptr, false, d, std::nullopt);
+  count(d.action);
+  if (records_) record(item, path, nullptr, d, false);
+}
+
+void Replayer::apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
+                        std::int64_t source_id) {
+  set_ = &set;
+  store_.alerts().use_source(set.id);
   const parse::Payload& p = item.payload;
   const bool issue_event = parse::is_issue_event(p.effective_event());
   bool merged = false;
@@ -255,7 +302,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
                                      ? rules::Current{alert->state, alert->updated_at}
                                      : rules::Current{rules::State::open, std::nullopt};
   const rules::Decision d =
-      rules::decide(p, alert != nullptr ? &current : nullptr, seen != Seen::no, mapping_);
+      rules::decide(p, alert != nullptr ? &current : nullptr, seen != Seen::no, set.mapping);
   warnings_.clear();
   // A late payload's priority counts in the alert's history: it is warned about too.
   if ((rules::is_applied(d.action) || d.action == Action::stale) && !d.priority_mapped)

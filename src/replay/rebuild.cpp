@@ -234,17 +234,19 @@ bool rebuild_alert(store::Store& store, Statements& st, std::string_view fingerp
 
 }  // namespace
 
-RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping) {
+RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping, std::int64_t source) {
   store.alerts().flush();
   store.alerts().clear();
+  store.alerts().use_source(source);
   store::Statement s(store.db(), R"sql(
     SELECT v.fingerprint, v.id, v.action, v.rule, v.timestamp, v.event, v.jira_priority,
            v.status, v.status_category, v.state, v.priority, v.warnings, v.alert_id,
            e.created_alert
-    FROM event_log v JOIN events e ON e.id = v.id
-    WHERE v.alert_id IS NOT NULL
+    FROM event_log v JOIN events e ON e.id = v.id JOIN alerts a ON a.id = v.alert_id
+    WHERE a.alert_source_id = ?1
       AND v.action IN ('open', 'update', 'resolve', 'reopen', 'stale', 'duplicate')
     ORDER BY v.alert_id, v.id)sql");
+  s.bind(1, source);
   RebuildCounts counts;
   std::vector<Row> rows;
   std::string fingerprint;

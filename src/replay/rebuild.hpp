@@ -17,12 +17,13 @@ struct RebuildCounts {
   std::uint64_t changed_alerts = 0;  // whose state or priority changed
 };
 
-// Decides every payload of STORE's event log again under MAPPING, inside the open batch:
+// Decides every payload of the alerts of SOURCE in STORE's event log again under MAPPING,
+// inside the open batch:
 // each event's rule, state, priority, action and warnings, then each alert's state,
 // priority, episodes and reopens (in event time, as a replay derives them). Which alert a
 // payload belongs to, and whether it was applied, a duplicate or stale, do not depend on
 // the mapping and stay. A push target that acknowledged a change decided again (its
 // action, state or priority) is sent the alert's changes again from that one on.
-RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping);
+RebuildCounts rebuild(store::Store& store, const rules::Mapping& mapping, std::int64_t source);
 
 }  // namespace jira_alerts::replay

@@ -11,16 +11,20 @@ namespace jira_alerts::replay {
 
 using rules::Action;
 
-Replayer::Replayer(store::Store& store, const rules::Mapping& mapping, Sink* sink,
-                   OnReject on_reject)
+Replayer::Replayer(store::Store& store, std::vector<AlertSet> sets, Sink* sink, OnReject on_reject)
     : store_(store),
-      mapping_(mapping),
+      sets_(std::move(sets)),
       sink_(sink),
       records_(sink != nullptr && sink->takes_records()),
       on_reject_(on_reject) {}
 
+bool Replayer::scoped() const {
+  return std::any_of(sets_.begin(), sets_.end(),
+                     [](const AlertSet& set) { return set.mapping.scope() != nullptr; });
+}
+
 bool Replayer::replay(const std::vector<std::string>& files) {
-  Reader reader(files, secret_, mapping_.scope() != nullptr);
+  Reader reader(files, secret_, scoped());
   sources_.assign(files.size(), Source{});
   const bool batches = on_reject_ == OnReject::keep_going;
   const auto started = std::chrono::steady_clock::now();
@@ -189,10 +193,10 @@ void Replayer::finish() {
 
 void Replayer::count(Action action) {
   ++counts_.by_action[static_cast<std::size_t>(action)];
-  ++counts_.payloads;
 }
 
 void Replayer::reject(const Parsed& item, std::string_view path, std::int64_t source_id) {
+  ++counts_.payloads;
   count(Action::reject);
   store_.rejects().log_reject({source_id, item.line, item.column, item.offset, item.error_line,
                                item.error_column, item.reason, item.size, item.raw},

@@ -19,6 +19,23 @@
 
 namespace jira_alerts::replay {
 
+// One source a replay decides for: its alerts (by id), its scope and mapping, and the
+// record URL path that feeds it.
+struct AlertSet {
+  std::int64_t id = 1;
+  std::string name;
+  std::optional<std::string> path;
+  rules::Mapping mapping;  // its scope too
+};
+
+// The one source of a file that no config divides, deciding with MAPPING.
+inline std::vector<AlertSet> default_sets(const rules::Mapping& mapping) {
+  std::vector<AlertSet> sets(1);
+  sets.front().name = "jira";
+  sets.front().mapping = mapping;
+  return sets;
+}
+
 // Whether the first rejected payload ends the run (--strict).
 enum class OnReject : std::uint8_t { keep_going, stop };
 
@@ -35,8 +52,9 @@ class Replayer {
   static constexpr std::uint64_t checkpoint_after = 10'000;
 
   // SINK (none: nothing is told) receives the decision records, rejections, warnings
-  // and progress.
-  Replayer(store::Store& store, const rules::Mapping& mapping, Sink* sink, OnReject on_reject);
+  // and progress. Each payload is decided for every one of SETS (at least one) whose
+  // scope its issue matches.
+  Replayer(store::Store& store, std::vector<AlertSet> sets, Sink* sink, OnReject on_reject);
 
   // Replays every payload of FILES ("-" for standard input) in order, reading on a
   // second thread. False when a rejection stopped the run (OnReject::stop): its batch
@@ -67,6 +85,10 @@ class Replayer {
   std::function<void()> after_commit;
 
   const Counts& counts() const { return counts_; }
+  // The sources it decides for: their mappings may be replaced between batches.
+  std::vector<AlertSet>& sets() { return sets_; }
+  // Does a source have a scope (the reader must read what a scope reads)?
+  bool scoped() const;
 
   // The name standard input goes by (--label): in messages, decision records and as
   // its source in the state file. Without one, standard input is shown as "-" and
@@ -105,8 +127,13 @@ class Replayer {
                      std::uint64_t line);
   void count(rules::Action action);
 
+  void apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
+                std::int64_t source_id);
+  void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id);
+
   store::Store& store_;
-  const rules::Mapping& mapping_;
+  std::vector<AlertSet> sets_;
+  const AlertSet* set_ = nullptr;  // the one apply_to() works for
   Sink* sink_;
   bool records_;  // the sink takes decision records
   OnReject on_reject_;

@@ -14,7 +14,8 @@
 
 namespace jira_alerts::replay {
 
-// Counts of each action over a run.
+// Counts of each action over a run (a payload decided for several sources counts once
+// per source there, once in PAYLOADS).
 struct Counts {
   std::array<std::uint64_t, 8> by_action{};
   std::uint64_t payloads = 0;
@@ -25,6 +26,7 @@ struct Counts {
 
 // What a replay records for one payload (SPEC §5).
 struct DecisionRecord {
+  std::optional<std::string_view> source;  // the source's name, when a replay feeds several
   std::string_view path;
   std::uint64_t line = 0;
   std::optional<std::uint64_t> column;  // rejections point at the column too

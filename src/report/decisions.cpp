@@ -40,7 +40,10 @@ void DecisionWriter::write(const DecisionRecord& r) {
   if (r.column) (source_ += ':') += std::to_string(*r.column);
   if (format_ == Format::jsonl) {
     json_.reset(o).begin_object();
-    json_.members("source", source_, "fingerprint", r.fingerprint, "event", r.event, "action",
+    json_.members("source", source_);
+    // A replay that feeds several sources names the one the record was decided for.
+    if (r.source) json_.members("alert_source", *r.source);
+    json_.members("fingerprint", r.fingerprint, "event", r.event, "action",
                   rules::action_name(r.action), "state", name_of(r.state, rules::state_name),
                   "priority", name_of(r.priority, rules::level_name), "jira_priority",
                   r.jira_priority, "status", r.status, "summary", r.summary, "user", r.user,
@@ -51,10 +54,11 @@ void DecisionWriter::write(const DecisionRecord& r) {
     json_.end_array().end_object();
     o.push_back('\n');
   } else {
-    // source  action  fingerprint  state  priority  reason [warnings]
+    // source  [alert source]  action  fingerprint  state  priority  reason [warnings]
     // Records stream out, so the source column widens to the longest seen so far.
     source_width_ = std::max(source_width_, source_.size());
     append_padded(o, source_, source_width_);
+    if (r.source) append_padded(o, *r.source, 10);
     if (colour_) o += action_colour(r.action);
     append_padded(o, rules::action_name(r.action), 9);
     if (colour_) o += "\033[0m";

@@ -21,8 +21,14 @@ std::string indexed_columns(const Alert& a) {
 }
 }  // namespace
 
+void AlertCache::use_source(std::int64_t source) {
+  if (source == source_) return;
+  source_ = source;
+  keys_ = &keys_by_source_[source];
+}
+
 Alert* AlertCache::find(std::string_view key) {
-  if (const auto it = alert_ids_.find(key); it != alert_ids_.end()) {
+  if (const auto it = keys_->find(key); it != keys_->end()) {
     it->second->last_used = ++clock_;
     return it->second;
   }
@@ -31,9 +37,9 @@ Alert* AlertCache::find(std::string_view key) {
            a.status, a.summary, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
            (SELECT max(seq) FROM episodes WHERE alert_id = a.id), a.identities, a.site
     FROM alerts a
-    WHERE a.id = coalesce((SELECT id FROM alerts WHERE fingerprint = ?1),
-                          (SELECT alert_id FROM aliases WHERE key = ?1)))sql");
-  s.bind(1, key);
+    WHERE a.id = coalesce((SELECT id FROM alerts WHERE fingerprint = ?1 AND alert_source_id = ?2),
+                          (SELECT alert_id FROM aliases WHERE key = ?1 AND alert_source_id = ?2)))sql");
+  s.bind(1, key).bind(2, source_);
   if (!s.step()) {
     s.reset();
     return nullptr;
@@ -47,6 +53,7 @@ Alert* AlertCache::find(std::string_view key) {
       return std::nullopt;
     };
     alert.id = id;
+    alert.source = source_;
     alert.fingerprint = s.text(1);
     alert.issue_id = text(2);
     alert.project = text(3);
@@ -67,7 +74,7 @@ Alert* AlertCache::find(std::string_view key) {
   }
   s.reset();
   alert.last_used = ++clock_;
-  alert_ids_.emplace(std::string(key), &alert);
+  keys_->emplace(std::string(key), &alert);
   return &alert;
 }
 
@@ -116,8 +123,9 @@ Alert* AlertCache::insert_alert(Alert a) {
   auto& s = prepared(db_, insert_alert_, R"sql(
     INSERT INTO alerts (fingerprint, issue_id, project, state, priority, jira_priority, status,
                         summary, opened_at, resolved_at, updated_at, events, reopens, identities,
-                        site)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
+                        site, alert_source_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16))sql");
+  a.source = source_;
   s.bind(1, std::string_view(a.fingerprint))
       .bind(2, view(a.issue_id))
       .bind(3, view(a.project))
@@ -133,6 +141,7 @@ Alert* AlertCache::insert_alert(Alert a) {
       .bind(13, a.reopens)
       .bind_blob(14, a.identities)
       .bind(15, view(a.site))
+      .bind(16, a.source)
       .run();
   a.id = db_.last_insert_rowid();
   a.written_key = indexed_columns(a);
@@ -140,30 +149,33 @@ Alert* AlertCache::insert_alert(Alert a) {
   adopt_events(a);
   Alert& cached = alerts_[a.id];
   cached = std::move(a);
-  alert_ids_.emplace(cached.fingerprint, &cached);
+  keys_->emplace(cached.fingerprint, &cached);
   return &cached;
 }
 
 void AlertCache::note_unowned(std::string_view key) {
-  if (unowned_) unowned_->emplace(key);
+  if (unowned_) (*unowned_)[source_].emplace(key);
 }
 
 void AlertCache::adopt_events(const Alert& a) {
   if (!unowned_) {
     unowned_.emplace();
-    Statement keys(db_, "SELECT DISTINCT issue_key FROM events WHERE alert_id IS NULL");
-    while (keys.step())
-      if (!keys.is_null(0)) unowned_->emplace(keys.text(0));
+    Statement keys(db_,
+                   "SELECT DISTINCT alert_source_id, issue_key FROM events WHERE alert_id IS NULL "
+                   "AND alert_source_id IS NOT NULL AND issue_key IS NOT NULL");
+    while (keys.step()) (*unowned_)[keys.int64(0)].emplace(keys.text(1));
   }
-  const auto it = unowned_->find(std::string_view(a.fingerprint));
-  if (it == unowned_->end()) return;
-  unowned_->erase(it);
+  KeySet& unowned = (*unowned_)[a.source];
+  const auto it = unowned.find(std::string_view(a.fingerprint));
+  if (it == unowned.end()) return;
+  unowned.erase(it);
   // Ignored payloads of the issue that came before it had an alert (comments delivered
   // first) are in its timeline too, as in any other delivery order.
   auto& adopt =
       prepared(db_, adopt_events_,
-               "UPDATE events SET alert_id = ?1 WHERE alert_id IS NULL AND issue_key = ?2");
-  adopt.bind(1, a.id).bind(2, std::string_view(a.fingerprint)).run();
+               "UPDATE events SET alert_id = ?1 WHERE alert_id IS NULL AND issue_key = ?2 "
+               "AND alert_source_id = ?3");
+  adopt.bind(1, a.id).bind(2, std::string_view(a.fingerprint)).bind(3, a.source).run();
 }
 
 void AlertCache::update_alert(Alert& a) {
@@ -176,10 +188,11 @@ void AlertCache::update_alert(Alert& a) {
 void AlertCache::move_alert(Alert& a, std::string_view new_key) {
   add_alias(a.fingerprint, a.id);
   // Moved back to a key it had: that key is its fingerprint again, no longer an alias.
-  auto& unalias = prepared(db_, delete_alias_, "DELETE FROM aliases WHERE key = ?1");
-  unalias.bind(1, new_key).run();
+  auto& unalias =
+      prepared(db_, delete_alias_, "DELETE FROM aliases WHERE key = ?1 AND alert_source_id = ?2");
+  unalias.bind(1, new_key).bind(2, a.source).run();
   a.fingerprint = new_key;
-  alert_ids_.insert_or_assign(a.fingerprint, &a);
+  keys_by_source_[a.source].insert_or_assign(a.fingerprint, &a);
   update_alert(a);
 }
 
@@ -285,7 +298,7 @@ Alert* AlertCache::merge_alerts(Alert& from, Alert& into) {
   Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
   remove.bind(1, from_id).run();
   add_alias(merged_as.alias, into_id);
-  for (auto& [k, cached] : alert_ids_)
+  for (auto& [k, cached] : keys_by_source_[into.source])
     if (cached == &from) cached = &into;
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), from_id), dirty_.end());
   alerts_.erase(from_id);
@@ -295,12 +308,13 @@ Alert* AlertCache::merge_alerts(Alert& from, Alert& into) {
 }
 
 void AlertCache::add_alias(std::string_view key, std::int64_t alert_id) {
-  auto& s = prepared(db_, insert_alias_,
-                     "INSERT INTO aliases (key, alert_id) VALUES (?1, ?2) "
-                     "ON CONFLICT (key) DO UPDATE SET alert_id = excluded.alert_id");
-  s.bind(1, key).bind(2, alert_id).run();
+  auto& s =
+      prepared(db_, insert_alias_,
+               "INSERT INTO aliases (key, alert_source_id, alert_id) VALUES (?1, ?2, ?3) "
+               "ON CONFLICT (key, alert_source_id) DO UPDATE SET alert_id = excluded.alert_id");
+  s.bind(1, key).bind(2, source_).bind(3, alert_id).run();
   if (const auto it = alerts_.find(alert_id); it != alerts_.end())
-    alert_ids_.insert_or_assign(std::string(key), &it->second);
+    keys_->insert_or_assign(std::string(key), &it->second);
 }
 
 void AlertCache::open_episode(std::int64_t alert_id, std::int64_t seq,
@@ -321,7 +335,7 @@ void AlertCache::close_episode(std::int64_t alert_id, std::int64_t seq,
 
 void AlertCache::clear() {
   unowned_.reset();
-  alert_ids_.clear();
+  for (auto& [source, keys] : keys_by_source_) keys.clear();
   alerts_.clear();
   dirty_.clear();
   late_.clear();
@@ -352,8 +366,8 @@ void AlertCache::evict(std::size_t keep) {
   for (const std::int64_t id : dirty_)
     if (evicted(id)) write_alert(alerts_.at(id));
   std::erase_if(dirty_, evicted);
-  std::erase_if(alert_ids_,
-                [&](const auto& entry) { return entry.second->last_used < oldest_kept; });
+  for (auto& [source, keys] : keys_by_source_)
+    std::erase_if(keys, [&](const auto& entry) { return entry.second->last_used < oldest_kept; });
   std::erase_if(alerts_, [&](const auto& entry) { return entry.second.last_used < oldest_kept; });
 }
 

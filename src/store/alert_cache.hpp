@@ -21,6 +21,7 @@ namespace jira_alerts::store {
 // One alert as stored: what the rules see of it, and the store's bookkeeping.
 struct Alert : rules::AlertState {
   std::int64_t id = 0;          // 0 until inserted
+  std::int64_t source = 1;      // the source (alert set) it belongs to
   std::string identities;       // the duplicate identities applied to it, 8 bytes each
   bool dirty = false;           // changed in memory, not yet written
   bool late = false;            // got a late payload: its episodes are derived again at flush()
@@ -43,8 +44,12 @@ class AlertCache {
   AlertCache(const AlertCache&) = delete;
   AlertCache& operator=(const AlertCache&) = delete;
 
-  // The alert whose fingerprint or alias is KEY, or null. The pointer stays valid
-  // until the batch ends (or trim_cache()).
+  // Makes SOURCE the source whose alerts find(), insert_alert(), note_unowned() and
+  // add_alias() work on: a fingerprint is unique within a source. The first is 1.
+  void use_source(std::int64_t source);
+
+  // The alert of the current source whose fingerprint or alias is KEY, or null. The pointer stays
+  // valid until the batch ends (or trim_cache()).
   Alert* find(std::string_view key);
   // Inserts a new alert and returns it, cached.
   Alert* insert_alert(Alert alert);
@@ -96,15 +101,22 @@ class AlertCache {
   void rederive_late();
   void adopt_events(const Alert& alert);
 
+  using Keys = std::unordered_map<std::string, Alert*, Hash, std::equal_to<>>;
+  using KeySet = std::unordered_set<std::string, Hash, std::equal_to<>>;
+
   Database& db_;
-  // Fingerprints and aliases of the cached alerts (the map's nodes do not move).
-  std::unordered_map<std::string, Alert*, Hash, std::equal_to<>> alert_ids_;
+  std::int64_t source_ = 1;
+  // Fingerprints and aliases of the cached alerts, per source (the maps' nodes do not
+  // move); KEYS_ is the current source's.
+  std::unordered_map<std::int64_t, Keys> keys_by_source_{{1, {}}};
+  Keys* keys_ = &keys_by_source_.at(1);
   std::unordered_map<std::int64_t, Alert> alerts_;  // by id
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
   std::vector<std::int64_t> late_;                  // got late payloads since the batch began
   std::uint64_t clock_ = 0;                         // counts finds and inserts
-  // The keys of payloads logged without an alert, read when an alert is first inserted.
-  std::optional<std::unordered_set<std::string, Hash, std::equal_to<>>> unowned_;
+  // The keys of payloads logged without an alert, per source, read when an alert is first
+  // inserted.
+  std::optional<std::unordered_map<std::int64_t, KeySet>> unowned_;
   std::unique_ptr<Statement> rederive_, clear_episodes_, adopt_events_, find_, insert_alert_,
       update_alert_, update_fields_, insert_alias_, open_episode_, close_episode_, delete_alias_;
 };

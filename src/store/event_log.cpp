@@ -105,9 +105,9 @@ void EventLog::log_event(const EventRow& r) {
   auto& s = prepared(db_, insert_event_, R"sql(
     INSERT INTO events (run_id, source_id, line, alert_id, issue_key, event_id, timestamp, action,
                         rule, state, priority, jira_priority_id, status_id, summary, identity,
-                        warnings, user_id, status_category_id, created_alert)
+                        warnings, user_id, status_category_id, created_alert, alert_source_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19))sql");
+            ?19, ?20))sql");
   const auto event_id = name_id(r.event, NameKind::event);
   const auto jira_priority_id = name_id(r.jira_priority, NameKind::jira_priority);
   const auto status_id = name_id(r.status, NameKind::status);
@@ -131,6 +131,7 @@ void EventLog::log_event(const EventRow& r) {
       .bind(17, user_id)
       .bind(18, category_id)
       .bind(19, std::int64_t{r.created_alert ? 1 : 0})
+      .bind(20, r.alert_source_id)
       .run();
 }
 

@@ -35,6 +35,9 @@ struct EventRow {
   std::optional<std::uint64_t> identity;     // applied payloads only: the duplicate check reads it
   std::optional<std::string_view> warnings;
   bool created_alert = false;  // the payload created its alert
+  // The source whose alerts the payload was decided against; none: it is outside every
+  // source's scope.
+  std::optional<std::int64_t> alert_source_id;
 };
 
 // "ignored_event", "resolve_status", ... as stored in events.rule.

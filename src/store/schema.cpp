@@ -178,10 +178,95 @@ UPDATE events SET created_alert = 1 WHERE id IN
      AND action IN ('open', 'update', 'resolve', 'reopen') GROUP BY alert_id);
 )sql";
 
+// Version 6 → 7: sources, the separate alert sets of one state file (each with its scope,
+// its record path and its recorded mapping settings). A fingerprint is unique within its
+// source: the alerts and aliases tables are made again with the source in their keys (SQLite
+// cannot change a UNIQUE constraint in place). Every alert, alias and event of an older file
+// is the default source's, 'jira', and so are its recorded settings.
+const char* const migrate_6_to_7_sql = R"sql(
+CREATE TABLE alert_sources (
+  id                   INTEGER PRIMARY KEY,
+  name                 TEXT NOT NULL UNIQUE,
+  jql                  TEXT,
+  path                 TEXT,
+  settings             TEXT,
+  settings_recorded_at TEXT
+);
+INSERT INTO alert_sources (id, name, settings, settings_recorded_at)
+  VALUES (1, 'jira', (SELECT value FROM meta WHERE key = 'settings'),
+          (SELECT value FROM meta WHERE key = 'settings.recorded_at'));
+DELETE FROM meta WHERE key IN ('settings', 'settings.recorded_at');
+
+CREATE TABLE alerts_7 (
+  id              INTEGER PRIMARY KEY,
+  alert_source_id INTEGER NOT NULL DEFAULT 1 REFERENCES alert_sources (id),
+  fingerprint     TEXT NOT NULL,
+  issue_id        TEXT,
+  project         TEXT,
+  state           TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+  priority        TEXT NOT NULL,
+  jira_priority   TEXT,
+  status          TEXT,
+  summary         TEXT,
+  opened_at       INTEGER,
+  resolved_at     INTEGER,
+  updated_at      INTEGER,
+  events          INTEGER NOT NULL DEFAULT 0,
+  reopens         INTEGER NOT NULL DEFAULT 0,
+  identities      BLOB NOT NULL DEFAULT x'',
+  site            TEXT,
+  UNIQUE (fingerprint, alert_source_id)
+);
+INSERT INTO alerts_7 (id, alert_source_id, fingerprint, issue_id, project, state, priority,
+                      jira_priority, status, summary, opened_at, resolved_at, updated_at, events,
+                      reopens, identities, site)
+  SELECT id, 1, fingerprint, issue_id, project, state, priority, jira_priority, status, summary,
+         opened_at, resolved_at, updated_at, events, reopens, identities, site FROM alerts;
+DROP VIEW event_log;
+DROP INDEX alerts_by_state;
+DROP TABLE alerts;
+ALTER TABLE alerts_7 RENAME TO alerts;
+CREATE INDEX alerts_by_state ON alerts (
+  state, priority, project,
+  CAST(substr(fingerprint, length(rtrim(fingerprint, '0123456789')) + 1) AS INTEGER),
+  fingerprint, priority, alert_source_id);
+
+CREATE TABLE aliases_7 (
+  key             TEXT NOT NULL,
+  alert_source_id INTEGER NOT NULL DEFAULT 1 REFERENCES alert_sources (id),
+  alert_id        INTEGER NOT NULL REFERENCES alerts (id),
+  PRIMARY KEY (key, alert_source_id)
+) WITHOUT ROWID;
+INSERT INTO aliases_7 (key, alert_source_id, alert_id) SELECT key, 1, alert_id FROM aliases;
+DROP TABLE aliases;
+ALTER TABLE aliases_7 RENAME TO aliases;
+
+-- The source of each event (NULL: a payload outside every source's scope). Kept rows read
+-- the default, the default source; new rows always name theirs.
+ALTER TABLE events ADD COLUMN alert_source_id INTEGER DEFAULT 1 REFERENCES alert_sources (id);
+
+CREATE VIEW event_log AS
+SELECT e.id, e.run_id, s.path AS path, e.line, s.path || ':' || e.line AS source,
+       e.alert_id, a.fingerprint, e.issue_key, ev.name AS event, e.timestamp, e.action, e.rule,
+       e.state, e.priority, jp.name AS jira_priority, st.name AS status,
+       sc.name AS status_category, us.name AS user, e.summary, e.warnings,
+       src.name AS alert_source
+FROM events e
+JOIN sources s ON s.id = e.source_id
+LEFT JOIN alert_sources src ON src.id = e.alert_source_id
+LEFT JOIN alerts a ON a.id = e.alert_id
+LEFT JOIN names ev ON ev.id = e.event_id
+LEFT JOIN names jp ON jp.id = e.jira_priority_id
+LEFT JOIN names st ON st.id = e.status_id
+LEFT JOIN names sc ON sc.id = e.status_category_id
+LEFT JOIN names us ON us.id = e.user_id;
+)sql";
+
 const std::array<Migration, schema_version - 1> migrations{{{1, migrate_1_to_2_sql},
                                                             {2, migrate_2_to_3_sql},
                                                             {3, migrate_3_to_4_sql},
                                                             {4, migrate_4_to_5_sql},
-                                                            {5, migrate_5_to_6_sql}}};
+                                                            {5, migrate_5_to_6_sql},
+                                                            {6, migrate_6_to_7_sql}}};
 
 }  // namespace jira_alerts::store

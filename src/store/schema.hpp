@@ -6,7 +6,7 @@
 namespace jira_alerts::store {
 
 // PRAGMA user_version of files this program writes.
-inline constexpr int schema_version = 6;
+inline constexpr int schema_version = 7;
 
 // The statements that create the version 1 schema in an empty file (the migrations
 // then bring it up to schema_version).
