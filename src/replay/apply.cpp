@@ -216,10 +216,12 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
 void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
                       const rules::Decision& d, bool same_delivery) {
   const parse::Payload& p = item.payload;
-  const rules::jql::Query* scope = set_ != nullptr ? set_->mapping.scope() : nullptr;
+  // A payload outside the scope of a replay's one source is told that scope.
+  const AlertSet& set = set_ != nullptr ? *set_ : sets_.front();
+  const rules::jql::Query* scope = set.mapping.scope();
   if (same_delivery)
     reason_ = "already applied to this alert (same delivery id): skipped";
-  else if (set_ == nullptr)
+  else if (set_ == nullptr && sets_.size() > 1)
     reason_ = "outside every source's scope";
   else
     reason_ = rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(),
@@ -250,13 +252,20 @@ void Replayer::record(const Parsed& item, std::string_view path, const store::Al
   sink_->write(r);
 }
 
+// Does P's issue have an alert in SET, under its key or the one it moved from?
+bool Replayer::has_alert(const AlertSet& set, const parse::Payload& p) {
+  store_.alerts().use_source(set.id);
+  if (p.key.present && store_.alerts().find(p.key.value) != nullptr) return true;
+  return p.moved_from.present && store_.alerts().find(p.moved_from.value) != nullptr;
+}
+
 // Which sources take payload P: those whose scope its issue matches, and those where its
 // issue already has an alert (there it is decided "outside scope", in the alert's
 // timeline). None: it is logged once, for no source.
 void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
   const parse::Payload& p = item.payload;
   ++counts_.payloads;
-  if (sets_.size() == 1) {
+  if (sets_.size() == 1 && sets_.front().mapping.scope() == nullptr) {
     apply_to(sets_.front(), item, path, source_id);
     return;
   }
@@ -267,8 +276,7 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     if (set.mapping.scope() != nullptr && issue_event) {
       if (!fields) fields = rules::scope_fields(p);
       if (!set.mapping.scope()->matches(*fields)) {
-        store_.alerts().use_source(set.id);
-        if (!p.key.present || store_.alerts().find(p.key.value) == nullptr) continue;
+        if (!has_alert(set, p)) continue;
       }
     }
     apply_to(set, item, path, source_id);

@@ -130,6 +130,7 @@ class Replayer {
   void apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
                 std::int64_t source_id);
   void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id);
+  bool has_alert(const AlertSet& set, const parse::Payload& p);
 
   store::Store& store_;
   std::vector<AlertSet> sets_;
