@@ -28,13 +28,14 @@ enum class Member : std::uint8_t {
   webhook_event,
   identifier,  // headers: x-atlassian-webhook-identifier
   signature,   // headers: x-hub-signature
+  path,        // the URL path a recorded delivery came to
 };
 
 // What one object (the root, or an item of "values") holds of an envelope.
 struct Fields {
   std::uint64_t begin = 0, end = 0;
   std::optional<std::string> body, encoding, signature;
-  std::string id, identifier;
+  std::string id, identifier, path;
   bool body_key = false, repeated_body = false, not_object = false;
   bool received_at = false, headers = false, has_id = false, failure_time = false, url = false,
        values = false, webhook_event = false;
@@ -58,6 +59,7 @@ Member envelope_key(std::string_view name, bool root) {
   for (const auto& [n, k] : keys)
     if (n == name) return k;
   if (root && name == "values") return Member::values;
+  if (root && name == "path") return Member::path;
   if (root && name == "webhookEvent") return Member::webhook_event;
   return Member::none;
 }
@@ -157,6 +159,9 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
       case Member::signature:
         f.signature.emplace(v);
         break;
+      case Member::path:
+        f.path.assign(v);
+        break;
       default:
         present(key);
     }
@@ -234,6 +239,7 @@ Envelope make(Fields& f, bool item) {
   e.end = f.end;
   e.delivery_id = !f.identifier.empty() ? f.identifier : f.id;
   e.signature = std::move(f.signature);
+  e.path = std::move(f.path);
   if (f.not_object) {
     e.problem = "not an envelope: an item of 'values' must be an object";
   } else if (f.repeated_body) {

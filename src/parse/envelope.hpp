@@ -15,6 +15,7 @@ struct Envelope {
   std::uint64_t begin = 0, end = 0;  // its bytes in the frame: [begin, end)
   std::string body;                  // the raw delivery, decoded
   std::string delivery_id;           // X-Atlassian-Webhook-Identifier or the item's id ("": none)
+  std::string path;                  // the URL path record received it at ("": not recorded)
   std::optional<std::string> signature;  // X-Hub-Signature as recorded
   std::string problem;                   // why a list item is not a usable envelope ("": it is)
 };

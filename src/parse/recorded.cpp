@@ -35,6 +35,7 @@ bool is_number(element e) {
 struct Line {
   std::optional<std::string_view> body, encoding, signature;
   std::string_view identifier;
+  std::string_view path;
 };
 
 // Reads the headers' delivery id and signature (names in any case, the last one wins,
@@ -67,6 +68,7 @@ bool read_line(simdjson::dom::object root, Line& line) {
       std::string_view text;
       if (value.get_string().get(text) != simdjson::SUCCESS) return false;
       if (m == body) line.body = text;
+      if (m == path) line.path = text;
       if (m == body_encoding) line.encoding = text;
     }
   }
@@ -93,6 +95,7 @@ bool RecordedReader::read(std::string_view bytes, std::vector<Envelope>& out) {
   e.begin = 0;
   e.end = bytes.find_last_of('}') + 1;  // only white space may follow the object
   e.delivery_id.assign(line.identifier);
+  e.path.assign(line.path);
   if (line.signature) e.signature.emplace(*line.signature);
   decode_body(*line.body, line.encoding, e);
   return true;

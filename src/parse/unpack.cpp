@@ -62,6 +62,7 @@ void Unpacker::envelope(const Envelope& e, std::string_view frame, std::uint64_t
   u.size = u.raw.size();
   u.bytes = e.body;
   u.delivery_id = e.delivery_id;
+  u.path = e.path;
   if (!e.problem.empty()) return reject(u, frame, e.begin, line, column, e.problem, emit);
   if (secret_) {
     const auto result = util::verify_signature(*secret_, e.body, e.signature);

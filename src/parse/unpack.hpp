@@ -23,6 +23,7 @@ struct Unpacked {
   const Payload* payload = nullptr;    // the fields when usable, else null
   std::string_view bytes;              // the payload's own bytes (an envelope's body)
   std::string_view delivery_id;        // the envelope's delivery id ("": none)
+  std::string_view path;               // the URL path record received it at ("": none)
   std::string_view raw;                // what a rejection keeps: the payload or its envelope
   std::uint64_t error_line = 0, error_column = 0;
   std::string reason;  // why it was rejected

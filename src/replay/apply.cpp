@@ -221,8 +221,8 @@ void Replayer::record(const Parsed& item, std::string_view path, const store::Al
   const rules::jql::Query* scope = set.mapping.scope();
   if (same_delivery)
     reason_ = "already applied to this alert (same delivery id): skipped";
-  else if (set_ == nullptr && sets_.size() > 1)
-    reason_ = "outside every source's scope";
+  else if (set_ == nullptr && !outside_.empty())
+    reason_ = outside_;
   else
     reason_ = rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(),
                                  p.timestamp.has_value(),
@@ -261,18 +261,23 @@ bool Replayer::has_alert(const AlertSet& set, const parse::Payload& p) {
 
 // Which sources take payload P: those whose scope its issue matches, and those where its
 // issue already has an alert (there it is decided "outside scope", in the alert's
-// timeline). None: it is logged once, for no source.
+// timeline), among the sources of the path it was recorded at. None: it is logged once,
+// for no source.
 void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t source_id) {
   const parse::Payload& p = item.payload;
   ++counts_.payloads;
-  if (sets_.size() == 1 && sets_.front().mapping.scope() == nullptr) {
+  if (sets_.size() == 1 && sets_.front().mapping.scope() == nullptr && !sets_.front().path) {
     apply_to(sets_.front(), item, path, source_id);
     return;
   }
   const bool issue_event = parse::is_issue_event(p.effective_event());
   std::optional<rules::jql::Issue> fields;
-  bool taken = false;
+  bool taken = false, routed = false;
   for (const AlertSet& set : sets_) {
+    // A delivery that record received at a path goes to the sources of that path, and to
+    // those without one.
+    if (set.path && !item.route.empty() && item.route != *set.path) continue;
+    routed = true;
     if (set.mapping.scope() != nullptr && issue_event) {
       if (!fields) fields = rules::scope_fields(p);
       if (!set.mapping.scope()->matches(*fields)) {
@@ -282,14 +287,23 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
     apply_to(set, item, path, source_id);
     taken = true;
   }
-  if (!taken) log_outside(item, path, source_id);
+  if (!taken) log_outside(item, path, source_id, !routed);
 }
 
-// A payload outside every source's scope: one event, for no source and no alert.
-void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64_t source_id) {
-  // Every source has a scope, which the issue does not match: the first's decision says
-  // so, with the priority its mapping gives.
-  const rules::Decision d = rules::decide(item.payload, nullptr, false, sets_.front().mapping);
+// A payload no source takes (outside every scope; BY_PATH: recorded at a path that feeds
+// none): one event, for no source and no alert.
+void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64_t source_id,
+                           bool by_path) {
+  // The first source's mapping gives the priority it would have.
+  rules::Decision d = rules::decide(item.payload, nullptr, false, sets_.front().mapping);
+  d.action = Action::ignore;
+  d.rule = rules::Rule::out_of_scope;
+  if (by_path)
+    outside_ = "recorded at '" + item.route + "', a path that feeds no source";
+  else if (sets_.size() > 1)
+    outside_ = "outside every source's scope";
+  else
+    outside_.clear();  // the one source's scope says it
   set_ = nullptr;
   warnings_.clear();
   log(item, source_id, nullptr, false, d, std::nullopt);

@@ -70,6 +70,7 @@ void Parsed::assign(const parse::Unpacked& u, std::size_t in_file, parse::ScopeR
   size = u.size;
   error = nullptr;
   delivery = rules::delivery_identity(u.delivery_id);
+  route.assign(u.path);
   if (u.usable()) {
     kind = Kind::payload;
     payload = *u.payload;

@@ -35,6 +35,7 @@ struct Parsed {
   parse::Payload payload;      // views into TEXT
   std::uint64_t identity = 0;  // duplicate identity (rules::identity)
   std::uint64_t delivery = 0;  // the envelope's delivery identity (rules::delivery_identity), or 0
+  std::string route;           // the URL path record received it at ("": none)
   std::uint64_t error_line = 0, error_column = 0;
   std::string reason;
   std::string raw;   // the rejected payload's bytes (a prefix when too large)

@@ -129,12 +129,14 @@ class Replayer {
 
   void apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
                 std::int64_t source_id);
-  void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id);
+  void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id,
+                   bool by_path);
   bool has_alert(const AlertSet& set, const parse::Payload& p);
 
   store::Store& store_;
   std::vector<AlertSet> sets_;
   const AlertSet* set_ = nullptr;  // the one apply_to() works for
+  std::string outside_;            // why no source took the payload log_outside() logs
   Sink* sink_;
   bool records_;  // the sink takes decision records
   OnReject on_reject_;

@@ -256,10 +256,85 @@ def settings(binary, work):
     return problems
 
 
+SOURCES = """
+[[source]]
+name = "kan"
+path = "/kan"
+
+[[source]]
+name = "ops"
+jql = "project = OPS"
+path = "/ops"
+
+[[source]]
+name = "everything"
+"""
+
+
+def per_source(db):
+    """{source: sorted fingerprints} of the state file DB."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=TIMEOUT)
+    try:
+        rows = con.execute("SELECT s.name, a.fingerprint FROM alerts a JOIN alert_sources s "
+                           "ON s.id = a.alert_source_id ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    out = {}
+    for name, key in rows:
+        out.setdefault(name, []).append(key)
+    return out
+
+
+def sources_by_path(binary, work):
+    """record --apply with sources fed by paths: a delivery goes to the sources of the
+    path it came to (within their scope) and to those without a path; a replay of the
+    capture with the same config routes it the same way, by the path each line records."""
+    problems = []
+    with open(os.path.join(work, "teams.toml"), "w") as fh:
+        fh.write(SOURCES)
+    deliveries = [("/kan", "KAN-1"), ("/ops", "OPS-1"), ("/ops", "KAN-2"), ("/other", "X-1")]
+    rec = Recorder(binary, work, ["--out", "tp", "--apply", "--db", "tp.db",
+                                  "--config", "teams.toml"])
+    try:
+        for i, (path, key) in enumerate(deliveries):
+            doc = json.loads(payload(key, 1_700_000_000_000 + i))
+            doc["issue"]["fields"]["project"] = {"key": key.split("-")[0]}
+            if rec.post(json.dumps(doc).encode(), path=path) != 204:
+                problems.append(f"{path} {key}: not answered 204")
+    finally:
+        code = rec.terminate()
+    if code != 0:
+        problems.append(f"exit status {code}")
+    want = {"kan": ["KAN-1"], "ops": ["OPS-1"], "everything": ["KAN-1", "KAN-2", "OPS-1", "X-1"]}
+    live = per_source(os.path.join(work, "tp.db"))
+    if live != want:
+        problems.append(f"alerts by source {live}, want {want}")
+    out = subprocess.run([binary, "replay", "--quiet", "--db", "tp-r.db", "--config", "teams.toml",
+                          "tp"], cwd=work, capture_output=True, timeout=TIMEOUT)
+    if out.returncode != 0:
+        problems.append(f"replay of the capture: {out.stderr.decode()[-300:]}")
+    elif per_source(os.path.join(work, "tp-r.db")) != want:
+        problems.append(f"replay of the capture: {per_source(os.path.join(work, 'tp-r.db'))}")
+    # Without a source that takes every path, a delivery to another path is logged once,
+    # for no source, and said why.
+    with open(os.path.join(work, "paths.toml"), "w") as fh:
+        fh.write(SOURCES[:SOURCES.index('[[source]]\nname = "everything"')])
+    out = subprocess.run([binary, "replay", "--db", "tp-p.db", "--config", "paths.toml",
+                          "--format", "jsonl", "tp"], cwd=work, capture_output=True,
+                         timeout=TIMEOUT)
+    records = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    other = [r["reason"] for r in records if r["fingerprint"] == "X-1"]
+    if other != ["recorded at '/other', a path that feeds no source"]:
+        problems.append(f"a delivery to a path that feeds no source: {other}")
+    return problems
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-apply-", [
         ("--apply: the state equals a replay of the capture", equals_replay),
         ("--apply --jql: only the scope's issues, as a replay with it", scoped),
         ("kill -9 under load, restart: every 2xx applied once", kill_and_restart),
         ("--apply with other settings: refused, or --remap", settings),
+        ("--apply with sources fed by paths: each delivery to its path's sources",
+         sources_by_path),
     ]))
