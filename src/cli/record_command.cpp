@@ -244,6 +244,7 @@ Command setup_record(CLI::App& parent, const std::string& command_line) {
       --secret-file /etc/jira-alerts/secret --apply --db /var/lib/jira-alerts/state.db
   jira-alerts record --out cap/ --apply --push alertmanager=http://127.0.0.1:9093
   jira-alerts record --listen 127.0.0.1:0 --out cap/      a free port, printed on start
+  jira-alerts record --out cap/ --apply --config teams.toml   one webhook per source's path
 
 Point a Jira webhook (System > WebHooks, with its Secret) at http://HOST:PORT/ (any
 path). Each POST is written as one envelope line to DIR/YYYY-MM-DD.ndjson (UTC day
@@ -253,7 +254,9 @@ cannot be written (Jira retries), 405 for other methods. A body that is not JSON
 is recorded too (a later replay rejects it with its position). GET /healthz
 answers 200, GET /metrics gives Prometheus metrics. With --apply every recorded
 delivery is applied to the state file as replay would, and the lines a crash left
-unapplied are applied before listening. --push sends each applied batch's changes
+unapplied are applied before listening; with [[source]] tables in the config, a
+delivery to a source's path (e.g. http://HOST:PORT/payments) goes to that source
+only (and to those without a path). --push sends each applied batch's changes
 on (a thread of its own, through the outbox 'push' uses): at once, again after a
 failure (1 s doubling up to 60 s), and to Alertmanager every 60 s besides. SIGTERM or SIGINT: stop accepting, answer
 the requests in flight, fsync, exit 0.

@@ -190,7 +190,11 @@ Command setup_replay(CLI::App& parent, const std::string& command_line) {
   jira-alerts replay --format pagerduty new.json     PagerDuty Events v2, one per change
   jira-alerts replay --format opsgenie new.json | jq -c .body
   jira-alerts replay captures/ --include '*.txt' --exclude old   other names; skip a folder
+  jira-alerts replay --db site.db --config teams.toml history.ndjson   each team's alerts
+  jira-alerts replay --db site.db --source ops new.json   one source of the file only
 
+A config's [[source]] tables divide the state file into sources, each with its own
+alerts, scope (jql) and settings: a payload goes to every source whose scope it matches.
 Directories are walked for *.json, *.ndjson and *.jsonl (also .gz, .xz, .zst, .bz2);
 compressed input is recognised by its first bytes. Decisions are printed once their
 batch is committed; from a pipe, each payload is applied as soon as it is whole.

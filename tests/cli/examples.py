@@ -4,7 +4,7 @@ EXAMPLES section of the man page show, and every ```sh block of the README, runs
 (fixtures/history), in a temporary directory where the files the examples name exist:
 jira-alerts.db replayed from the sample, captures/ (the sample's files, also as
 captures/2026-01.ndjson.gz and captures/2026-02/), history.ndjson(.gz), old.ndjson.gz,
-new.json, expectations.txt, jira-alerts.toml and hooks/.
+new.json, expectations.txt, jira-alerts.toml, teams.toml (two sources) and hooks/.
 
 Each example starts from that state file as the sample left it.
 An example runs when it exits 0: a check that fails on the sample, a usage error or an
@@ -108,6 +108,9 @@ def sandbox(work, binary, source_dir):
     open(os.path.join(work, "jira-alerts.toml"), "w").write(
         '[status]\nresolve = ["Done", "Closed", "Resolved", "Mitigated"]\n'
         '[priority.map]\n"P1" = "CRITICAL"\n')
+    open(os.path.join(work, "teams.toml"), "w").write(
+        '[[source]]\nname = "kan"\njql = "project = KAN"\n'
+        '[[source]]\nname = "ops"\njql = "project = OPS"\n')
     open(os.path.join(work, "expectations.txt"), "w").write("# the moved issue\nKAN-12=resolved\n")
     subprocess.run([binary, "replay", "--quiet", "fixtures/history"], cwd=work, check=True,
                    capture_output=True)
