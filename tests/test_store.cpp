@@ -156,6 +156,61 @@ TEST_SUITE("store.schema") {
         count(st, "SELECT count(*) FROM alerts NOT INDEXED WHERE state = 'open'"));
   }
 
+  TEST_CASE("version 7: every alert, alias, event and the recorded settings are source jira's") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    const auto ids = [](store::Database& db) {
+      std::string out;
+      store::Statement s(db, "SELECT id, fingerprint FROM alerts ORDER BY id");
+      while (s.step()) out += std::to_string(s.int64(0)) + std::string(s.text(1)) + " ";
+      return out;
+    };
+    std::string before;
+    {
+      store::Database db(path, store::OpenMode::read_write_create);
+      db.exec(
+          read_file(std::string(JIRA_ALERTS_SOURCE_DIR) + "/tests/fixtures/state-v3.sql").c_str());
+      db.exec(
+          "INSERT INTO meta (key, value) VALUES ('settings', '[priority]\ndefault = \"HIGH\"\n'),"
+          " ('settings.recorded_at', '2026-01-02T03:04:05.000Z')");
+      before = ids(db);
+    }
+    store::Snapshot st(path);
+    CHECK(count(st, "SELECT count(*) FROM alert_sources") == 1);
+    store::Statement source(
+        st.db(), "SELECT id, name, jql, path, settings, settings_recorded_at FROM alert_sources");
+    REQUIRE(source.step());
+    CHECK(source.int64(0) == 1);
+    CHECK(source.text(1) == "jira");
+    CHECK(source.is_null(2));
+    CHECK(source.is_null(3));
+    CHECK(source.text(4) == "[priority]\ndefault = \"HIGH\"\n");
+    CHECK(source.text(5) == "2026-01-02T03:04:05.000Z");
+    CHECK(count(st, "SELECT count(*) FROM meta WHERE key LIKE 'settings%'") == 0);
+    CHECK(count(st, "SELECT count(*) FROM alerts WHERE alert_source_id = 1") == 9);
+    CHECK(count(st, "SELECT count(*) FROM aliases WHERE alert_source_id = 1") ==
+          count(st, "SELECT count(*) FROM aliases"));
+    CHECK(count(st, "SELECT count(*) FROM aliases") > 0);
+    CHECK(count(st, "SELECT count(*) FROM events WHERE alert_source_id = 1") == 39);
+    CHECK(count(st, "SELECT count(*) FROM event_log WHERE alert_source = 'jira'") == 39);
+    // Ids stay: the episodes, events and outbox rows still point at their alerts.
+    CHECK(ids(st.db()) == before);
+    CHECK(count(st,
+                "SELECT count(*) FROM events e LEFT JOIN alerts a ON a.id = e.alert_id "
+                "WHERE e.alert_id IS NOT NULL AND a.id IS NULL") == 0);
+    CHECK(count(st,
+                "SELECT count(*) FROM episodes e LEFT JOIN alerts a ON a.id = e.alert_id "
+                "WHERE a.id IS NULL") == 0);
+    // A fingerprint is unique within a source, no longer in the file.
+    CHECK_NOTHROW(st.db().exec("INSERT INTO alert_sources (id, name) VALUES (2, 'other')"));
+    CHECK_NOTHROW(st.db().exec(
+        "INSERT INTO alerts (alert_source_id, fingerprint, state, priority) "
+        "SELECT 2, fingerprint, state, priority FROM alerts WHERE alert_source_id = 1"));
+    CHECK_THROWS(st.db().exec(
+        "INSERT INTO alerts (alert_source_id, fingerprint, state, priority) "
+        "SELECT 2, fingerprint, state, priority FROM alerts WHERE alert_source_id = 1"));
+  }
+
   TEST_CASE("the event log keeps each payload's status category") {
     test::TempDir dir;
     store::Store st(dir.file("state.db"), store::Access::write);
