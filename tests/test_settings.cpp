@@ -5,7 +5,10 @@
 
 #include "cli/command.hpp"
 #include "rules/decide.hpp"
+#include "rules/jql.hpp"
 #include "rules/settings.hpp"
+#include "testutil.hpp"
+#include "util/error.hpp"
 
 namespace rules = jira_alerts::rules;
 using rules::Level;
@@ -107,5 +110,96 @@ TEST_SUITE("rules.settings") {
     CHECK(rules::priority_level("P9", false, m).level == Level::low);
     CHECK(rules::priority_level(std::nullopt, false, m).mapped);
     CHECK_FALSE(rules::priority_level(std::nullopt, true, m).mapped);
+  }
+}
+
+TEST_SUITE("cli.sources") {
+  using jira_alerts::cli::build_settings;
+  using jira_alerts::cli::MappingOptions;
+
+  // The sources of config TEXT, built with OPTIONS' flags.
+  jira_alerts::cli::GivenSettings sources_of(const std::string& text, MappingOptions options = {}) {
+    const jira_alerts::test::TempDir dir;
+    options.config_file = dir.write("teams.toml", text);
+    return build_settings(options);
+  }
+
+  TEST_CASE("a source's mapping: defaults, the top level, its own tables, then the flags") {
+    MappingOptions flags;
+    flags.priorities = {"P2=LOW"};
+    const auto given = sources_of(R"(
+[priority.map]
+P1 = "CRITICAL"
+P2 = "CRITICAL"
+
+[[source]]
+name = "pay"
+jql = "project = PAY"
+path = "/pay"
+[source.priority]
+default = "HIGH"
+[source.priority.map]
+P1 = "MEDIUM"
+[source.status]
+resolve = ["Shipped"]
+
+[[source]]
+name = "all"
+)",
+                                  flags);
+    REQUIRE(given.sources.size() == 2);
+    const auto& pay = given.sources[0];
+    CHECK(pay.name == "pay");
+    CHECK(pay.jql == "project = PAY");
+    CHECK(pay.path == "/pay");
+    REQUIRE(pay.mapping.scope() != nullptr);
+    CHECK(pay.mapping.scope()->text() == "project = PAY");
+    CHECK(pay.mapping.default_priority() == Level::high);
+    CHECK(pay.mapping.priority("P1").level == Level::medium);  // its own over the top level
+    CHECK(pay.mapping.priority("P2").level == Level::low);     // the flag over both
+    CHECK(pay.mapping.is_resolve_status("Shipped"));
+    CHECK_FALSE(pay.mapping.is_resolve_status("Done"));
+    const auto& all = given.sources[1];
+    CHECK_FALSE(all.jql.has_value());
+    CHECK_FALSE(all.path.has_value());
+    CHECK(all.mapping.scope() == nullptr);
+    CHECK(all.mapping.default_priority() == Level::medium);
+    CHECK(all.mapping.priority("P1").level == Level::critical);  // the top level
+    CHECK(all.mapping.priority("P2").level == Level::low);
+    CHECK(all.mapping.is_resolve_status("Done"));
+    // The top-level mapping is the config's without any source's tables.
+    CHECK(given.mapping.default_priority() == Level::medium);
+  }
+
+  TEST_CASE("a config without sources divides nothing") {
+    const auto given = sources_of("[priority]\ndefault = \"LOW\"\n");
+    CHECK(given.sources.empty());
+    CHECK(given.mapping.default_priority() == Level::low);
+  }
+
+  TEST_CASE("source mistakes are named with their place") {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"[[source]]\njql = \"project = A\"\n", "1:1: a [[source]] needs a name"},
+        {"[[source]]\nname = \"a b\"\n", "2:8: source name 'a b' must be 1 to 64 letters"},
+        {"[[source]]\nname = \"a\"\n[[source]]\nname = \"a\"\n",
+         "4:8: source 'a' is defined twice"},
+        {"[[source]]\nname = \"a\"\npath = \"/x\"\n[[source]]\nname = \"b\"\npath = \"/x\"\n",
+         "6:8: path '/x' feeds source 'a' already"},
+        {"[[source]]\nname = \"a\"\npath = \"x\"\n",
+         "3:8: source 'a': path 'x' must be a URL path"},
+        {"[[source]]\nname = \"a\"\njql = \"updated > 1\"\n", "3:7: source 'a': jql: 1:1:"},
+        {"[[source]]\nname = \"a\"\nscope = \"x\"\n", "3:9: unknown setting 'source.scope'"},
+        {"[[source]]\nname = 3\n", "2:8: 'source.name' must be a string"},
+        {"source = \"a\"\n", "1:10: 'source' must be an array of tables"},
+    };
+    for (const auto& [text, want] : cases) {
+      CAPTURE(text);
+      try {
+        sources_of(text);
+        FAIL("accepted");
+      } catch (const jira_alerts::Error& e) {
+        CHECK(std::string(e.what()).find(want) != std::string::npos);
+      }
+    }
   }
 }
