@@ -13,7 +13,9 @@
 // Each input is framed twice: with a 1 MiB payload limit, and with a tiny one so
 // that the too-large path (skipping, the kept prefix, resuming after it) is reached
 // by inputs of the size libFuzzer generates (its -max_len defaults to the largest
-// seed, ~37 KB for fixtures/history).
+// seed, ~37 KB for fixtures/history). Each time it is also read as replay::Reader
+// reads it (NDJSON lines guessed by the framer and read where the framer holds them,
+// settled when they are no usable payload), which must give the same payloads.
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -180,25 +182,66 @@ void rules(const Payload& p, std::string_view frame) {
   (void)ja::rules::identity(p, frame);
 }
 
+// A frame with a problem, described.
+std::string problem_of(const ja::read::Frame& frame) {
+  return std::to_string(frame.offset) + " problem " +
+         std::to_string(static_cast<int>(frame.problem)) + " size " + std::to_string(frame.size);
+}
+
+// One payload out of a frame, described.
+std::string described(const ja::parse::Unpacked& u, const ja::read::Frame& frame) {
+  if (u.line < 1 || u.column < 1) broken("payload position below 1:1", frame.bytes);
+  if (u.raw.size() > frame.bytes.size()) broken("raw bytes larger than the frame", frame.bytes);
+  std::string d = std::to_string(frame.offset + u.offset) + " " + std::to_string(u.line) + ":" +
+                  std::to_string(u.column) + " size " + std::to_string(u.size) + " delivery \"" +
+                  shown(u.delivery_id) + "\" ";
+  if (!u.usable())
+    return d + "rejected at " + std::to_string(u.error_line) + ":" +
+           std::to_string(u.error_column) + ": " + u.reason;
+  return d + "identity " + std::to_string(ja::rules::identity(*u.payload, u.bytes)) +
+         describe(*u.payload);
+}
+
 // What one engine made of one frame: each payload in it, described.
 std::vector<std::string> unpack(ja::parse::Unpacker& unpacker, const ja::read::Frame& frame,
                                 bool run_rules) {
   std::vector<std::string> out;
   unpacker.unpack(frame.bytes, frame.line, frame.column, [&](const ja::parse::Unpacked& u) {
-    if (u.line < 1 || u.column < 1) broken("payload position below 1:1", frame.bytes);
-    if (u.raw.size() > frame.bytes.size()) broken("raw bytes larger than the frame", frame.bytes);
-    std::string d = std::to_string(u.line) + ":" + std::to_string(u.column) + " size " +
-                    std::to_string(u.size) + " delivery \"" + shown(u.delivery_id) + "\" ";
-    if (!u.usable()) {
-      if (u.reason.empty()) broken("rejection without a reason", frame.bytes);
-      out.push_back(d + "rejected at " + std::to_string(u.error_line) + ":" +
-                    std::to_string(u.error_column) + ": " + u.reason);
-      return;
-    }
-    d += "identity " + std::to_string(ja::rules::identity(*u.payload, u.bytes));
-    out.push_back(d + describe(*u.payload));
-    if (run_rules) rules(*u.payload, u.bytes);
+    if (!u.usable() && u.reason.empty()) broken("rejection without a reason", frame.bytes);
+    out.push_back(described(u, frame));
+    if (u.usable() && run_rules) rules(*u.payload, u.bytes);
   });
+  return out;
+}
+
+// What the replay's reader makes of the input: NDJSON lines guessed by the framer and
+// read where they are (settled when they are no usable payload), every payload
+// described in order, frames with a problem by their problem.
+std::vector<std::string> as_the_reader_reads(const std::string& path, std::size_t limit) {
+  static ja::parse::Unpacker fast(ja::parse::Extractor::Engine::fast);
+  ja::read::ByteStream in(path);
+  ja::read::Framer framer(in, limit);
+  framer.guess_lines();
+  ja::read::Frame frame;
+  std::vector<std::string> out;
+  while (framer.next(frame)) {
+    if (frame.guessed) {
+      const std::size_t before = out.size();
+      if (fast.unpack_guessed(
+              frame.bytes, frame.line, frame.column,
+              [&](const ja::parse::Unpacked& u) { out.push_back(described(u, frame)); }))
+        continue;
+      if (out.size() != before) broken("a refused guess emitted payloads", frame.bytes);
+      framer.settle(frame);
+    }
+    if (frame.problem != ja::read::FrameProblem::none) {
+      out.push_back(problem_of(frame));
+      continue;
+    }
+    fast.unpack(
+        frame.bytes, frame.line, frame.column,
+        [&](const ja::parse::Unpacked& u) { out.push_back(described(u, frame)); }, true);
+  }
   return out;
 }
 
@@ -209,8 +252,10 @@ void frames(const std::string& path, std::size_t limit) {
   ja::read::ByteStream in(path);
   ja::read::Framer framer(in, limit);
   ja::read::Frame frame;
+  std::vector<std::string> scanned;  // what the fast engine made of each frame, in order
   while (framer.next(frame)) {
     if (frame.line < 1 || frame.column < 1) broken("frame position below 1:1", frame.bytes);
+    if (frame.problem != ja::read::FrameProblem::none) scanned.push_back(problem_of(frame));
     switch (frame.problem) {
       case ja::read::FrameProblem::empty:
         continue;
@@ -233,7 +278,16 @@ void frames(const std::string& path, std::size_t limit) {
       fail("payload count", frame.bytes, std::to_string(f.size()), std::to_string(r.size()));
     for (std::size_t i = 0; i < f.size(); ++i)
       if (f[i] != r[i]) fail("payload", frame.bytes, f[i], r[i]);
+    scanned.insert(scanned.end(), f.begin(), f.end());
   }
+  // Guessing NDJSON lines, and reading frames where the framer holds them, changes nothing.
+  const std::vector<std::string> guessed = as_the_reader_reads(path, limit);
+  if (guessed.size() != scanned.size())
+    fail("payload count when lines are guessed", "", std::to_string(guessed.size()),
+         std::to_string(scanned.size()));
+  for (std::size_t i = 0; i < guessed.size(); ++i)
+    if (guessed[i] != scanned[i])
+      fail("payload when lines are guessed", "", guessed[i], scanned[i]);
 }
 
 }  // namespace

@@ -28,15 +28,44 @@ struct Reference {
   static constexpr Engine engine = Engine::reference;
 };
 
+// The fields both ways of reading a payload must agree on.
+std::string summary_of(const Payload& p) {
+  std::string out;
+  for (const auto* t : {&p.event, &p.key, &p.issue_id, &p.status, &p.category, &p.summary,
+                        &p.project, &p.changelog_id, &p.moved_from, &p.moved_to, &p.user, &p.self})
+    out += (t->present ? "+" : "-") + std::string(t->value) + "|";
+  return out + std::to_string(p.timestamp.value_or(-1)) + "|" + std::string(p.priority) + "|" +
+         std::to_string(static_cast<int>(p.status_source)) + "|" +
+         std::to_string(static_cast<int>(p.priority_form)) + "|" + std::to_string(p.workflow_body);
+}
+
 // One extractor per test, as the replayer keeps one: the payload's views point into it.
+// Each payload is also read as the replay's reader hands it over, where the framer
+// holds it, followed by bytes of what comes next (Extractor::extract's PADDED): both
+// must decide the same.
 struct Extract {
-  explicit Extract(Engine engine) : extractor(engine) {}
+  explicit Extract(Engine engine) : extractor(engine), in_place(engine) {}
 
-  Extractor extractor;
-  Payload payload;
-  Rejection rejection;
+  Extractor extractor, in_place;
+  Payload payload, in_place_payload;
+  Rejection rejection, in_place_rejection;
+  std::string held;
 
-  bool operator()(std::string_view json) { return extractor.extract(json, payload, rejection); }
+  bool operator()(std::string_view json) {
+    held.assign(json);
+    held.append(Extractor::padding, '7');
+    const bool padded = in_place.extract(std::string_view(held).substr(0, json.size()),
+                                         in_place_payload, in_place_rejection, true);
+    const bool usable = extractor.extract(json, payload, rejection);
+    CHECK(padded == usable);
+    if (usable) {
+      CHECK(summary_of(in_place_payload) == summary_of(payload));
+    } else {
+      CHECK(in_place_rejection.reason == rejection.reason);
+      CHECK(in_place_rejection.offset == rejection.offset);
+    }
+    return usable;
+  }
 };
 
 // A rejection table row: the payload, the reason, and where it points (the first

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
+#include <simdjson.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,23 +32,64 @@ struct Framed {
   FrameProblem problem = FrameProblem::none;
 };
 
-// Every frame of IN, copied.
-std::vector<Framed> frames_from(jira_alerts::read::ByteSource& in, std::size_t max_payload) {
+bool same_frames(const std::vector<Framed>& a, const std::vector<Framed>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].bytes != b[i].bytes || a[i].line != b[i].line || a[i].column != b[i].column ||
+        a[i].size != b[i].size || a[i].problem != b[i].problem)
+      return false;
+  }
+  return true;
+}
+
+// How the caller treats the frames the framer guesses from their lines.
+enum class Guesses : std::uint8_t {
+  none,     // no guessing: every frame is scanned
+  checked,  // guessed, and settled unless simdjson reads the guess as valid JSON
+  settled,  // guessed, and every guess settled
+};
+
+bool valid_json(std::string_view bytes) {
+  static simdjson::dom::parser parser;
+  return parser.parse(bytes.data(), bytes.size()).error() == simdjson::SUCCESS;
+}
+
+// Every frame of IN, copied; and how many were guessed and kept (GUESSES::checked).
+std::vector<Framed> frames_from(jira_alerts::read::ByteSource& in, std::size_t max_payload,
+                                Guesses guesses = Guesses::none, std::size_t* kept = nullptr) {
   Framer framer(in, max_payload);
+  if (guesses != Guesses::none) framer.guess_lines();
   std::vector<Framed> frames;
   Frame frame;
-  while (framer.next(frame))
+  while (framer.next(frame)) {
+    if (frame.guessed && (guesses == Guesses::settled || !valid_json(frame.bytes)))
+      framer.settle(frame);
+    if (frame.guessed && kept != nullptr) ++*kept;
+    if (frame.guessed) CHECK(frame.problem == FrameProblem::none);
     frames.push_back(
         {std::string(frame.bytes), frame.line, frame.column, frame.size, frame.problem});
+  }
   // The end of the input stays the end.
   CHECK_FALSE(framer.next(frame));
   return frames;
 }
 
+// The frames of the input OPEN opens, which must be the same whether or not the framer
+// guesses lines (the caller checking its guesses, or settling each).
+template <typename Open>
+std::vector<Framed> frames_every_way(const Open& open, std::size_t max_payload) {
+  auto in = open();
+  const auto scanned = frames_from(*in, max_payload);
+  for (const Guesses guesses : {Guesses::checked, Guesses::settled}) {
+    auto again = open();
+    CHECK(same_frames(frames_from(*again, max_payload, guesses), scanned));
+  }
+  return scanned;
+}
+
 std::vector<Framed> frames_of_file(const std::string& path,
                                    std::size_t max_payload = Framer::default_max_payload) {
-  ByteStream in(path);
-  return frames_from(in, max_payload);
+  return frames_every_way([&] { return std::make_unique<ByteStream>(path); }, max_payload);
 }
 
 // Writes CONTENT to a temporary file and frames it.
@@ -123,18 +166,8 @@ class MemorySource final : public jira_alerts::read::ByteSource {
 
 std::vector<Framed> frames_read_by(std::string_view input, std::size_t read_size,
                                    std::size_t max_payload = Framer::default_max_payload) {
-  MemorySource in(input, read_size);
-  return frames_from(in, max_payload);
-}
-
-bool same_frames(const std::vector<Framed>& a, const std::vector<Framed>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].bytes != b[i].bytes || a[i].line != b[i].line || a[i].column != b[i].column ||
-        a[i].size != b[i].size || a[i].problem != b[i].problem)
-      return false;
-  }
-  return true;
+  return frames_every_way([&] { return std::make_unique<MemorySource>(input, read_size); },
+                          max_payload);
 }
 
 // A payload as Python's json.dumps(indent=0) prints it: every '{' of an array
@@ -570,6 +603,37 @@ TEST_SUITE("read.framer") {
         CHECK(frames[lines + 1].problem == FrameProblem::none);
         CHECK(frames[lines + 2].bytes == "{\"b\":2}");
       }
+    }
+  }
+
+  TEST_CASE("Framer::guess_lines frames NDJSON lines as a scan does") {
+    const auto guessed = [](std::string_view input, std::size_t read_size) {
+      MemorySource in(input, read_size);
+      std::size_t kept = 0;
+      const auto frames = frames_from(in, Framer::default_max_payload, Guesses::checked, &kept);
+      return std::make_pair(frames, kept);
+    };
+    SUBCASE("lines of valid JSON are guessed, whatever the read sizes") {
+      const std::string input = "{\"a\":1}\n  {\"b\":[{\"c\":\"}\"}]} \r\n\n{}\n";
+      const auto [frames, kept] = guessed(input, input.size());
+      check_frames(frames, {{"{\"a\":1}", 1, 1}, {"{\"b\":[{\"c\":\"}\"}]}", 2, 3}, {"{}", 4, 1}});
+      CHECK(kept == 3);
+      for (std::size_t read_size = 1; read_size < input.size(); ++read_size)
+        CHECK(same_frames(guessed(input, read_size).first, frames));
+    }
+    SUBCASE("a line that is no JSON value is settled to what a scan frames") {
+      const std::string input =
+          "{\"a\":{\"b\":1}\n{\"c\":2}\n{\"d\":1}}\n{\"e\":1}{\"f\":2}\n{\"g\":\"}\n{\"h\":3}\n";
+      const auto [frames, kept] = guessed(input, input.size());
+      check_frames(frames, {{"{\"a\":{\"b\":1}", 1, 1},
+                            {"{\"c\":2}", 2, 1},
+                            {"{\"d\":1}", 3, 1},
+                            {"}", 3, 8},
+                            {"{\"e\":1}", 4, 1},
+                            {"{\"f\":2}", 4, 8},
+                            {"{\"g\":\"}", 5, 1},
+                            {"{\"h\":3}", 6, 1}});
+      CHECK(kept == 2);  // c and h; a payload after another on its line is scanned
     }
   }
 

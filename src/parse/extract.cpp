@@ -102,10 +102,12 @@ Extractor::Engine Extractor::default_engine() {
                                                                   : Engine::fast;
 }
 
-bool Extractor::fast_extract(std::size_t size, Payload& payload) {
+static_assert(Extractor::padding >= simdjson::SIMDJSON_PADDING);
+
+bool Extractor::fast_extract(const char* bytes, std::size_t size, Payload& payload) {
   if (size > dom_->capacity() && dom_->allocate(size, max_depth) != simdjson::SUCCESS) return false;
   simdjson::dom::element root;
-  if (dom_->parse(buffer_.data(), size, false).get(root) != simdjson::SUCCESS) return false;
+  if (dom_->parse(bytes, size, false).get(root) != simdjson::SUCCESS) return false;
   if (root.type() != simdjson::dom::element_type::OBJECT) return false;
   Collector collector(payload, id_digits_, changelog_id_digits_);
   if (!DomReader(collector).root(simdjson::dom::object(root))) return false;
@@ -113,8 +115,21 @@ bool Extractor::fast_extract(std::size_t size, Payload& payload) {
   return unusable(payload, collector.transition_seen).reason == nullptr;
 }
 
-bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rejection) {
+bool Extractor::extract_fast(std::string_view bytes, Payload& payload) {
   payload = Payload{};
+  return engine_ == Engine::fast && fast_extract(bytes.data(), bytes.size(), payload);
+}
+
+bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rejection,
+                        bool padded) {
+  payload = Payload{};
+  // simdjson accepts no NUL byte anywhere (in a string it is an unescaped control
+  // character, elsewhere no JSON token), so what it reads needs no search for one.
+  const bool fast = engine_ == Engine::fast;
+  if (fast && padded) {
+    if (fast_extract(bytes.data(), bytes.size(), payload)) return true;
+    payload = Payload{};
+  }
   if (const void* nul = std::memchr(bytes.data(), '\0', bytes.size())) {
     rejection = {static_cast<std::uint64_t>(static_cast<const char*>(nul) - bytes.data()),
                  "invalid JSON: NUL byte in the payload"};
@@ -125,8 +140,8 @@ bool Extractor::extract(std::string_view bytes, Payload& payload, Rejection& rej
   buffer_.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
   std::memcpy(buffer_.data(), bytes.data(), bytes.size());
   std::memset(buffer_.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
-  if (engine_ == Engine::fast) {
-    if (fast_extract(bytes.size(), payload)) return true;
+  if (fast && !padded) {
+    if (fast_extract(buffer_.data(), bytes.size(), payload)) return true;
     payload = Payload{};
   }
   return reference_extract(bytes, buffer_, payload, id_digits_, changelog_id_digits_, rejection);

@@ -29,6 +29,8 @@ class Extractor {
  public:
   // Deeper nesting than this is rejected (the rules never read below depth 6).
   static constexpr int max_depth = 512;
+  // The readable bytes past a payload that let simdjson read it where it is.
+  static constexpr std::size_t padding = 64;
 
   enum class Engine : std::uint8_t {
     fast,       // simdjson first, RapidJSON for what it does not accept
@@ -44,11 +46,16 @@ class Extractor {
   Extractor& operator=(const Extractor&) = delete;
 
   // Reads BYTES into PAYLOAD; false with REJECTION filled when the payload is
-  // unusable (SPEC §4). PAYLOAD's views stay valid until the next call.
-  bool extract(std::string_view bytes, Payload& payload, Rejection& rejection);
+  // unusable (SPEC §4). PAYLOAD's views stay valid until the next call. PADDED:
+  // at least `padding` readable bytes (of any value) follow BYTES, so that the fast
+  // engine reads them where they are, without a copy.
+  bool extract(std::string_view bytes, Payload& payload, Rejection& rejection, bool padded = false);
+  // The fast engine alone on BYTES (padded): true when simdjson reads them as valid
+  // JSON and a usable payload; false for anything else, which extract() then decides.
+  bool extract_fast(std::string_view bytes, Payload& payload);
 
  private:
-  bool fast_extract(std::size_t size, Payload& payload);
+  bool fast_extract(const char* bytes, std::size_t size, Payload& payload);
 
   Engine engine_;
   std::unique_ptr<simdjson::dom::parser> dom_;

@@ -201,7 +201,11 @@ inline const Member* Collector::key(Node parent, std::string_view name) {
   const Range r = member_ranges[static_cast<std::size_t>(parent)];
   for (std::size_t i = r.begin; i < r.end; ++i) {
     const Member& m = members[i];
-    if (m.name.size() == name.size() && m.name[0] == name[0] && m.name == name) return &m;
+    if (m.name.size() != name.size() || m.name[0] != name[0]) continue;
+    // Names are short: compared in place rather than through a call to memcmp.
+    std::size_t j = 1;
+    while (j < name.size() && m.name[j] == name[j]) ++j;
+    if (j == name.size()) return &m;
   }
   return nullptr;
 }

@@ -81,8 +81,12 @@ RecordedReader::RecordedReader() : parser_(std::make_unique<simdjson::dom::parse
 
 RecordedReader::~RecordedReader() = default;
 
+bool RecordedReader::may_read(std::string_view bytes) {
+  return bytes.substr(0, start.size()) == start;
+}
+
 bool RecordedReader::read(std::string_view bytes, std::vector<Envelope>& out) {
-  if (bytes.substr(0, start.size()) != start) return false;
+  if (!may_read(bytes)) return false;
   // simdjson refuses some text the SAX reader takes (a lone low surrogate escape, an
   // integer beyond 64 bits): such a line goes the general way.
   simdjson::dom::object root;

@@ -29,6 +29,9 @@ class RecordedReader {
   // reads as any frame: what this reads, it reads as that would.
   bool read(std::string_view bytes, std::vector<Envelope>& out);
 
+  // Could BYTES be such a line (does it start as one)?
+  static bool may_read(std::string_view bytes);
+
  private:
   std::unique_ptr<simdjson::dom::parser> parser_;
 };

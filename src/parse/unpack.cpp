@@ -19,7 +19,7 @@ void Unpacker::reject(Unpacked& u, std::string_view bytes, std::uint64_t offset,
 }
 
 void Unpacker::unpack(std::string_view bytes, std::uint64_t line, std::uint64_t column,
-                      const Emit& emit) {
+                      const Emit& emit, bool padded) {
   Unpacked u;
   u.line = line;
   u.column = column;
@@ -30,7 +30,7 @@ void Unpacker::unpack(std::string_view bytes, std::uint64_t line, std::uint64_t 
     envelope(list_.front(), bytes, line, column, emit);
     return;
   }
-  if (extractor_.extract(bytes, payload_, rejection_)) {
+  if (extractor_.extract(bytes, payload_, rejection_, padded)) {
     if (secret_) {
       reject(u, bytes, 0, line, column,
              "not signed: a plain payload carries no X-Hub-Signature (with --secret-file, "
@@ -49,6 +49,21 @@ void Unpacker::unpack(std::string_view bytes, std::uint64_t line, std::uint64_t 
     return;
   }
   reject(u, bytes, rejection_.offset, line, column, std::move(rejection_.reason), emit);
+}
+
+bool Unpacker::unpack_guessed(std::string_view bytes, std::uint64_t line, std::uint64_t column,
+                              const Emit& emit) {
+  // Lines that record wrote, and signed input, go the general way.
+  if (!recorded_ || secret_ || RecordedReader::may_read(bytes)) return false;
+  if (!extractor_.extract_fast(bytes, payload_)) return false;
+  Unpacked u;
+  u.line = line;
+  u.column = column;
+  u.size = bytes.size();
+  u.bytes = u.raw = bytes;
+  u.payload = &payload_;
+  emit(u);
+  return true;
 }
 
 void Unpacker::envelope(const Envelope& e, std::string_view frame, std::uint64_t line,

@@ -42,7 +42,16 @@ class Unpacker {
   void require_signatures(std::string secret) { secret_ = std::move(secret); }
 
   // Calls EMIT for each payload in the frame BYTES, which starts at LINE:COLUMN.
-  void unpack(std::string_view bytes, std::uint64_t line, std::uint64_t column, const Emit& emit);
+  // PADDED: Extractor::padding readable bytes follow BYTES (see Extractor::extract).
+  void unpack(std::string_view bytes, std::uint64_t line, std::uint64_t column, const Emit& emit,
+              bool padded = false);
+
+  // For a frame the framer guessed (read::Frame::guessed; padded): emits it and returns
+  // true when simdjson reads it as a usable payload, so as valid JSON that the guess
+  // framed right. Else emits nothing and returns false: the frame is settled and
+  // then unpacked.
+  bool unpack_guessed(std::string_view bytes, std::uint64_t line, std::uint64_t column,
+                      const Emit& emit);
 
  private:
   void reject(Unpacked& u, std::string_view bytes, std::uint64_t offset, std::uint64_t line,

@@ -170,7 +170,10 @@ std::string problem_reason(const Frame& frame) {
 }
 
 Framer::Framer(ByteSource& in, std::size_t max_payload)
-    : in_(in), max_payload_(max_payload), buf_(new char[chunk_size]), cap_(chunk_size) {
+    : in_(in),
+      max_payload_(max_payload),
+      buf_(std::make_unique<char[]>(chunk_size + padding)),
+      cap_(chunk_size) {
   while (end_ < 3 && fill()) {
   }
   if (end_ - pos_ >= 3 && std::memcmp(buf_.get() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
@@ -199,7 +202,7 @@ bool Framer::fill() {
   }
   if (cap_ - end_ < chunk_size / 2) {
     const std::size_t cap = std::max(cap_ * 2, end_ + chunk_size);
-    std::unique_ptr<char[]> grown(new char[cap]);
+    auto grown = std::make_unique<char[]>(cap + padding);
     std::memcpy(grown.get(), buf_.get(), end_);
     buf_ = std::move(grown);
     cap_ = cap;
@@ -257,12 +260,38 @@ bool Framer::next(Frame& frame) {
   frame.offset = frame_begin_;
   skipping_ = false;
   dropped_last_ = 0;
+  frame.guessed = false;
   const char first = buf_[pos_];
-  if (first == '{' || first == '[')
+  if (first == '{' && guess_line())
+    frame.guessed = true;
+  else if (first == '{' || first == '[')
     scan_container();
   else
     scan_scalar();
   emit(frame, skipping_ ? FrameProblem::too_large : FrameProblem::none);
+  return true;
+}
+
+void Framer::settle(Frame& frame) {
+  pos_ = begin_;
+  frame.guessed = false;
+  scan_container();
+  emit(frame, skipping_ ? FrameProblem::too_large : FrameProblem::none);
+}
+
+// The payload at pos_ ('{'), when it is the first on its line and the line, whole in
+// the buffer, ends with '}': moves pos_ past that '}'. Each line is searched at most
+// once (a payload after another on its line is scanned), so the cost stays linear.
+bool Framer::guess_line() {
+  if (!guess_lines_ || in_array_ || last_end_ > line_begin_) return false;
+  const char* first = buf_.get() + pos_;
+  const auto* newline = static_cast<const char*>(std::memchr(first, '\n', end_ - pos_));
+  if (newline == nullptr) return false;
+  const char* last = newline;
+  while (last > first && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r')) --last;
+  const auto size = static_cast<std::size_t>(last - first);
+  if (size < 2 || last[-1] != '}' || size > max_payload_) return false;
+  pos_ += size;
   return true;
 }
 
@@ -286,6 +315,7 @@ void Framer::emit(Frame& frame, FrameProblem problem) {
     frame.size = end - begin_;
   }
   skipping_ = false;
+  last_end_ = absolute(pos_);
 }
 
 // Scans an object or array to its matching bracket, 64 bytes at a time: masks of

@@ -27,6 +27,7 @@ struct Frame {
   std::uint64_t offset = 0;  // 0-based byte offset of the first byte in the (decompressed) input
   std::uint64_t size = 0;    // the full size in bytes, also when only a prefix is kept
   FrameProblem problem = FrameProblem::none;
+  bool guessed = false;  // framed by its line alone (Framer::guess_lines): see settle()
 };
 
 // Why a frame with a problem is rejected, in words.
@@ -61,11 +62,25 @@ class Framer {
  public:
   static constexpr std::size_t default_max_payload = 64u << 20;
   static constexpr std::size_t kept_prefix = 64u << 10;
+  // The bytes of a frame without a problem are followed by at least this many
+  // readable bytes (of any value), so that a parser that reads past the end of
+  // its input (simdjson) can read the frame where it is.
+  static constexpr std::size_t padding = 64;
 
   explicit Framer(ByteSource& in, std::size_t max_payload = default_max_payload);
 
   // Fills FRAME with the next payload; false at the end of the input.
   bool next(Frame& frame);
+
+  // From now on, a payload that is the first on its line, starts with '{' and whose
+  // line ends with '}' (NDJSON) is framed as that line without scanning its bytes,
+  // and marked guessed. The guess is the frame a scan finds whenever the line is
+  // valid JSON (one object, whose matching '}' is the last); a caller that finds it
+  // is not calls settle() before the next call to next().
+  void guess_lines() { guess_lines_ = true; }
+  // Frames the guessed FRAME again by scanning it, as next() would have without
+  // guessing: it may then end elsewhere, or have a problem.
+  void settle(Frame& frame);
 
   // The 1-based line and column just past the last byte read.
   std::uint64_t line() const { return line_; }
@@ -77,6 +92,7 @@ class Framer {
   bool fill();
   void newline();
   void emit(Frame& frame, FrameProblem problem);
+  bool guess_line();
   void scan_container();
   void scan_scalar();
   void advance(std::uint64_t newlines, std::size_t n);
@@ -102,6 +118,8 @@ class Framer {
   char dropped_last_ = 0;  // the last byte other than white space dropped from the frame
   bool seen_payload_ = false;
   bool reported_empty_ = false;
+  bool guess_lines_ = false;
+  std::uint64_t last_end_ = 0;      // absolute offset just past the last frame
   std::string prefix_;              // kept prefix of a frame being skipped
   std::vector<bool> arrays_;        // scan_container's stack of container kinds, reused
   std::vector<bool> saved_arrays_;  // that stack before a block scanned on trial

@@ -11,6 +11,8 @@
 namespace jira_alerts::replay {
 namespace {
 
+static_assert(read::Framer::padding >= parse::Extractor::padding);
+
 // Copies every string PAYLOAD points at into TEXT and points the payload there.
 void own(parse::Payload& p, std::string& text) {
   parse::Text* fields[] = {&p.event,        &p.key,       &p.issue_id,     &p.status,
@@ -191,6 +193,8 @@ void Reader::run() {
         }
       };
       read::Framer framer(in);
+      if (parse::Extractor::default_engine() == parse::Extractor::Engine::fast)
+        framer.guess_lines();
       read::Frame frame;
       bool stopped = false;
       const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
@@ -204,10 +208,15 @@ void Reader::run() {
         chunk->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
       };
       while (framer.next(frame) && !stopped) {
+        // NDJSON: a line is parsed where it is, and scanned only when it is no payload.
+        if (frame.guessed) {
+          if (unpacker.unpack_guessed(frame.bytes, frame.line, frame.column, emit)) continue;
+          framer.settle(frame);
+        }
         // A stream that broke before its first payload says so once, below.
         if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
         if (frame.problem == read::FrameProblem::none) {
-          unpacker.unpack(frame.bytes, frame.line, frame.column, emit);
+          unpacker.unpack(frame.bytes, frame.line, frame.column, emit, true);
           continue;
         }
         emit(rejection_of(frame));
