@@ -7,7 +7,8 @@ measured together mean anything):
   1. replay wall time of the 100k corpus vs replay_python.py       (target: >= 6x faster)
   2. replay wall time of the 100k corpus vs a bare one-thread
      simdjson On-Demand scan (simdjson_scan)                        (target: no slower)
-     (and, for reference, vs a bare RapidJSON SAX scan, sax_scan)
+     (and, for reference, vs a bare RapidJSON SAX scan, sax_scan, and the
+     replay's reading half alone, `jira-alerts lint`)
   3. the wide corpus (100,000 issues): peak RSS of the replay       (target: <= 32 MiB)
      and its wall time per payload vs the 100k corpus's            (target: <= 1.15x)
   4. CI gates on the wide corpus's state file (100,000 alerts):
@@ -421,6 +422,9 @@ def throughput(a, binary, work, corpus, wide, programs_extra):
     programs = {
         "jira-alerts": [binary, "replay", "--db", state, "--quiet", corpus],
         "jira-alerts wide": [binary, "replay", "--db", wide_state, "--quiet", wide],
+        # The replay's reading half alone (read, frame, extract, decide; no state file):
+        # how fast the replay could be if applying cost nothing.
+        "jira-alerts lint": [binary, "lint", corpus],
     }
     programs.update(programs_extra(pystate))
     order = list(programs)
@@ -542,6 +546,7 @@ def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_cou
     rss = {name: max(r.maxrss_kib for r in rs) / 1024 for name, rs in results.items()}
     cpu = {name: median([r.cpu for r in rs]) for name, rs in results.items()}
     j, py, simd, sx = med["jira-alerts"], med["replay_python.py"], med["simdjson_scan"], med["sax_scan"]
+    lint = med["jira-alerts lint"]
     n100k, nwide = payloads["jira-alerts"], payloads["jira-alerts wide"]
     speedup, vs_simd = py / j, j / simd
     per_payload_ratio = (med["jira-alerts wide"] / nwide) / (j / n100k)
@@ -602,6 +607,8 @@ def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_cou
              yes_no(vs_simd <= TARGET_RATIO_VS_SCAN)],
             ["   (for reference) vs SAX scan", fmt_s(j), "%s (sax_scan)" % fmt_s(sx),
              "%.2fx the scan's time" % (j / sx), "-", "-"],
+            ["   (for reference) reading alone", "%s (lint)" % fmt_s(lint), "%s (simdjson_scan)" % fmt_s(simd),
+             "%.2fx the scan's time" % (lint / simd), "-", "-"],
             ["3. peak RSS, wide corpus included", "%.1f MiB" % peak, "-", "-",
              "<= %.0f MiB" % TARGET_RSS_MIB, yes_no(peak <= TARGET_RSS_MIB)],
             ["3. wide corpus time per payload", "%.1f us" % (med["jira-alerts wide"] / nwide * 1e6),
