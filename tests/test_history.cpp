@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,12 @@ using namespace jira_alerts;
 
 namespace {
 
-// Replays the sample history into DB through the command line, quietly.
-void replay_sample(const std::string& db) {
-  std::vector<std::string> args{
-      "jira-alerts", "replay", "--quiet",
-      "--db",        db,       std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history"};
+// Replays the sample history into DB through the command line, quietly (with CONFIG,
+// when given).
+void replay_sample(const std::string& db, const std::string& config = "") {
+  std::vector<std::string> args{"jira-alerts", "replay", "--quiet", "--db", db};
+  if (!config.empty()) args.insert(args.end(), {"--config", config});
+  args.push_back(std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   REQUIRE(cli::run(static_cast<int>(argv.size()), argv.data()) == 0);
@@ -36,6 +38,13 @@ std::optional<store::AlertView> at(store::Database& db, const std::string& key, 
   return alerts.front();
 }
 
+// The id of the alert whose fingerprint is KEY (one source).
+std::int64_t id_of(store::Database& db, const std::string& key) {
+  const auto found = store::find_alerts(db, key);
+  REQUIRE(found.size() == 1);
+  return found.front().id;
+}
+
 std::vector<std::string> fingerprints(const std::vector<store::AlertView>& alerts) {
   std::vector<std::string> out;
   for (const auto& a : alerts) out.push_back(a.fingerprint);
@@ -45,19 +54,20 @@ std::vector<std::string> fingerprints(const std::vector<store::AlertView>& alert
 }  // namespace
 
 TEST_SUITE("store.history") {
-  TEST_CASE("find_alert, episodes_of and for_each_timeline_entry") {
+  TEST_CASE("find_alerts, episodes_of and for_each_timeline_entry") {
     test::TempDir dir;
     replay_sample(dir.file("state.db"));
     store::Snapshot s(dir.file("state.db"));
 
     SUBCASE("an alias finds the moved issue") {
-      const auto a = store::find_alert(s.db(), "KAN-12");
-      REQUIRE(a);
-      CHECK(a->fingerprint == "OPS-140");
-      CHECK_FALSE(store::find_alert(s.db(), "KAN-99"));
+      const auto a = store::find_alerts(s.db(), "KAN-12");
+      REQUIRE(a.size() == 1);
+      CHECK(a[0].fingerprint == "OPS-140");
+      CHECK(a[0].alert_source == "jira");
+      CHECK(store::find_alerts(s.db(), "KAN-99").empty());
     }
     SUBCASE("episodes are kept with the priority at resolve") {
-      const auto episodes = store::episodes_of(s.db(), "OPS-101");
+      const auto episodes = store::episodes_of(s.db(), id_of(s.db(), "OPS-101"));
       REQUIRE(episodes.size() == 2);
       CHECK(episodes[0].seq == 1);
       CHECK(episodes[0].opened_at == 1768294931482);
@@ -80,13 +90,14 @@ TEST_SUITE("store.history") {
       };
       std::vector<Row> rows;
       util::Millis last = 0;
-      store::for_each_timeline_entry(s.db(), "OPS-101", [&](const store::TimelineEntry& t) {
-        REQUIRE(t.timestamp);
-        CHECK(*t.timestamp >= last);  // event time
-        last = *t.timestamp;
-        rows.push_back({std::filesystem::path(t.path).filename().string(), t.line, t.action,
-                        t.decided, *t.timestamp});
-      });
+      store::for_each_timeline_entry(
+          s.db(), id_of(s.db(), "OPS-101"), [&](const store::TimelineEntry& t) {
+            REQUIRE(t.timestamp);
+            CHECK(*t.timestamp >= last);  // event time
+            last = *t.timestamp;
+            rows.push_back({std::filesystem::path(t.path).filename().string(), t.line, t.action,
+                            t.decided, *t.timestamp});
+          });
       using rules::Action;
       const std::vector<Row> expected{
           {"01-outage.ndjson", 1, Action::open, Action::open, 1768294931482},
@@ -214,6 +225,122 @@ TEST_SUITE("store.history") {
     CHECK(store::percentile({1, 2, 3, 4}, 0.5) == 2);
     CHECK(store::percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.9) == 9);
     CHECK(store::percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 0.9) == 10);
+  }
+}
+
+TEST_SUITE("store.sources") {
+  // Two sources that overlap: "all" takes every payload, "ops" those of project OPS, so
+  // OPS-101 has an alert in each.
+  struct TwoSources {
+    test::TempDir dir;
+    std::int64_t all = 0, ops = 0;
+    TwoSources() {
+      std::ofstream(dir.file("two.toml"))
+          << "[[source]]\nname = \"all\"\n[[source]]\nname = \"ops\"\njql = \"project = OPS\"\n";
+      replay_sample(dir.file("state.db"), dir.file("two.toml"));
+      store::Snapshot s(dir.file("state.db"));
+      for (const auto& source : store::read_sources(s.db()))
+        (source.name == "all" ? all : ops) = source.id;
+    }
+  };
+
+  TEST_CASE("a key has an alert in each source, with its own episodes and timeline") {
+    TwoSources f;
+    store::Snapshot s(f.dir.file("state.db"));
+    const auto found = store::find_alerts(s.db(), "OPS-101");
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].alert_source == "all");
+    CHECK(found[1].alert_source == "ops");
+    for (const auto& a : found) {
+      CHECK(store::episodes_of(s.db(), a.id).size() == 2);
+      std::size_t entries = 0;
+      store::for_each_timeline_entry(s.db(), a.id, [&](const store::TimelineEntry&) { ++entries; });
+      CHECK(entries == 14);  // its own payloads only, not the other source's too
+    }
+    const auto only_ops = store::find_alerts(s.db(), "OPS-101", {f.ops});
+    REQUIRE(only_ops.size() == 1);
+    CHECK(only_ops[0].alert_source_id == f.ops);
+    CHECK(store::find_alerts(s.db(), "KAN-7", {f.ops}).empty());
+    // At an event time, one a source too.
+    CHECK(store::alerts_at_key(s.db(), "OPS-101", 1769212800000).size() == 2);
+    CHECK(store::alerts_at_key(s.db(), "OPS-101", 1769212800000, {f.all}).size() == 1);
+    auto keys = store::all_keys(s.db(), {f.ops});
+    std::sort(keys.begin(), keys.end());
+    CHECK(keys == std::vector<std::string>{"KAN-12", "OPS-101", "OPS-102", "OPS-140", "OPS-152"});
+  }
+
+  TEST_CASE("the gates count and name the open alerts of the selected sources") {
+    TwoSources f;
+    store::Snapshot s(f.dir.file("state.db"));
+    store::AlertFilter open;
+    open.state = rules::State::open;
+    CHECK(store::count_alerts(s.db(), open) == 4);  // all: KAN-15, KAN-16, OPS-152; ops: OPS-152
+    open.sources = {f.ops};
+    CHECK(store::count_alerts(s.db(), open) == 1);
+    open.sources = {f.all, f.ops};
+    CHECK(store::count_alerts(s.db(), open) == 4);
+    std::vector<std::pair<std::string, std::int64_t>> keys;
+    const auto visit = [&](const store::KeyView& k) {
+      keys.emplace_back(std::string(k.fingerprint), k.alert_source_id);
+    };
+    store::for_each_key(s.db(), rules::State::open, {}, {f.ops}, 10, visit);
+    CHECK(keys == std::vector<std::pair<std::string, std::int64_t>>{{"OPS-152", f.ops}});
+    keys.clear();
+    store::for_each_key(s.db(), rules::State::open, {}, {}, 2, visit);
+    CHECK(keys ==
+          std::vector<std::pair<std::string, std::int64_t>>{{"KAN-15", f.all}, {"KAN-16", f.all}});
+    keys.clear();
+    // OPS-152's P1 is not mapped here: MEDIUM. One fingerprint in two sources: by source.
+    store::for_each_key(s.db(), rules::State::open, {rules::Level::medium}, {}, 10, visit);
+    CHECK(keys == std::vector<std::pair<std::string, std::int64_t>>{
+                      {"KAN-15", f.all}, {"OPS-152", f.all}, {"OPS-152", f.ops}});
+  }
+
+  TEST_CASE("the gates read index alerts_by_state only, also for some sources") {
+    TwoSources f;
+    store::Snapshot s(f.dir.file("state.db"));
+    store::AlertFilter filter;
+    filter.state = rules::State::open;
+    filter.priorities = {rules::Level::critical, rules::Level::high};
+    filter.sources = {f.ops};
+    for (const std::string& sql : {store::count_alerts_sql(filter), store::for_each_key_sql(2, 1),
+                                   store::for_each_key_sql(4, 2), store::for_each_key_sql(4, 0)}) {
+      store::Statement plan(s.db(), ("EXPLAIN QUERY PLAN " + sql).c_str());
+      int reads = 0;
+      while (plan.step()) {
+        const std::string detail(plan.text(3));
+        if (detail.find(" a ") == std::string::npos && detail.find(" a") + 2 != detail.size())
+          continue;
+        ++reads;
+        CAPTURE(sql);
+        CHECK(detail.rfind("SEARCH a USING COVERING INDEX alerts_by_state (state=? AND priority=?)",
+                           0) == 0);
+      }
+      CHECK(reads > 0);
+    }
+  }
+
+  TEST_CASE("stats per source; a payload decided for two sources counts once") {
+    TwoSources f;
+    store::Snapshot s(f.dir.file("state.db"));
+    const auto all = store::collect_stats(s.db(), {}, f.all);
+    const auto ops = store::collect_stats(s.db(), {}, f.ops);
+    const auto both = store::collect_stats(s.db(), {});
+    // Source "all" is the whole sample, as one source replays it.
+    CHECK(all.episodes_opened == 10);
+    CHECK(all.episodes_resolved == 7);
+    CHECK(ops.episodes_opened == 5);
+    CHECK(both.episodes_opened == all.episodes_opened + ops.episodes_opened);
+    REQUIRE(ops.reopens.size() == 1);
+    CHECK(ops.reopens[0].fingerprint == "OPS-101");
+    CHECK(both.reopens.size() == 2);
+    const auto payloads = store::count_payloads(s.db(), {});
+    REQUIRE(payloads.by_source.size() == 2);
+    CHECK(payloads.by_source[0] == std::pair<std::int64_t, std::int64_t>{f.all, 39});
+    CHECK(payloads.by_source[1].second > 0);
+    CHECK(payloads.outside == 0);
+    CHECK(payloads.total == 39);
+    CHECK(store::count_payloads(s.db(), {}, {f.ops}).total == payloads.by_source[1].second);
   }
 }
 

@@ -19,6 +19,7 @@ struct AlertsOptions {
   std::vector<std::string> priorities;
   std::vector<std::string> projects;
   std::vector<std::string> keys;
+  std::vector<std::string> sources;
   std::string at;
   bool no_header = false;
 };
@@ -34,6 +35,8 @@ int run_alerts(const AlertsOptions& o) {
   if (!o.at.empty()) at = time_or_throw("--at", o.at);
 
   store::Snapshot store(o.db);
+  const store::SourceScope sources = store::select_report_sources(store.db(), o.sources, o.db);
+  filter.sources = sources.ids;
   std::vector<store::AlertView> alerts;
   if (at)
     alerts = store::alerts_at(store.db(), filter, *at);
@@ -47,7 +50,7 @@ int run_alerts(const AlertsOptions& o) {
     out.buffer() += '\n';
     return 0;
   }
-  report::print_alerts(out, *report::parse_format(o.format), alerts);
+  report::print_alerts(out, *report::parse_format(o.format), alerts, sources.named);
   return 0;
 }
 
@@ -77,6 +80,7 @@ Command setup_alerts(CLI::App& parent) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_source_option(*app, o->sources);
   add_time_option(*app, "--at", o->at,
                   "The alerts as they stood at this event time: a replay of only the payloads "
                   "with timestamp <= TIME (payloads without a timestamp are left out)");
@@ -84,11 +88,16 @@ Command setup_alerts(CLI::App& parent) {
   jira-alerts alerts --state open
   jira-alerts alerts --priority CRITICAL --priority HIGH --format csv > alerts.csv
   jira-alerts alerts --key KAN-12 --format jsonl
+  jira-alerts alerts --source jira --state open         one source's alerts
   jira-alerts alerts --at 2026-01-13T09:30:00Z --state open
   jira-alerts alerts --at 2026-01-13 --format jsonl
   jira-alerts alerts --at -2h --state open     two hours ago
   jira-alerts alerts --state open --format alertmanager |
     curl -H 'Content-Type: application/json' -d @- http://localhost:9093/api/v2/alerts
+
+When the state file has several sources (or its one source is not the default,
+jira), each alert names its source: a first column ALERT SOURCE, a member or field
+alert_source. A key may have an alert in several sources: --key lists each.
 
 --format alertmanager prints the JSON array that Alertmanager's POST /api/v2/alerts
 takes (open alerts without endsAt, resolved ones with it).

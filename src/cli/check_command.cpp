@@ -24,6 +24,7 @@ struct CheckOptions {
   std::string db;
   std::string format;
   std::string at;
+  std::vector<std::string> sources;
   bool quiet = false;
 };
 
@@ -111,23 +112,34 @@ struct Outcome {
   std::string check;  // the expectation or limit as written
   std::optional<std::string> key;
   bool ok;
-  std::string found;  // what the state file holds
+  std::string found;                        // what the state file holds
+  std::optional<std::string> alert_source;  // the source of the alert it is about
 };
 
-std::string describe(const store::AlertView& a, std::string_view key) {
+// " (source NAME)" when the output names sources, else nothing.
+std::string in_source(const store::SourceScope& sources, std::string_view name) {
+  return sources.named ? " (source " + std::string(name) + ")" : std::string();
+}
+
+std::string describe(const store::AlertView& a, std::string_view key,
+                     const store::SourceScope& sources) {
   std::string s = a.fingerprint;
   if (a.fingerprint != key) s = std::string(key) + " is now " + a.fingerprint + ",";
   s += std::string(a.fingerprint != key ? " " : " is ") + std::string(rules::state_name(a.state)) +
        " at " + std::string(rules::level_name(a.priority));
-  return s;
+  return s + in_source(sources, a.alert_source);
 }
 
-// The alert that answers to KEY, now or as it stood at AT.
-std::optional<store::AlertView> lookup(store::Database& db, const std::string& key,
-                                       std::optional<util::Millis> at) {
-  if (!at) return store::find_alert(db, key);
-  if (auto then = store::alert_at(db, key, *at)) return std::move(then->alert);
-  return std::nullopt;
+// The alerts that answer to KEY in the selected sources (one a source), now or as they
+// stood at AT.
+std::vector<store::AlertView> lookup(store::Database& db, const std::string& key,
+                                     std::optional<util::Millis> at,
+                                     const store::SourceScope& sources) {
+  if (!at) return store::find_alerts(db, key, sources.ids);
+  std::vector<store::AlertView> out;
+  for (auto& then : store::alerts_at_key(db, key, *at, sources.ids))
+    out.push_back(std::move(then.alert));
+  return out;
 }
 
 // How many keys --max-open and --fail-on name; a count tells how many more there are.
@@ -137,16 +149,21 @@ constexpr std::int64_t keys_named = 10;
 struct OpenKey {
   std::string key;
   rules::Level priority;
+  std::string alert_source;
 };
 
 // What the limits read of the open alerts: now, a count and a few keys (the state
 // file's indexes and COUNT, never the whole alerts); at AT, the alerts as they stood then.
 class OpenAlerts {
  public:
-  OpenAlerts(store::Database& db, std::optional<util::Millis> at) : db_(db) {
+  OpenAlerts(store::Database& db, std::optional<util::Millis> at, const store::SourceScope& sources)
+      : db_(db), sources_(sources) {
     open_.state = rules::State::open;
+    open_.sources = sources.ids;
     if (at) then_ = store::alerts_at(db, open_, *at);
   }
+
+  const store::SourceScope& sources() const { return sources_; }
 
   // How many open alerts are at one of PRIORITIES (all when empty).
   std::int64_t count(const std::vector<rules::Level>& priorities) const {
@@ -165,12 +182,13 @@ class OpenAlerts {
     if (then_) {
       for (const auto& a : *then_)
         if (wanted(priorities, a.priority) && static_cast<std::int64_t>(out.size()) < limit)
-          out.push_back({a.fingerprint, a.priority});
+          out.push_back({a.fingerprint, a.priority, a.alert_source});
       return out;
     }
-    store::for_each_key(db_, rules::State::open, priorities, limit,
-                        [&](std::string_view key, rules::Level level) {
-                          out.push_back({std::string(key), level});
+    store::for_each_key(db_, rules::State::open, priorities, sources_.ids, limit,
+                        [&](const store::KeyView& k) {
+                          out.push_back({std::string(k.fingerprint), k.priority,
+                                         std::string(sources_.name_of(k.alert_source_id))});
                         });
     return out;
   }
@@ -182,42 +200,52 @@ class OpenAlerts {
   }
 
   store::Database& db_;
+  const store::SourceScope& sources_;
   store::AlertFilter open_;
   std::optional<std::vector<store::AlertView>> then_;
 };
 
-Outcome evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at) {
-  const auto alert = lookup(db, e.key, at);
-  Outcome out{e.text, e.key, false, ""};
-  if (!alert) {
-    out.ok = e.state == Expected::absent;
-    out.found = "no alert " + e.key;
-    return out;
+// The outcomes of expectation E: one for each selected source where an alert answers to
+// its key (each must meet it), or one when none does.
+void evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at,
+              const store::SourceScope& sources, std::vector<Outcome>& outcomes) {
+  const std::vector<store::AlertView> alerts = lookup(db, e.key, at, sources);
+  if (alerts.empty()) {
+    std::string where;
+    if (sources.named && !sources.ids.empty())
+      for (const auto& s : sources.selected) where += (where.empty() ? " in " : ", ") + s.name;
+    outcomes.push_back(
+        {e.text, e.key, e.state == Expected::absent, "no alert " + e.key + where, std::nullopt});
+    return;
   }
-  out.found = describe(*alert, e.key);
-  switch (e.state) {
-    case Expected::absent:
-      out.ok = false;
-      break;
-    case Expected::open:
-      out.ok = alert->state == rules::State::open;
-      break;
-    case Expected::resolved:
-      out.ok = alert->state == rules::State::resolved;
-      break;
+  for (const auto& alert : alerts) {
+    Outcome& out = outcomes.emplace_back(
+        Outcome{e.text, e.key, false, describe(alert, e.key, sources), std::nullopt});
+    if (sources.named) out.alert_source = alert.alert_source;
+    switch (e.state) {
+      case Expected::absent:
+        out.ok = false;
+        break;
+      case Expected::open:
+        out.ok = alert.state == rules::State::open;
+        break;
+      case Expected::resolved:
+        out.ok = alert.state == rules::State::resolved;
+        break;
+    }
+    if (e.priority && alert.priority != *e.priority) out.ok = false;
   }
-  if (e.priority && alert->priority != *e.priority) out.ok = false;
-  return out;
 }
 
 Outcome max_open(const OpenAlerts& open, std::int64_t limit) {
   const std::int64_t n = open.count({});
   std::string found = std::to_string(n) + (n == 1 ? " alert is open" : " alerts are open");
   const std::vector<OpenKey> named = open.keys({}, keys_named);
-  for (const auto& a : named) found += (&a == named.data() ? ": " : ", ") + a.key;
+  for (const auto& a : named)
+    found += (&a == named.data() ? ": " : ", ") + a.key + in_source(open.sources(), a.alert_source);
   if (n > static_cast<std::int64_t>(named.size()))
     found += " and " + std::to_string(n - static_cast<std::int64_t>(named.size())) + " more";
-  return {"--max-open " + std::to_string(limit), std::nullopt, n <= limit, found};
+  return {"--max-open " + std::to_string(limit), std::nullopt, n <= limit, found, std::nullopt};
 }
 
 void add_fail_on(const OpenAlerts& open, rules::Level level, std::vector<Outcome>& outcomes) {
@@ -230,19 +258,24 @@ void add_fail_on(const OpenAlerts& open, rules::Level level, std::vector<Outcome
   const std::string at_or_above =
       std::string(rules::level_name(level)) + (level == rules::Level::low ? "" : " or above");
   const std::vector<OpenKey> failing = open.keys(levels, keys_named);
+  const store::SourceScope& sources = open.sources();
   for (const auto& a : failing)
-    outcomes.push_back(
-        {check, a.key, false, a.key + " is open at " + std::string(rules::level_name(a.priority))});
+    outcomes.push_back({check, a.key, false,
+                        a.key + " is open at " + std::string(rules::level_name(a.priority)) +
+                            in_source(sources, a.alert_source),
+                        sources.named ? std::optional(a.alert_source) : std::nullopt});
   if (failing.empty()) {
-    outcomes.push_back({check, std::nullopt, true, "no open alert at " + at_or_above});
+    outcomes.push_back(
+        {check, std::nullopt, true, "no open alert at " + at_or_above, std::nullopt});
   } else if (const auto more = open.count(levels) - keys_named; more > 0) {
     outcomes.push_back({check, std::nullopt, false,
                         std::to_string(more) + (more == 1 ? " more alert is" : " more alerts are") +
-                            " open at " + at_or_above});
+                            " open at " + at_or_above,
+                        std::nullopt});
   }
 }
 
-void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
+void print(const std::vector<Outcome>& outcomes, const CheckOptions& o, bool named_sources) {
   report::Output out(stdout);
   std::string& s = out.buffer();
   report::JsonWriter json;
@@ -250,7 +283,9 @@ void print(const std::vector<Outcome>& outcomes, const CheckOptions& o) {
     if (o.quiet && r.ok) continue;
     if (o.format == "jsonl") {
       json.reset(s).begin_object();
-      json.members("check", r.check, "key", r.key, "ok", r.ok, "found", r.found).end_object();
+      json.members("check", r.check, "key", r.key);
+      if (named_sources) json.members("alert_source", r.alert_source);
+      json.members("ok", r.ok, "found", r.found).end_object();
       s.push_back('\n');
     } else {
       s += r.ok ? "ok    " : "FAIL  ";
@@ -273,15 +308,16 @@ int run_check(const CheckOptions& o) {
         "--max-open N or --fail-on PRIORITY (see 'jira-alerts check --help')");
 
   store::Snapshot store(o.db);
+  const store::SourceScope sources = store::select_report_sources(store.db(), o.sources, o.db);
   std::vector<Outcome> outcomes;
-  for (const auto& e : expectations) outcomes.push_back(evaluate(store.db(), e, at));
+  for (const auto& e : expectations) evaluate(store.db(), e, at, sources, outcomes);
 
   if (o.max_open || fail_on) {
-    const OpenAlerts open(store.db(), at);
+    const OpenAlerts open(store.db(), at, sources);
     if (o.max_open) outcomes.push_back(max_open(open, *o.max_open));
     if (fail_on) add_fail_on(open, *fail_on, outcomes);
   }
-  print(outcomes, o);
+  print(outcomes, o, sources.named);
   std::size_t failed = 0;
   for (const auto& r : outcomes) failed += r.ok ? 0 : 1;
   std::fflush(stdout);
@@ -317,6 +353,7 @@ Command setup_check(CLI::App& parent) {
   add_time_option(*app, "--at", o->at,
                   "Check the alerts as they stood at this event time, as 'alerts --at' tells "
                   "them (an alert with no payload by then is absent)");
+  add_source_option(*app, o->sources);
   app->add_flag("-q,--quiet", o->quiet, "Print only the checks that fail");
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
@@ -324,11 +361,15 @@ Command setup_check(CLI::App& parent) {
   jira-alerts check KAN-7=resolved KAN-16=open:HIGH
   jira-alerts check --expect expectations.txt --max-open 3
   jira-alerts check --fail-on CRITICAL --quiet
+  jira-alerts check --source jira --fail-on CRITICAL   one source's alerts only
   jira-alerts check KAN-12=resolved           an old key checks the moved issue
   jira-alerts check --at 2026-01-13T09:20:00Z OPS-101=open:CRITICAL   as it stood then
 
 A KEY may be an alert's fingerprint or an old key of a moved issue; KEY=absent holds
-only when no alert answers to KEY. Each check prints one line (ok or FAIL) naming
+only when no alert answers to KEY. In a state file of several sources a KEY may
+have an alert in more than one: each must meet the expectation (one line each,
+naming its source) unless --source narrows the check; --max-open and --fail-on
+count the open alerts of every selected source together. Each check prints one line (ok or FAIL) naming
 the key, the expectation and what the state file holds. TIME is as for 'alerts
 --at' (2026-01-13, 2026-01-13T09:30:00Z, -2h, @SECONDS, ...).
 

@@ -18,7 +18,8 @@ std::string join(const std::vector<std::string>& items, char separator) {
 
 }  // namespace
 
-void alert_members(JsonWriter& w, const store::AlertView& a) {
+void alert_members(JsonWriter& w, const store::AlertView& a, bool named_source) {
+  if (named_source) w.members("alert_source", a.alert_source);
   w.members("fingerprint", a.fingerprint, "state", rules::state_name(a.state), "priority",
             rules::level_name(a.priority), "jira_priority", a.jira_priority, "status", a.status,
             "summary", a.summary, "project", a.project, "issue_id", a.issue_id, "opened_at",
@@ -29,13 +30,14 @@ void alert_members(JsonWriter& w, const store::AlertView& a) {
   w.end_array();
 }
 
-void print_alerts(Output& out, Format format, const std::vector<store::AlertView>& alerts) {
+void print_alerts(Output& out, Format format, const std::vector<store::AlertView>& alerts,
+                  bool named_sources) {
   switch (format) {
     case Format::jsonl: {
       JsonWriter w;
       for (const auto& a : alerts) {
         w.reset(out.buffer()).begin_object();
-        alert_members(w, a);
+        alert_members(w, a, named_sources);
         w.end_object();
         out.buffer().push_back('\n');
         out.done();
@@ -45,10 +47,15 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
     case Format::csv: {
       if (out.headers())
         out.buffer() +=
+            std::string(named_sources ? "alert_source," : "") +
             "fingerprint,state,priority,jira_priority,status,summary,project,issue_id,opened_at,"
             "resolved_at,updated_at,events,reopens,episodes,aliases\n";
       for (const auto& a : alerts) {
         std::string& o = out.buffer();
+        if (named_sources) {
+          util::append_csv_field(o, a.alert_source);
+          o.push_back(',');
+        }
         const std::vector<std::string> cells{a.fingerprint,
                                              std::string(rules::state_name(a.state)),
                                              std::string(rules::level_name(a.priority)),
@@ -74,13 +81,22 @@ void print_alerts(Output& out, Format format, const std::vector<store::AlertView
       break;
     }
     case Format::text: {
-      Table table({"FINGERPRINT", "STATE", "PRIORITY", "STATUS", "UPDATED", "REOPENS", "SUMMARY"});
+      std::vector<std::string> header{"FINGERPRINT", "STATE",   "PRIORITY", "STATUS",
+                                      "UPDATED",     "REOPENS", "SUMMARY"};
+      if (named_sources) header.insert(header.begin(), "ALERT SOURCE");
+      Table table(header);
       for (const auto& a : alerts) {
         std::string fingerprint = a.fingerprint;
         if (!a.aliases.empty()) fingerprint += " (" + join(a.aliases, ' ') + ")";
-        table.add({fingerprint, std::string(rules::state_name(a.state)),
-                   std::string(rules::level_name(a.priority)), a.status.value_or("-"),
-                   time_or(a.updated_at, "-"), std::to_string(a.reopens), a.summary.value_or("")});
+        std::vector<std::string> row{fingerprint,
+                                     std::string(rules::state_name(a.state)),
+                                     std::string(rules::level_name(a.priority)),
+                                     a.status.value_or("-"),
+                                     time_or(a.updated_at, "-"),
+                                     std::to_string(a.reopens),
+                                     a.summary.value_or("")};
+        if (named_sources) row.insert(row.begin(), a.alert_source);
+        table.add(row);
       }
       table.print(out);
       break;

@@ -40,12 +40,12 @@ std::string action_of(const store::TimelineEntry& t) {
 
 void print_text(Output& out, const store::AlertView& a,
                 const std::vector<store::EpisodeView>& episodes,
-                const std::vector<store::TimelineEntry>& timeline) {
+                const std::vector<store::TimelineEntry>& timeline, bool named_source) {
   std::string aliases;
   for (const auto& alias : a.aliases) aliases += (aliases.empty() ? "" : " ") + alias;
   std::string priority(rules::level_name(a.priority));
   if (a.jira_priority) priority += " (Jira: " + *a.jira_priority + ")";
-  const std::vector<std::pair<const char*, std::string>> fields{
+  std::vector<std::pair<const char*, std::string>> fields{
       {"fingerprint", a.fingerprint},
       {"aliases", aliases.empty() ? "-" : aliases},
       {"state", std::string(rules::state_name(a.state))},
@@ -60,6 +60,7 @@ void print_text(Output& out, const store::AlertView& a,
       {"events", std::to_string(a.events)},
       {"reopens", std::to_string(a.reopens)},
   };
+  if (named_source) fields.insert(fields.begin(), {"alert source", a.alert_source});
   for (const auto& [name, value] : fields) {
     append_padded(out.buffer(), name, 12);
     util::append_printable(out.buffer(), value);
@@ -88,24 +89,26 @@ void print_text(Output& out, const store::AlertView& a,
 
 void print_jsonl(Output& out, const store::AlertView& a,
                  const std::vector<store::EpisodeView>& episodes,
-                 const std::vector<store::TimelineEntry>& timeline) {
+                 const std::vector<store::TimelineEntry>& timeline, bool named_source) {
   JsonWriter w;
   w.reset(out.buffer()).begin_object().members("kind", "alert");
-  alert_members(w, a);
+  alert_members(w, a, named_source);
   w.end_object();
   out.buffer().push_back('\n');
   for (const auto& e : episodes) {
-    w.reset(out.buffer()).begin_object();
-    w.members("kind", "episode", "fingerprint", a.fingerprint, "seq", e.seq, "opened_at",
-              Time{e.opened_at}, "resolved_at", Time{e.resolved_at}, "time_to_resolve_ms",
-              time_to_resolve(e), "priority", rules::level_name(e.priority));
+    w.reset(out.buffer()).begin_object().members("kind", "episode");
+    if (named_source) w.members("alert_source", a.alert_source);
+    w.members("fingerprint", a.fingerprint, "seq", e.seq, "opened_at", Time{e.opened_at},
+              "resolved_at", Time{e.resolved_at}, "time_to_resolve_ms", time_to_resolve(e),
+              "priority", rules::level_name(e.priority));
     w.end_object();
     out.buffer().push_back('\n');
   }
   for (const auto& t : timeline) {
-    w.reset(out.buffer()).begin_object();
-    w.members("kind", "event", "fingerprint", a.fingerprint, "source", source_of(t), "issue_key",
-              t.issue_key, "event", t.event, "timestamp", Time{t.timestamp}, "action",
+    w.reset(out.buffer()).begin_object().members("kind", "event");
+    if (named_source) w.members("alert_source", a.alert_source);
+    w.members("fingerprint", a.fingerprint, "source", source_of(t), "issue_key", t.issue_key,
+              "event", t.event, "timestamp", Time{t.timestamp}, "action",
               rules::action_name(t.action), "decided", rules::action_name(t.decided), "rule",
               name_of(t.rule, store::rule_name), "state", name_of(t.state, rules::state_name),
               "priority", name_of(t.priority, rules::level_name), "jira_priority", t.jira_priority,
@@ -145,11 +148,11 @@ std::string duration_text(std::int64_t ms) {
 
 void print_show(Output& out, Format format, const store::AlertView& alert,
                 const std::vector<store::EpisodeView>& episodes,
-                const std::vector<store::TimelineEntry>& timeline) {
+                const std::vector<store::TimelineEntry>& timeline, bool named_source) {
   if (format == Format::jsonl)
-    print_jsonl(out, alert, episodes, timeline);
+    print_jsonl(out, alert, episodes, timeline, named_source);
   else
-    print_text(out, alert, episodes, timeline);
+    print_text(out, alert, episodes, timeline, named_source);
 }
 
 }  // namespace jira_alerts::report

@@ -26,7 +26,24 @@ bool listed_before(const AlertView& a, const AlertView& b) {
   if (a.project != b.project) return a.project < b.project;  // no project first, like SQL NULLs
   const auto na = key_number(a.fingerprint), nb = key_number(b.fingerprint);
   if (na != nb) return na < nb;
-  return a.fingerprint < b.fingerprint;
+  if (a.fingerprint != b.fingerprint) return a.fingerprint < b.fingerprint;
+  return a.alert_source_id < b.alert_source_id;
+}
+
+// Of the alerts that answer to KEY, one per source: the fingerprint wins over an alias
+// that another alert of its source may hold. By source.
+template <typename T, typename AlertOf>
+std::vector<T> one_per_source(std::vector<T> found, std::string_view key, AlertOf alert_of) {
+  std::stable_sort(found.begin(), found.end(), [&](const T& a, const T& b) {
+    const AlertView &x = alert_of(a), &y = alert_of(b);
+    if (x.alert_source_id != y.alert_source_id) return x.alert_source_id < y.alert_source_id;
+    return x.fingerprint == key && y.fingerprint != key;
+  });
+  std::vector<T> out;
+  for (auto& t : found)
+    if (out.empty() || alert_of(out.back()).alert_source_id != alert_of(t).alert_source_id)
+      out.push_back(std::move(t));
+  return out;
 }
 
 // One recorded payload of an alert, as its history in event time replays it.
@@ -102,6 +119,8 @@ bool replay_rows(std::vector<Row>& rows, const AlertView& current, util::Millis 
   if (history.empty()) return false;
   view = AlertView{};
   view.id = current.id;
+  view.alert_source_id = current.alert_source_id;
+  view.alert_source = current.alert_source;
   rules::AlertState& alert = view;
   alert = history.alert();
   alert.issue_id = current.issue_id;
@@ -130,30 +149,34 @@ std::string identity_of(const Statement& s, const Row& row) {
 
 }  // namespace
 
-std::optional<AlertView> find_alert(Database& db, std::string_view key) {
+std::vector<AlertView> find_alerts(Database& db, std::string_view key,
+                                   const std::vector<std::int64_t>& sources) {
   AlertFilter filter;
   filter.keys.emplace_back(key);
-  std::optional<AlertView> found;
-  for_each_alert(db, filter, [&](const AlertView& a) {
-    // The fingerprint wins over an alias that another alert may hold.
-    if (!found || a.fingerprint == key) found = a;
-  });
-  return found;
+  filter.sources = sources;
+  std::vector<AlertView> found;
+  for_each_alert(db, filter, [&](const AlertView& a) { found.push_back(a); });
+  return one_per_source(std::move(found), key,
+                        [](const AlertView& a) -> const AlertView& { return a; });
 }
 
-std::vector<std::string> all_keys(Database& db) {
-  Statement s(db, "SELECT fingerprint FROM alerts UNION SELECT key FROM aliases");
+std::vector<std::string> all_keys(Database& db, const std::vector<std::int64_t>& sources) {
+  std::string in;
+  for (const auto id : sources) in += (in.empty() ? "" : ", ") + std::to_string(id);
+  const std::string where = sources.empty() ? "" : " WHERE alert_source_id IN (" + in + ")";
+  Statement s(db,
+              ("SELECT fingerprint FROM alerts" + where + " UNION SELECT key FROM aliases" + where)
+                  .c_str());
   std::vector<std::string> keys;
   while (s.step()) keys.emplace_back(s.text(0));
   return keys;
 }
 
-std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint) {
+std::vector<EpisodeView> episodes_of(Database& db, std::int64_t alert_id) {
   Statement s(db, R"sql(
-    SELECT e.seq, e.opened_at, e.resolved_at, e.priority
-    FROM episodes e JOIN alerts a ON a.id = e.alert_id
-    WHERE a.fingerprint = ?1 ORDER BY e.seq)sql");
-  s.bind(1, fingerprint);
+    SELECT seq, opened_at, resolved_at, priority FROM episodes
+    WHERE alert_id = ?1 ORDER BY seq)sql");
+  s.bind(1, alert_id);
   std::vector<EpisodeView> episodes;
   while (s.step()) {
     EpisodeView e;
@@ -235,20 +258,19 @@ void place_in_event_time(std::vector<TimelineEntry>& timeline, std::vector<Row>&
 
 }  // namespace
 
-void for_each_timeline_entry(Database& db, std::string_view fingerprint,
+void for_each_timeline_entry(Database& db, std::int64_t alert_id,
                              const std::function<void(const TimelineEntry&)>& visit) {
   Statement s(db, R"sql(
     SELECT e.id, src.path, e.line, e.issue_key, ev.name, e.timestamp, e.action, e.rule, e.state,
            e.priority, jp.name, st.name, e.summary, e.warnings, us.name, e.identity
     FROM events e
-    JOIN alerts a ON a.id = e.alert_id
     JOIN sources src ON src.id = e.source_id
     LEFT JOIN names ev ON ev.id = e.event_id
     LEFT JOIN names jp ON jp.id = e.jira_priority_id
     LEFT JOIN names st ON st.id = e.status_id
     LEFT JOIN names us ON us.id = e.user_id
-    WHERE a.fingerprint = ?1 ORDER BY e.id)sql");
-  s.bind(1, fingerprint);
+    WHERE e.alert_id = ?1 ORDER BY e.id)sql");
+  s.bind(1, alert_id);
   std::vector<TimelineEntry> timeline;
   std::vector<Row> rows;
   while (s.step()) {
@@ -267,6 +289,7 @@ std::vector<AlertAt> states_at(Database& db, const AlertFilter& filter, util::Mi
   // Candidates by key, as they are now; everything else is judged as they were at AT.
   AlertFilter by_key;
   by_key.keys = filter.keys;
+  by_key.sources = filter.sources;
   std::map<std::int64_t, AlertView> current;
   for_each_alert(db, by_key, [&](const AlertView& a) { current.emplace(a.id, a); });
 
@@ -339,14 +362,13 @@ std::vector<AlertView> alerts_at(Database& db, const AlertFilter& filter, util::
   return out;
 }
 
-std::optional<AlertAt> alert_at(Database& db, std::string_view key, util::Millis at) {
+std::vector<AlertAt> alerts_at_key(Database& db, std::string_view key, util::Millis at,
+                                   const std::vector<std::int64_t>& sources) {
   AlertFilter filter;
   filter.keys.emplace_back(key);
-  std::optional<AlertAt> found;
-  for (auto& state : states_at(db, filter, at))
-    // The fingerprint wins over an alias that another alert may hold.
-    if (!found || state.alert.fingerprint == key) found = std::move(state);
-  return found;
+  filter.sources = sources;
+  return one_per_source(states_at(db, filter, at), key,
+                        [](const AlertAt& a) -> const AlertView& { return a.alert; });
 }
 
 }  // namespace jira_alerts::store

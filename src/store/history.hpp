@@ -17,17 +17,19 @@
 
 namespace jira_alerts::store {
 
-// The alert whose fingerprint or alias is KEY, or nothing.
-std::optional<AlertView> find_alert(Database& db, std::string_view key);
+// The alert whose fingerprint or alias is KEY in each of SOURCES (every source when
+// empty) that has one, by source; within a source the fingerprint wins over an alias.
+std::vector<AlertView> find_alerts(Database& db, std::string_view key,
+                                   const std::vector<std::int64_t>& sources = {});
 
-// Every fingerprint and alias in the state file, for "did you mean".
-std::vector<std::string> all_keys(Database& db);
+// Every fingerprint and alias of SOURCES (every source when empty), for "did you mean".
+std::vector<std::string> all_keys(Database& db, const std::vector<std::int64_t>& sources = {});
 
 // One open → resolve cycle of an alert.
 using EpisodeView = rules::Episode;
 
-// The episodes of the alert with FINGERPRINT, oldest first.
-std::vector<EpisodeView> episodes_of(Database& db, std::string_view fingerprint);
+// The episodes of alert ALERT_ID, oldest first.
+std::vector<EpisodeView> episodes_of(Database& db, std::int64_t alert_id);
 
 // One payload in an alert's timeline: what it did in the alert's history in event time,
 // and what it was decided when it arrived.
@@ -46,11 +48,10 @@ struct TimelineEntry {
   // summary: where it changed the alert's summary in event time
 };
 
-// Calls VISIT for every payload the event log holds for the alert with FINGERPRINT
-// (applied, late, duplicate and ignored ones alike), in event time (equal times in input
-// order), each with what it did there; in input order, as decided when it arrived, when
-// one has no timestamp.
-void for_each_timeline_entry(Database& db, std::string_view fingerprint,
+// Calls VISIT for every payload the event log holds for alert ALERT_ID (applied, late, duplicate
+// and ignored ones alike), in event time (equal times in input order), each with what it did there;
+// in input order, as decided when it arrived, when one has no timestamp.
+void for_each_timeline_entry(Database& db, std::int64_t alert_id,
                              const std::function<void(const TimelineEntry&)>& visit);
 
 // The alerts that pass FILTER as they stood at event time AT: the state a replay of
@@ -65,8 +66,10 @@ struct AlertAt {
   std::vector<EpisodeView> episodes;
 };
 
-// The alert that answers to KEY now (its fingerprint or an alias), as it stood at AT as
-// alerts_at tells it; nothing when no payload of it with a timestamp <= AT was recorded.
-std::optional<AlertAt> alert_at(Database& db, std::string_view key, util::Millis at);
+// The alert that answers to KEY now (its fingerprint or an alias) in each of SOURCES
+// (every source when empty), as it stood at AT as alerts_at tells it, by source; none
+// for a source where no payload of it with a timestamp <= AT was recorded.
+std::vector<AlertAt> alerts_at_key(Database& db, std::string_view key, util::Millis at,
+                                   const std::vector<std::int64_t>& sources = {});
 
 }  // namespace jira_alerts::store

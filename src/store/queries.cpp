@@ -1,5 +1,6 @@
 #include "store/queries.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace jira_alerts::store {
@@ -40,6 +41,10 @@ std::string where_clause(const AlertFilter& filter, int& next) {
            ") OR a.id IN (SELECT alert_id FROM aliases WHERE key IN (" + list + ")))";
     next += static_cast<int>(filter.keys.size());
   }
+  if (!filter.sources.empty()) {
+    sql += " AND a.alert_source_id IN (" + placeholders(next, filter.sources.size()) + ")";
+    next += static_cast<int>(filter.sources.size());
+  }
   return sql;
 }
 
@@ -49,6 +54,7 @@ void bind_filter(Statement& s, const AlertFilter& filter) {
   for (const auto level : filter.priorities) s.bind(at++, rules::level_name(level));
   for (const auto& project : filter.projects) s.bind(at++, std::string_view(project));
   for (const auto& key : filter.keys) s.bind(at++, std::string_view(key));
+  for (const auto id : filter.sources) s.bind(at++, id);
 }
 
 // Natural order of issue keys: KAN-2 before KAN-10. Index alerts_by_state (schema.cpp)
@@ -58,41 +64,74 @@ constexpr const char* key_number =
     "CAST(substr(a.fingerprint, length(rtrim(a.fingerprint, '0123456789')) + 1) AS INTEGER)";
 
 std::string listing_order() {
-  return std::string(" ORDER BY a.project, ") + key_number + ", a.fingerprint";
+  return std::string(" ORDER BY a.project, ") + key_number + ", a.fingerprint, a.alert_source_id";
 }
 
 }  // namespace
 
-std::int64_t count_alerts(Database& db, const AlertFilter& filter) {
+std::string_view SourceScope::name_of(std::int64_t id) const {
+  for (const auto& source : selected)
+    if (source.id == id) return source.name;
+  return {};
+}
+
+SourceScope select_report_sources(Database& db, const std::vector<std::string>& names,
+                                  const std::string& db_path) {
+  SourceScope scope;
+  const std::vector<SourceRecord> all = read_sources(db);
+  scope.named = all.size() > 1 || (all.size() == 1 && all.front().name != default_source);
+  scope.selected = select_sources(db, names, db_path);
+  if (!names.empty())
+    for (const auto& source : scope.selected) scope.ids.push_back(source.id);
+  return scope;
+}
+
+std::string count_alerts_sql(const AlertFilter& filter) {
   int next = 0;
-  Statement s(db, ("SELECT count(*) FROM alerts a" + where_clause(filter, next)).c_str());
+  return "SELECT count(*) FROM alerts a" + where_clause(filter, next);
+}
+
+std::int64_t count_alerts(Database& db, const AlertFilter& filter) {
+  Statement s(db, count_alerts_sql(filter).c_str());
   bind_filter(s, filter);
   s.step();
   return s.int64(0);
 }
 
+std::string for_each_key_sql(std::size_t priorities, std::size_t sources) {
+  // Each level's first LIMIT are one range of index alerts_by_state, already in listing
+  // order (its last column, the source, is read from the index too); only those few are
+  // sorted together.
+  const int first_source = static_cast<int>(priorities) + 3;
+  const std::string of_sources =
+      sources == 0 ? std::string()
+                   : " AND a.alert_source_id IN (" + placeholders(first_source, sources) + ")";
+  std::string sql = "SELECT fingerprint, priority, alert_source_id FROM (";
+  for (std::size_t i = 0; i < priorities; ++i) {
+    if (i > 0) sql += " UNION ALL ";
+    sql += "SELECT * FROM (SELECT a.fingerprint, a.priority, a.alert_source_id, a.project, " +
+           std::string(key_number) +
+           " AS number FROM alerts a WHERE a.state = ?1 AND a.priority = ?" +
+           std::to_string(i + 3) + of_sources + listing_order() + " LIMIT ?2)";
+  }
+  return sql + ") ORDER BY project, number, fingerprint, alert_source_id LIMIT ?2";
+}
+
 void for_each_key(Database& db, rules::State state, std::vector<rules::Level> priorities,
-                  std::int64_t limit,
-                  const std::function<void(std::string_view, rules::Level)>& visit) {
+                  const std::vector<std::int64_t>& sources, std::int64_t limit,
+                  const std::function<void(const KeyView&)>& visit) {
   if (priorities.empty())
     priorities = {rules::Level::critical, rules::Level::high, rules::Level::medium,
                   rules::Level::low};
-  // Each level's first LIMIT are one range of index alerts_by_state, already in listing
-  // order; only those few are sorted together.
-  std::string sql = "SELECT fingerprint, priority FROM (";
-  for (std::size_t i = 0; i < priorities.size(); ++i) {
-    if (i > 0) sql += " UNION ALL ";
-    sql += "SELECT * FROM (SELECT a.fingerprint, a.priority, a.project, " +
-           std::string(key_number) +
-           " AS number FROM alerts a WHERE a.state = ?1 AND a.priority = ?" +
-           std::to_string(i + 3) + listing_order() + " LIMIT ?2)";
-  }
-  sql += ") ORDER BY project, number, fingerprint LIMIT ?2";
-  Statement s(db, sql.c_str());
+  Statement s(db, for_each_key_sql(priorities.size(), sources.size()).c_str());
   s.bind(1, rules::state_name(state)).bind(2, limit);
   for (std::size_t i = 0; i < priorities.size(); ++i)
     s.bind(static_cast<int>(i + 3), rules::level_name(priorities[i]));
-  while (s.step()) visit(s.text(0), rules::parse_level(s.text(1)).value_or(rules::Level::medium));
+  const int first_source = static_cast<int>(priorities.size()) + 3;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    s.bind(first_source + static_cast<int>(i), sources[i]);
+  while (s.step())
+    visit({s.text(0), rules::parse_level(s.text(1)).value_or(rules::Level::medium), s.int64(2)});
 }
 
 void for_each_alert(Database& db, const AlertFilter& filter,
@@ -103,7 +142,8 @@ void for_each_alert(Database& db, const AlertFilter& filter,
            a.priority, a.opened_at, a.resolved_at, a.updated_at, a.events, a.reopens,
            (SELECT count(*) FROM episodes WHERE alert_id = a.id),
            (SELECT group_concat(key, ' ') FROM (SELECT key FROM aliases WHERE alert_id = a.id ORDER BY key)),
-           a.id, a.site
+           a.id, a.site, a.alert_source_id,
+           (SELECT name FROM alert_sources WHERE id = a.alert_source_id)
     FROM alerts a)sql" + where_clause(filter, next) +
                           listing_order();
   Statement s(db, sql.c_str());
@@ -127,6 +167,8 @@ void for_each_alert(Database& db, const AlertFilter& filter,
     v.reopens = s.int64(12);
     v.episode = s.int64(13);
     v.site = optional_string(s, 16);
+    v.alert_source_id = s.int64(17);
+    v.alert_source = s.optional_text(18).value_or("");
     v.aliases.clear();
     const std::string_view aliases = s.text(14);
     for (std::size_t from = 0; from < aliases.size();) {

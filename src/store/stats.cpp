@@ -14,6 +14,16 @@ void bind_range(Statement& s, const TimeRange& r) {
   s.bind(3, static_cast<std::int64_t>(r.bounded() ? 1 : 0));
 }
 
+// The same, and SOURCE as ?4 (NULL: every source).
+void bind_range(Statement& s, const TimeRange& r, std::optional<std::int64_t> source) {
+  bind_range(s, r);
+  s.bind(4, source);
+}
+
+// The condition "episode E is of an alert of source ?4 (or ?4 is NULL)".
+const std::string of_source =
+    " (?4 IS NULL OR e.alert_id IN (SELECT id FROM alerts WHERE alert_source_id = ?4)) ";
+
 }  // namespace
 
 std::optional<std::int64_t> percentile(const std::vector<std::int64_t>& sorted, double p) {
@@ -22,16 +32,16 @@ std::optional<std::int64_t> percentile(const std::vector<std::int64_t>& sorted, 
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-Stats collect_stats(Database& db, const TimeRange& range) {
+Stats collect_stats(Database& db, const TimeRange& range, std::optional<std::int64_t> source) {
   Stats st;
   {
     Statement s(db, R"sql(
       SELECT a.state, a.priority, count(*) FROM alerts a
-      WHERE ?3 = 0 OR EXISTS (
+      WHERE (?4 IS NULL OR a.alert_source_id = ?4) AND (?3 = 0 OR EXISTS (
         SELECT 1 FROM events e WHERE e.alert_id = a.id AND e.timestamp BETWEEN ?1 AND ?2
-          AND e.action IN ('open', 'update', 'resolve', 'reopen', 'stale'))
+          AND e.action IN ('open', 'update', 'resolve', 'reopen', 'stale')))
       GROUP BY 1, 2)sql");
-    bind_range(s, range);
+    bind_range(s, range, source);
     while (s.step()) {
       const auto state = rules::parse_state(s.text(0));
       const auto level = rules::parse_level(s.text(1));
@@ -40,22 +50,25 @@ Stats collect_stats(Database& db, const TimeRange& range) {
     }
   }
   {
-    Statement s(db, R"sql(
-      SELECT (SELECT count(*) FROM episodes WHERE ?3 = 0 OR opened_at BETWEEN ?1 AND ?2),
-             (SELECT count(*) FROM episodes WHERE resolved_at IS NOT NULL
-                AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2)))sql");
-    bind_range(s, range);
+    const std::string sql =
+        "SELECT (SELECT count(*) FROM episodes e WHERE" + of_source +
+        "AND (?3 = 0 OR opened_at BETWEEN ?1 AND ?2)), (SELECT count(*) FROM episodes e WHERE" +
+        of_source + "AND resolved_at IS NOT NULL AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2))";
+    Statement s(db, sql.c_str());
+    bind_range(s, range, source);
     if (s.step()) {
       st.episodes_opened = s.int64(0);
       st.episodes_resolved = s.int64(1);
     }
   }
   {
-    Statement s(db, R"sql(
-      SELECT priority, resolved_at - opened_at FROM episodes
+    const std::string sql = R"sql(
+      SELECT priority, resolved_at - opened_at FROM episodes e
       WHERE opened_at IS NOT NULL AND resolved_at IS NOT NULL
-        AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2))sql");
-    bind_range(s, range);
+        AND (?3 = 0 OR resolved_at BETWEEN ?1 AND ?2) AND)sql" +
+                            of_source;
+    Statement s(db, sql.c_str());
+    bind_range(s, range, source);
     while (s.step())
       if (const auto level = rules::parse_level(s.text(0)))
         st.time_to_resolve[static_cast<std::size_t>(*level)].push_back(s.int64(1));
@@ -66,14 +79,44 @@ Stats collect_stats(Database& db, const TimeRange& range) {
       SELECT a.fingerprint, a.state, a.priority, count(*) FROM episodes e
       JOIN alerts a ON a.id = e.alert_id
       WHERE e.seq > 1 AND (?3 = 0 OR e.opened_at BETWEEN ?1 AND ?2)
-      GROUP BY a.id ORDER BY 4 DESC, a.fingerprint)sql");
-    bind_range(s, range);
+        AND (?4 IS NULL OR a.alert_source_id = ?4)
+      GROUP BY a.id ORDER BY 4 DESC, a.fingerprint, a.alert_source_id)sql");
+    bind_range(s, range, source);
     while (s.step())
       st.reopens.push_back(
           {std::string(s.text(0)), rules::parse_state(s.text(1)).value_or(rules::State::open),
            rules::parse_level(s.text(2)).value_or(rules::Level::medium), s.int64(3)});
   }
   return st;
+}
+
+PayloadCounts count_payloads(Database& db, const TimeRange& range,
+                             const std::vector<std::int64_t>& sources) {
+  PayloadCounts counts;
+  {
+    Statement s(db, R"sql(
+      SELECT alert_source_id, count(*) FROM events
+      WHERE ?3 = 0 OR timestamp BETWEEN ?1 AND ?2 GROUP BY 1 ORDER BY 1)sql");
+    bind_range(s, range);
+    while (s.step()) {
+      if (s.is_null(0))
+        counts.outside = s.int64(1);
+      else
+        counts.by_source.emplace_back(s.int64(0), s.int64(1));
+    }
+  }
+  // A payload decided for several sources has one event row for each, logged one after
+  // the other with its input position, issue key, event and timestamp.
+  std::string in;
+  for (const auto id : sources) in += (in.empty() ? "" : ", ") + std::to_string(id);
+  const std::string sql =
+      "SELECT count(*) FROM (SELECT DISTINCT run_id, source_id, line, issue_key, event_id, "
+      "timestamp FROM events WHERE (?3 = 0 OR timestamp BETWEEN ?1 AND ?2)" +
+      (sources.empty() ? std::string() : " AND alert_source_id IN (" + in + ")") + ")";
+  Statement s(db, sql.c_str());
+  bind_range(s, range);
+  if (s.step()) counts.total = s.int64(0);
+  return counts;
 }
 
 }  // namespace jira_alerts::store

@@ -41,7 +41,23 @@ struct Stats {
   std::vector<ReopenCount> reopens;
 };
 
-Stats collect_stats(Database& db, const TimeRange& range);
+// The figures of source SOURCE (alert_sources.id), or of every source when none.
+Stats collect_stats(Database& db, const TimeRange& range,
+                    std::optional<std::int64_t> source = std::nullopt);
+
+// The payloads the event log holds, with a timestamp in the range when it is bounded.
+struct PayloadCounts {
+  // Decided for each source: alert_sources.id and count, by id.
+  std::vector<std::pair<std::int64_t, std::int64_t>> by_source;
+  std::int64_t outside = 0;  // outside every source's scope (decided for none)
+  // Every payload once, also one decided for several sources.
+  std::int64_t total = 0;
+};
+
+// The payloads of the event log in RANGE; with SOURCES, the total counts only those
+// decided for one of them.
+PayloadCounts count_payloads(Database& db, const TimeRange& range,
+                             const std::vector<std::int64_t>& sources = {});
 
 // The nearest-rank percentile P (0 < P <= 1) of SORTED; nothing when it is empty.
 std::optional<std::int64_t> percentile(const std::vector<std::int64_t>& sorted, double p);
