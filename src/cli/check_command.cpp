@@ -366,12 +366,14 @@ Command setup_check(CLI::App& parent) {
   jira-alerts check --at 2026-01-13T09:20:00Z OPS-101=open:CRITICAL   as it stood then
 
 A KEY may be an alert's fingerprint or an old key of a moved issue; KEY=absent holds
-only when no alert answers to KEY. In a state file of several sources a KEY may
-have an alert in more than one: each must meet the expectation (one line each,
-naming its source) unless --source narrows the check; --max-open and --fail-on
-count the open alerts of every selected source together. Each check prints one line (ok or FAIL) naming
+only when no alert answers to KEY. Each check prints one line (ok or FAIL) naming
 the key, the expectation and what the state file holds. TIME is as for 'alerts
 --at' (2026-01-13, 2026-01-13T09:30:00Z, -2h, @SECONDS, ...).
+
+In a state file of several sources a KEY may have an alert in more than one: each
+must meet the expectation (one line each, naming its source) unless --source
+narrows the check; --max-open and --fail-on count the open alerts of every
+selected source together.
 
 Exit status: 0 every check holds, 1 a check failed, 2 usage error (a malformed
 expectation, an unknown state or priority) or unusable state file.)");

@@ -261,15 +261,18 @@ Command setup_lint(CLI::App& parent) {
   jira-alerts lint captures/                       what would the rules make of these?
   jira-alerts lint --priority P1=CRITICAL history.ndjson
   jira-alerts lint --format jsonl captures/ | jq 'select(.mapped == false)'
+  jira-alerts lint --config teams.toml --source ops captures/   one source's scope
 
 One record per distinct event type, status name (with its category) and priority
 name: its count and what it maps to under the current settings (event: apply or
 ignore; status: resolve or active; priority: the level). Unmapped priorities come
-first. With a config of [[source]] tables each source counts the payloads in its
-scope under its own settings, and each record names its source (ALERT SOURCE,
-alert_source); --source NAME lints for those sources only, and a payload outside
-every selected source's scope is counted as outside. Invalid payloads are reported on stderr as path:line:column: reason. No state
+first. Invalid payloads are reported on stderr as path:line:column: reason. No state
 file is read, created or changed.
+
+With a config of [[source]] tables each source counts the payloads in its scope
+under its own settings, and each record names its source (ALERT SOURCE,
+alert_source); --source NAME lints for those sources only, and a payload outside
+every selected source's scope is counted as outside.
 
 Exit status: 0 every payload is valid, 1 some payloads are invalid, 2 usage error or
 unreadable input.)");
