@@ -161,12 +161,12 @@ std::vector<AlertView> find_alerts(Database& db, std::string_view key,
 }
 
 std::vector<std::string> all_keys(Database& db, const std::vector<std::int64_t>& sources) {
-  std::string in;
-  for (const auto id : sources) in += (in.empty() ? "" : ", ") + std::to_string(id);
-  const std::string where = sources.empty() ? "" : " WHERE alert_source_id IN (" + in + ")";
+  const std::string where =
+      sources.empty() ? "" : " WHERE alert_source_id IN (" + placeholders(1, sources.size()) + ")";
   Statement s(db,
               ("SELECT fingerprint FROM alerts" + where + " UNION SELECT key FROM aliases" + where)
                   .c_str());
+  for (std::size_t i = 0; i < sources.size(); ++i) s.bind(static_cast<int>(i) + 1, sources[i]);
   std::vector<std::string> keys;
   while (s.step()) keys.emplace_back(s.text(0));
   return keys;

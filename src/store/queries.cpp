@@ -9,9 +9,6 @@ std::optional<std::string> optional_string(const Statement& s, int column) {
   return std::nullopt;
 }
 
-namespace {
-
-// "?N, ?N+1, ..." for COUNT parameters starting at FIRST.
 std::string placeholders(int first, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {
@@ -20,6 +17,8 @@ std::string placeholders(int first, std::size_t count) {
   }
   return out;
 }
+
+namespace {
 
 // FILTER's conditions on the alerts table "a", numbered from ?1 (NEXT: the number after
 // them), and their binding.

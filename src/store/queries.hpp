@@ -49,6 +49,9 @@ struct AlertView : rules::AlertState {
   std::vector<std::string> aliases;
 };
 
+// "?N, ?N+1, ..." for COUNT parameters starting at FIRST.
+std::string placeholders(int first, std::size_t count);
+
 // The text in COLUMN of the current row, or nothing for NULL.
 std::optional<std::string> optional_string(const Statement& s, int column);
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "store/queries.hpp"
+
 namespace jira_alerts::store {
 namespace {
 
@@ -107,14 +109,15 @@ PayloadCounts count_payloads(Database& db, const TimeRange& range,
   }
   // A payload decided for several sources has one event row for each, logged one after
   // the other with its input position, issue key, event and timestamp.
-  std::string in;
-  for (const auto id : sources) in += (in.empty() ? "" : ", ") + std::to_string(id);
   const std::string sql =
       "SELECT count(*) FROM (SELECT DISTINCT run_id, source_id, line, issue_key, event_id, "
       "timestamp FROM events WHERE (?3 = 0 OR timestamp BETWEEN ?1 AND ?2)" +
-      (sources.empty() ? std::string() : " AND alert_source_id IN (" + in + ")") + ")";
+      (sources.empty() ? std::string()
+                       : " AND alert_source_id IN (" + placeholders(4, sources.size()) + ")") +
+      ")";
   Statement s(db, sql.c_str());
   bind_range(s, range);
+  for (std::size_t i = 0; i < sources.size(); ++i) s.bind(static_cast<int>(i) + 4, sources[i]);
   if (s.step()) counts.total = s.int64(0);
   return counts;
 }
