@@ -200,6 +200,37 @@ TEST_SUITE("forward") {
     CHECK(str(line["body"]["source"]) == "acme.atlassian.net");
   }
 
+  TEST_CASE("sources: any source but jira is told apart by its name") {
+    CHECK(platform_key("jira", "KAN-5") == "KAN-5");
+    CHECK(platform_key("payments", "KAN-5") == "payments/KAN-5");
+    Change c = sample(Action::open);
+    const std::string plain = pagerduty::event(c, "k");
+    CHECK(plain.find("alert_source") == std::string::npos);
+    c.source = "payments";
+    const auto t = parse(pagerduty::event(c, "k"));
+    CHECK(str(t["dedup_key"]) == "payments/KAN-5");
+    CHECK(str(t["payload"]["custom_details"]["alert_source"]) == "payments");
+    CHECK(str(t["payload"]["summary"]) == "KAN-5: Checkout is down");
+    const auto create = parse(opsgenie::request(c).body);
+    CHECK(str(create["alias"]) == "payments/KAN-5");
+    CHECK(str(create["entity"]) == "KAN-5");
+    CHECK(str(create["tags"][1]) == "payments");
+    CHECK(str(create["details"]["alert_source"]) == "payments");
+    c.action = Action::resolve;
+    CHECK(opsgenie::request(c).path == "/v2/alerts/payments%2FKAN-5/close?identifierType=alias");
+
+    store::AlertView a;
+    a.fingerprint = "KAN-5";
+    a.priority = Level::high;
+    const auto d = parse(
+        alertmanager::body(std::vector<alertmanager::SourcedAlert>{{a, "jira"}, {a, "payments"}}));
+    REQUIRE(d.Size() == 2);
+    CHECK_FALSE(d[0]["labels"].HasMember("alert_source"));
+    CHECK(str(d[1]["labels"]["alert_source"]) == "payments");
+    CHECK(alertmanager::body({a}) ==
+          alertmanager::body(std::vector<alertmanager::SourcedAlert>{{a, "jira"}}));
+  }
+
   TEST_CASE("backoff_delay doubles up to the cap, with half of it jittered") {
     const Backoff b{milliseconds(500), milliseconds(30'000)};
     CHECK(backoff_delay(0, b, 0) == milliseconds(250));

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "forward/push.hpp"
 #include "forward/pusher.hpp"
+#include "store/sources.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
@@ -16,6 +17,7 @@ namespace {
 struct PushOptions {
   std::string db;
   std::vector<std::string> to;
+  std::vector<std::string> sources;
   bool dry_run = false;
   double deadline = 60;
   SecretOptions secrets;
@@ -30,10 +32,12 @@ int run_push(const PushOptions& o) {
   options.deadline = forward::milliseconds(static_cast<std::int64_t>(o.deadline * 1000));
   options.dry_run = o.dry_run;
   options.secrets = read_secrets(o.secrets);
+  options.sources = o.sources;
 
   if (::access(o.db.c_str(), F_OK) != 0)
     throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  store::select_sources(store.db(), o.sources, o.db);  // an unknown name is a usage error
   const forward::PushLock lock(o.db);
   const forward::PushReport report = forward::push(store.db(), targets, options);
   std::fflush(stdout);
@@ -56,6 +60,7 @@ Command setup_push(CLI::App& parent) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   add_db_option(*app, o->db);
+  add_source_option(*app, o->sources);
   app->add_flag("-n,--dry-run", o->dry_run,
                 "Print the requests that would be sent (secrets masked); send nothing, change "
                 "nothing");
@@ -69,6 +74,7 @@ Command setup_push(CLI::App& parent) {
   jira-alerts push --to pagerduty --pagerduty-key-file /run/secrets/pagerduty
   jira-alerts push --to opsgenie=https://api.eu.opsgenie.com --opsgenie-key-file /run/secrets/og
   jira-alerts push --to alertmanager=http://am:9093 --to pagerduty --dry-run
+  jira-alerts push --source payments --to pagerduty --pagerduty-key-file /run/secrets/pd-payments
 
 Run it after each replay, or from cron. Each target gets what it has not acknowledged
 yet (the outbox in the state file): Alertmanager every open alert on every push, plus the alerts resolved since, with
@@ -77,6 +83,12 @@ and Opsgenie each applied change once, in order per alert. Network errors, 429 a
 5xx are retried with exponential backoff and jitter, honouring Retry-After, until
 --deadline; other 4xx answers are permanent for that change, reported with the
 platform's message. What was not acknowledged stays queued for the next push.
+
+Sources: --source pushes those sources' alerts only; the others' changes stay owed to
+the target and go with a later push of them, none skipped, none sent twice. A platform
+tells two sources' alerts of one issue apart: the source jira (a file no config divides)
+goes by the issue key alone, any other as label alert_source=NAME (Alertmanager) and as
+dedup key and alias NAME/KEY (PagerDuty, Opsgenie).
 
 Exit status: 0 everything acknowledged, 1 some changes not delivered (named on
 stderr; they stay in the outbox), 2 usage error or unusable state file.)");

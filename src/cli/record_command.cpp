@@ -175,6 +175,7 @@ int run_record(const RecordOptions& o) {
   if (applier) {
     if (!targets.empty()) {  // only once listening works: a failed start pushes nothing
       pusher = std::make_unique<forward::Pusher>(o.db, targets, secrets);
+      for (const auto& set : applier->sets()) pusher->sources.push_back(set.name);
       pusher->on_round = [&](const forward::PushReport& r) { metrics.pushed(r); };
       applier->on_applied = [&](const capture::AppliedBatch&) { pusher->notify(); };
       pusher->start();

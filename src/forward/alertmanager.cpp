@@ -2,12 +2,13 @@
 
 namespace jira_alerts::forward::alertmanager {
 
-void write_alert(Writer& w, const store::AlertView& a) {
+void write_alert(Writer& w, const store::AlertView& a, std::string_view source) {
   w.StartObject();
   put(w, "labels");
   w.StartObject();
   member(w, "alertname", "JiraIssue");
   member(w, "fingerprint", a.fingerprint);
+  if (named_source(source)) member(w, "alert_source", source);
   member_if(w, "project", optional_view(a.project));
   member(w, "priority", rules::level_name(a.priority));
   member(w, "severity", severity(a.priority));
@@ -30,13 +31,26 @@ void write_alert(Writer& w, const store::AlertView& a) {
   w.EndObject();
 }
 
-std::string body(const std::vector<store::AlertView>& alerts) {
+namespace {
+
+template <typename Alerts, typename Write>
+std::string array(const Alerts& alerts, Write write) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartArray();
-  for (const auto& a : alerts) write_alert(w, a);
+  for (const auto& a : alerts) write(w, a);
   w.EndArray();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string body(const std::vector<store::AlertView>& alerts) {
+  return array(alerts, [](Writer& w, const store::AlertView& a) { write_alert(w, a); });
+}
+
+std::string body(const std::vector<SourcedAlert>& alerts) {
+  return array(alerts, [](Writer& w, const SourcedAlert& a) { write_alert(w, a.alert, a.source); });
 }
 
 }  // namespace jira_alerts::forward::alertmanager

@@ -2,6 +2,14 @@
 
 namespace jira_alerts::forward {
 
+std::string platform_key(std::string_view source, std::string_view fingerprint) {
+  if (!named_source(source)) return std::string(fingerprint);
+  std::string key(source);
+  key += '/';
+  key += fingerprint;
+  return key;
+}
+
 std::string_view severity(rules::Level level) {
   switch (level) {
     case rules::Level::critical:

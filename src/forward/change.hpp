@@ -11,6 +11,7 @@
 
 #include "report/format.hpp"
 #include "rules/decide.hpp"
+#include "store/sources.hpp"
 #include "util/time.hpp"
 
 namespace jira_alerts::forward {
@@ -20,6 +21,7 @@ using report::optional_view;
 // One applied decision (open, update, reopen or resolve) of an alert.
 struct Change {
   std::string_view fingerprint;
+  std::string_view source = store::default_source;  // the source the alert belongs to
   rules::Action action = rules::Action::open;
   rules::State state = rules::State::open;  // the state the change leaves the alert in
   rules::Level priority = rules::Level::medium;
@@ -33,6 +35,16 @@ struct Change {
 // ended: it must not raise the incident again.
 constexpr bool ends_incident(const Change& change) {
   return change.action == rules::Action::resolve || change.state == rules::State::resolved;
+}
+
+// The key a platform knows an alert of SOURCE by: its fingerprint for the default source
+// (jira), "SOURCE/FINGERPRINT" for any other, so that two sources' alerts of one issue are
+// two alerts there, as two webhooks pointing at two sources of the platform make them.
+std::string platform_key(std::string_view source, std::string_view fingerprint);
+
+// Is SOURCE one that the platforms are told of (any but the default source)?
+constexpr bool named_source(std::string_view source) {
+  return source != store::default_source;
 }
 
 // Alertmanager's and PagerDuty's severity: critical, error, warning, info.

@@ -7,6 +7,7 @@ void write_details(Writer& w, const Change& c, const std::string& url) {
   put(w, "details");
   w.StartObject();
   member(w, "priority", rules::level_name(c.priority));
+  if (named_source(c.source)) member(w, "alert_source", c.source);
   for (const auto& [name, value] :
        {std::pair{"status", c.status}, std::pair{"jira_priority", c.jira_priority},
         std::pair{"user", c.user}, std::pair{"reason", std::optional(c.reason)}}) {
@@ -22,13 +23,14 @@ std::string create_body(const Change& c) {
   Writer w(buffer);
   w.StartObject();
   member(w, "message", cut_utf8(headline(c.fingerprint, c.summary), max_message));
-  member(w, "alias", c.fingerprint);
+  member(w, "alias", platform_key(c.source, c.fingerprint));
   std::string description(c.summary.value_or(""));
   if (!url.empty()) description += (description.empty() ? "" : "\n\n") + url;
   if (!description.empty()) member(w, "description", cut_utf8(description, max_description));
   put(w, "tags");
   w.StartArray();
   put(w, "jira");
+  if (named_source(c.source)) put(w, cut_utf8(c.source, max_tag));
   if (c.project && !c.project->empty()) put(w, cut_utf8(*c.project, max_tag));
   put(w, rules::level_name(c.priority));
   w.EndArray();
@@ -58,7 +60,8 @@ std::string close_body(const Change& c) {
 Request request(const Change& c) {
   if (ends_incident(c)) {
     return {"close",
-            "/v2/alerts/" + escape_path_segment(c.fingerprint) + "/close?identifierType=alias",
+            "/v2/alerts/" + escape_path_segment(platform_key(c.source, c.fingerprint)) +
+                "/close?identifierType=alias",
             close_body(c)};
   }
   return {"create", "/v2/alerts", create_body(c)};

@@ -15,6 +15,7 @@ void write_payload(Writer& w, const Change& c) {
   put(w, "custom_details");
   w.StartObject();
   member(w, "priority", rules::level_name(c.priority));
+  if (named_source(c.source)) member(w, "alert_source", c.source);
   member_if(w, "status", c.status);
   member_if(w, "jira_priority", c.jira_priority);
   member_if(w, "user", c.user);
@@ -31,7 +32,7 @@ std::string event(const Change& c, std::string_view routing_key) {
   w.StartObject();
   if (!routing_key.empty()) member(w, "routing_key", routing_key);
   member(w, "event_action", ends_incident(c) ? "resolve" : "trigger");
-  member(w, "dedup_key", c.fingerprint);
+  member(w, "dedup_key", platform_key(c.source, c.fingerprint));
   // A resolve needs no payload; it carries one anyway so that the log shows why.
   write_payload(w, c);
   member(w, "client", "jira-alerts");

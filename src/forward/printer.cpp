@@ -8,6 +8,7 @@ namespace jira_alerts::forward {
 Change change_of(const replay::DecisionRecord& r) {
   Change c;
   c.fingerprint = r.fingerprint.value_or("");
+  c.source = r.source.value_or(store::default_source);
   c.action = r.action;
   c.state = r.state.value_or(rules::State::open);
   c.priority = r.priority.value_or(rules::Level::medium);

@@ -1,5 +1,6 @@
 #include "forward/push.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "forward/alertmanager.hpp"
@@ -39,6 +40,7 @@ Change change_of(const store::PendingEvent& p, std::string& reason) {
                               p.timestamp.has_value());
   Change c;
   c.fingerprint = p.fingerprint;
+  c.source = p.source;
   c.action = p.action;
   c.state = p.state;
   c.priority = p.priority;
@@ -64,6 +66,7 @@ struct Courier {
   const Target& target;
   const PushOptions& options;
   const std::string& secret;
+  const std::vector<store::SourceRecord>& sources;
   HttpSender sender;
   PushReport::PerTarget& counts;
 
@@ -91,6 +94,7 @@ Delivery retire_old_key(Courier& courier, const store::PendingEvent& p,
   const std::string reason = "moved to " + p.fingerprint;
   Change c;
   c.fingerprint = *p.acked_key;
+  c.source = p.source;
   c.action = rules::Action::resolve;
   c.state = rules::State::resolved;
   c.priority = p.priority;
@@ -106,10 +110,11 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
   const Target& t = courier.target;
   std::unordered_set<std::int64_t> held;     // alerts with an undelivered event: later ones wait
   std::unordered_set<std::int64_t> retired;  // alerts whose old key was resolved in this push
+  std::unordered_set<std::int64_t> behind;   // the sources of the HELD alerts
   std::string reason;
   // Read before the pending events: every row up to it is among them.
   const std::int64_t newest = store::newest_event_id(db);
-  for (const store::PendingEvent& p : store::pending_events(db, t.name)) {
+  for (const store::PendingEvent& p : store::pending_events(db, t.name, courier.sources)) {
     const auto what = [&p] {
       return std::string(rules::action_name(p.action)) + " (event " + std::to_string(p.event_id) +
              ")";
@@ -117,6 +122,7 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
     if (held.count(p.alert_id) > 0 || courier.sender.expired()) {
       // An alert's later changes wait for its undelivered one: order per alert holds.
       ++courier.counts.not_delivered;
+      behind.insert(p.source_id);
       if (held.insert(p.alert_id).second)
         report.undelivered.push_back({t.name, p.fingerprint, what(), "deadline reached"});
       continue;
@@ -132,9 +138,14 @@ void push_events(store::Database& db, Courier& courier, PushReport& report) {
     }
     ++courier.counts.not_delivered;
     held.insert(p.alert_id);
+    behind.insert(p.source_id);
     report.undelivered.push_back({t.name, p.fingerprint, what(), d.message});
   }
-  if (held.empty() && !courier.options.dry_run) store::acknowledge_through(db, t.name, newest);
+  if (courier.options.dry_run) return;
+  // Each source that left nothing: later pushes of it start after NEWEST. The others keep
+  // their watermark, so that a push of one source never passes over another's changes.
+  for (const store::SourceRecord& source : courier.sources)
+    if (behind.count(source.id) == 0) store::acknowledge_through(db, t.name, source.name, newest);
 }
 
 // The alert under the labels the target last acknowledged, ended now, when its key
@@ -158,14 +169,14 @@ std::optional<store::AlertView> retired(const store::DueAlert& d) {
 
 void push_alerts(store::Database& db, Courier& courier, PushReport& report) {
   const Target& t = courier.target;
-  const std::vector<store::DueAlert> due = store::due_alerts(db, t.name);
-  std::vector<store::AlertView> batch;
+  const std::vector<store::DueAlert> due = store::due_alerts(db, t.name, courier.sources);
+  std::vector<alertmanager::SourcedAlert> batch;
   for (std::size_t from = 0; from < due.size(); from += alerts_per_request) {
     const std::size_t to = std::min(due.size(), from + alerts_per_request);
     batch.clear();
     for (std::size_t i = from; i < to; ++i) {
-      if (auto old = retired(due[i])) batch.push_back(std::move(*old));
-      batch.push_back(due[i].alert);
+      if (auto old = retired(due[i])) batch.push_back({std::move(*old), due[i].source});
+      batch.push_back({due[i].alert, due[i].source});
     }
     const Delivery d =
         courier.deliver({std::string(alertmanager::alerts_path), alertmanager::body(batch), {}});
@@ -193,13 +204,22 @@ void check_secrets(const std::vector<Target>& targets, const Secrets& secrets) {
 PushReport push(store::Database& db, const std::vector<Target>& targets, const PushOptions& o) {
   std::vector<std::string> secrets;
   for (const Target& t : targets) secrets.push_back(secret_of(t, o.secrets));
+  std::vector<store::SourceRecord> sources = store::read_sources(db);
+  if (!o.sources.empty())
+    std::erase_if(sources, [&](const store::SourceRecord& s) {
+      return std::find(o.sources.begin(), o.sources.end(), s.name) == o.sources.end();
+    });
   const auto deadline = Clock::now() + o.deadline;
   PushReport report;
   report.targets.reserve(targets.size());
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
     report.targets.push_back({t.name, 0, 0});
-    Courier courier{t, o, secrets[i], HttpSender(t.url, deadline, o.backoff, o.cut),
+    Courier courier{t,
+                    o,
+                    secrets[i],
+                    sources,
+                    HttpSender(t.url, deadline, o.backoff, o.cut),
                     report.targets.back()};
     if (t.platform == Platform::alertmanager)
       push_alerts(db, courier, report);

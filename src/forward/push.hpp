@@ -25,6 +25,9 @@ struct PushOptions {
   std::FILE* dry_run_out = stdout;
   Backoff backoff;
   Secrets secrets;
+  // The sources whose alerts go, by name (none: every source of the file); a name the
+  // file does not have is left out.
+  std::vector<std::string> sources;
   const Cut* cut = nullptr;  // brings the deadline forward when set (another thread may)
 };
 
@@ -52,10 +55,10 @@ struct PushReport {
 // Throws Error (exit 2) when one of TARGETS lacks its secret in SECRETS.
 void check_secrets(const std::vector<Target>& targets, const Secrets& secrets);
 
-// Sends each target what it has not acknowledged: every open alert and the newly
-// resolved ones for Alertmanager, each applied event in order per alert for PagerDuty
-// and Opsgenie. Records each acknowledgement in DB at once. Throws Error (exit 2) when
-// a target lacks its secret.
+// Sends each target what it has not acknowledged of the alerts of OPTIONS.sources: every
+// open alert and the newly resolved ones for Alertmanager, each applied event in order per
+// alert for PagerDuty and Opsgenie. Records each acknowledgement in DB at once. Throws
+// Error (exit 2) when a target lacks its secret.
 PushReport push(store::Database& db, const std::vector<Target>& targets,
                 const PushOptions& options);
 

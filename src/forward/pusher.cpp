@@ -108,6 +108,7 @@ bool Pusher::round(milliseconds deadline) {
   PushOptions options;
   options.deadline = deadline;
   options.secrets = secrets_;
+  options.sources = sources;
   options.cut = &cut_;
   try {
     store::Store store(db_path_, store::Access::write);

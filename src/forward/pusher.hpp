@@ -57,6 +57,9 @@ class Pusher {
 
   // Called after each round on the pushing thread (e.g. to count for /metrics).
   std::function<void(const PushReport&)> on_round;
+  // The sources whose alerts it pushes, by name (none: every source of the file). Set
+  // before start().
+  std::vector<std::string> sources;
 
  private:
   void run();

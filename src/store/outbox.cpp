@@ -1,5 +1,7 @@
 #include "store/outbox.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <unordered_map>
 
 #include "store/store.hpp"
@@ -9,8 +11,46 @@ namespace {
 
 constexpr const char* applied_actions = "('open', 'update', 'resolve', 'reopen')";
 
-std::string watermark_key(std::string_view target) {
-  return "push.acknowledged:" + std::string(target);
+std::string watermark_key(std::string_view target, std::string_view source) {
+  std::string key = "push.acknowledged:";
+  if (source != default_source) (key += source) += ':';
+  return key += target;
+}
+
+// The sources a push covers, by id: each one's name and watermark.
+struct Covered {
+  std::string name;
+  std::int64_t through = 0;
+};
+
+std::unordered_map<std::int64_t, Covered> covered(Database& db, std::string_view target,
+                                                  const std::vector<SourceRecord>& sources) {
+  std::unordered_map<std::int64_t, Covered> out;
+  for (const SourceRecord& s : sources)
+    out[s.id] = {s.name, acknowledged_through(db, target, s.name)};
+  return out;
+}
+
+// The event of the current row of pending_events()'s statement, but for its source.
+PendingEvent pending_of(const Statement& s) {
+  PendingEvent p;
+  p.event_id = s.int64(0);
+  p.alert_id = s.int64(1);
+  p.fingerprint = s.text(2);
+  p.action = rules::parse_action(s.text(3)).value_or(rules::Action::update);
+  p.rule = parse_rule(s.text(4)).value_or(rules::Rule::active_status);
+  p.priority = rules::parse_level(s.text(5)).value_or(rules::Level::medium);
+  p.event = optional_string(s, 6);
+  p.jira_priority = optional_string(s, 7);
+  p.status = optional_string(s, 8);
+  p.summary = optional_string(s, 9);
+  p.project = optional_string(s, 10);
+  p.site = optional_string(s, 11);
+  p.user = optional_string(s, 12);
+  p.timestamp = s.optional_int64(13);
+  p.acked_key = optional_string(s, 15);
+  p.state = rules::parse_state(s.text(16)).value_or(rules::State::open);
+  return p;
 }
 
 }  // namespace
@@ -20,24 +60,32 @@ std::int64_t newest_event_id(Database& db) {
   return s.step() ? s.int64(0) : 0;
 }
 
-std::int64_t acknowledged_through(Database& db, std::string_view target) {
+std::int64_t acknowledged_through(Database& db, std::string_view target, std::string_view source) {
   Statement s(db, "SELECT value FROM meta WHERE key = ?1");
-  s.bind(1, watermark_key(target));
+  s.bind(1, watermark_key(target, source));
   return s.step() ? s.int64(0) : 0;  // text that is not a number reads as 0: all rows
 }
 
-void acknowledge_through(Database& db, std::string_view target, std::int64_t event_id) {
+void acknowledge_through(Database& db, std::string_view target, std::string_view source,
+                         std::int64_t event_id) {
   Statement s(db, R"sql(
     INSERT INTO meta (key, value) VALUES (?1, ?2)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value)sql");
-  s.bind(1, watermark_key(target)).bind(2, std::to_string(event_id)).run();
+  s.bind(1, watermark_key(target, source)).bind(2, std::to_string(event_id)).run();
 }
 
-std::vector<PendingEvent> pending_events(Database& db, std::string_view target) {
+std::vector<PendingEvent> pending_events(Database& db, std::string_view target,
+                                         const std::vector<SourceRecord>& sources) {
+  std::vector<PendingEvent> out;
+  const auto cover = covered(db, target, sources);
+  if (cover.empty()) return out;
+  auto from = std::numeric_limits<std::int64_t>::max();  // the oldest watermark among them: read
+                                                         // the rows after it
+  for (const auto& [id, c] : cover) from = std::min(from, c.through);
   const std::string sql = std::string(R"sql(
     SELECT e.id, e.alert_id, a.fingerprint, e.action, e.rule, e.priority, ev.name, jp.name,
            st.name, e.summary, a.project, a.site, us.name, e.timestamp, a.summary, acked.issue_key,
-           e.state
+           e.state, a.alert_source_id
     FROM events e
     JOIN alerts a ON a.id = e.alert_id
     LEFT JOIN outbox o ON o.target = ?1 AND o.alert_id = e.alert_id
@@ -51,27 +99,14 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target) 
       AND e.id > coalesce(o.event_id, 0) AND e.id > ?2
     ORDER BY e.id)sql";
   Statement s(db, sql.c_str());
-  s.bind(1, target).bind(2, acknowledged_through(db, target));
-  std::vector<PendingEvent> out;
+  s.bind(1, target).bind(2, from);
   std::unordered_map<std::int64_t, std::size_t> newest_summary;  // alert → index in OUT
   while (s.step()) {
-    PendingEvent p;
-    p.event_id = s.int64(0);
-    p.alert_id = s.int64(1);
-    p.fingerprint = s.text(2);
-    p.action = rules::parse_action(s.text(3)).value_or(rules::Action::update);
-    p.rule = parse_rule(s.text(4)).value_or(rules::Rule::active_status);
-    p.priority = rules::parse_level(s.text(5)).value_or(rules::Level::medium);
-    p.event = optional_string(s, 6);
-    p.jira_priority = optional_string(s, 7);
-    p.status = optional_string(s, 8);
-    p.summary = optional_string(s, 9);
-    p.project = optional_string(s, 10);
-    p.site = optional_string(s, 11);
-    p.user = optional_string(s, 12);
-    p.timestamp = s.optional_int64(13);
-    p.acked_key = optional_string(s, 15);
-    p.state = rules::parse_state(s.text(16)).value_or(rules::State::open);
+    const auto source = cover.find(s.int64(17));
+    if (source == cover.end() || s.int64(0) <= source->second.through) continue;
+    PendingEvent p = pending_of(s);
+    p.source_id = source->first;
+    p.source = source->second.name;
     // The log keeps a summary only where it changed.
     if (p.summary) {
       newest_summary[p.alert_id] = out.size();
@@ -85,9 +120,11 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target) 
   return out;
 }
 
-std::vector<DueAlert> due_alerts(Database& db, std::string_view target) {
+std::vector<DueAlert> due_alerts(Database& db, std::string_view target,
+                                 const std::vector<SourceRecord>& sources) {
+  const auto cover = covered(db, target, sources);
   const std::string sql = std::string(R"sql(
-    SELECT n.alert_id, n.newest, acked.issue_key, acked.priority FROM
+    SELECT n.alert_id, n.newest, acked.issue_key, acked.priority, a.alert_source_id FROM
       (SELECT alert_id, max(id) AS newest FROM events
        WHERE alert_id IS NOT NULL AND action IN )sql") +
                           applied_actions + R"sql(
@@ -100,7 +137,10 @@ std::vector<DueAlert> due_alerts(Database& db, std::string_view target) {
   s.bind(1, target);
   std::unordered_map<std::int64_t, DueAlert> due;
   while (s.step()) {
+    const auto source = cover.find(s.int64(4));
+    if (source == cover.end()) continue;
     DueAlert& d = due[s.int64(0)];
+    d.source = source->second.name;
     d.newest_event = s.int64(1);
     d.acked_key = optional_string(s, 2);
     if (const auto level = s.optional_text(3)) d.acked_priority = rules::parse_level(*level);

@@ -6,13 +6,18 @@ route to a receiver that notifies nobody), clustering off and a temporary storag
 path, and waits for /-/ready. It replays fixtures/history and pushes: `amtool alert
 query -o json` must list exactly the open alerts, with their labels. Then a replay
 resolves two of them and another push: those two are gone from the active list.
+Sources: a state file with two sources where issues have an alert in both: each source's
+alerts carry the label alert_source, so Alertmanager lists both; push --source sends one
+source, a later push the other.
 Alertmanager is always stopped. Exit 77 (skipped) when it is not installed.
 Usage: alertmanager.py BINARY SOURCE_DIR
 """
+import contextlib
 import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -111,6 +116,62 @@ def check(binary, source, work, url):
     return problems
 
 
+TWO_SOURCES = """[[source]]
+name = "all"
+
+[[source]]
+name = "kan"
+jql = "project = KAN"
+"""
+
+
+def labelled(url):
+    """The active alerts that name their source, as {(source, fingerprint): labels}."""
+    p = run("amtool", "alert", "query", "-o", "json", f"--alertmanager.url={url}")
+    if p.returncode != 0:
+        raise RuntimeError(f"amtool: {p.stderr}")
+    return {(a["labels"]["alert_source"], a["labels"]["fingerprint"]): a["labels"]
+            for a in json.loads(p.stdout) if "alert_source" in a["labels"]}
+
+
+def open_by_source(db):
+    with contextlib.closing(sqlite3.connect(db)) as state:
+        return {(s, k): {"alertname": "JiraIssue", "fingerprint": k, "alert_source": s,
+                         "project": project, "priority": level, "severity": SEVERITY[level]}
+                for s, k, project, level in state.execute(
+                    "SELECT s.name, a.fingerprint, a.project, a.priority FROM alerts a JOIN "
+                    "alert_sources s ON s.id = a.alert_source_id WHERE a.state = 'open'")}
+
+
+def check_sources(binary, source, work, url):
+    config = os.path.join(work, "two.toml")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write(TWO_SOURCES)
+    db = os.path.join(work, "sources.db")
+    p = run(binary, "replay", "--quiet", "--db", db, "--config", config,
+            os.path.join(source, "fixtures", "history"))
+    if p.returncode != 0:
+        return [f"replay with two sources: {p.stderr}"]
+    expected = open_by_source(db)
+    both = {k for s, k in expected if s == "kan"} & {k for s, k in expected if s == "all"}
+    if not both:
+        return [f"no issue has an open alert in both sources: {sorted(expected)}"]
+    push = [binary, "push", "--db", db, "--to", f"alertmanager={url}", "--deadline", "20"]
+    p = run(*push, "--source", "kan")
+    if p.returncode != 0:
+        return [f"push --source kan exited {p.returncode}: {p.stderr}"]
+    problems = []
+    kan = {key: labels for key, labels in expected.items() if key[0] == "kan"}
+    if labelled(url) != kan:
+        problems.append(f"after push --source kan: {sorted(labelled(url))}, expected {sorted(kan)}")
+    p = run(*push, "--source", "all")
+    if p.returncode != 0:
+        return problems + [f"push --source all exited {p.returncode}: {p.stderr}"]
+    if labelled(url) != expected:
+        problems.append(f"after both: {sorted(labelled(url))}, expected {sorted(expected)}")
+    return problems
+
+
 def main():
     binary, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -134,6 +195,7 @@ def main():
                   open(os.path.join(work, "am.log"), encoding="utf-8").read()[-2000:])
             return 1
         problems = check(binary, source, work, url)
+        problems += check_sources(binary, source, work, url)
     finally:
         if process is not None:
             process.terminate()
@@ -145,7 +207,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     for p in problems:
         print("FAIL " + p)
-    print("ok   replay + push: the open alerts, with their labels; resolved ones leave"
+    print("ok   replay + push: the open alerts, with their labels; resolved ones leave; "
+          "two sources' alerts of one issue are two alerts"
           if not problems else f"{len(problems)} problems")
     return 1 if problems else 0
 

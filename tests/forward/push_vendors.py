@@ -6,14 +6,18 @@ Retry-After are retried and everything arrives; a hung receiver ends the push at
 --deadline with exit 1. The outbox: a push that fails part-way, followed by a good one,
 delivers every applied change exactly once and in order per alert; a 400 is reported
 with the vendor's message and kept for the next push; --dry-run sends and changes
-nothing and masks the secrets; usage errors exit 2.
+nothing and masks the secrets; usage errors exit 2. Sources: one issue's alerts in two
+sources are two incidents (dedup key and alias NAME/KEY but for the source jira), and
+pushes of one source at a time send every change once.
 Usage: push_vendors.py BINARY SOURCE_DIR
 """
 import collections
+import contextlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -256,6 +260,72 @@ def check_dry_run(w):
                "after --dry-run, a push did not send everything")
 
 
+TWO_SOURCES = """[[source]]
+name = "jira"
+
+[[source]]
+name = "kan"
+jql = "project = KAN"
+"""
+
+
+def platform_key(source, key):
+    return key if source == "jira" else f"{source}/{key}"
+
+
+def check_sources(w):
+    """Two sources, one issue in both: two incidents; push --source one at a time, with
+    changes applied between, sends every change once, in order per alert."""
+    config = os.path.join(w.work, "two.toml")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write(TWO_SOURCES)
+    files = sorted(os.path.join(w.history, n) for n in os.listdir(w.history))
+    db = os.path.join(w.work, "sources.db")
+    p = w.run("replay", "--quiet", "--db", db, "--config", config, *files[:2])
+    expect(p.returncode == 0, f"replay: {p.stderr}")
+    with Receiver("pagerduty", PD_KEY) as pd, Receiver("opsgenie", OG_KEY) as og:
+        p = w.run("push", "--db", db, "--source", "kan", "--to", pd.url())
+        expect(p.returncode == 0, f"push --source kan: {p.stderr}")
+        kan_first = {k for k, _, _ in pd_pairs(pd.delivered)}
+        expect(kan_first and all(k.startswith("kan/KAN-") for k in kan_first),
+               f"push --source kan sent {sorted(kan_first)}")
+        p = w.run("replay", "--quiet", "--db", db, *files[2:])
+        expect(p.returncode == 0, f"replay: {p.stderr}")
+        p = w.run("push", "--db", db, "--source", "jira", "--to", pd.url())
+        expect(p.returncode == 0, f"push --source jira: {p.stderr}")
+        jira = {k for k, _, _ in pd_pairs(pd.delivered)} - kan_first
+        expect(jira and all("/" not in k for k in jira), f"push --source jira sent {sorted(jira)}")
+        p = w.run("push", "--db", db, "--to", pd.url())  # every source: kan's later changes
+        expect(p.returncode == 0, f"push: {p.stderr}")
+        count = len(pd.requests)
+        p = w.run("push", "--db", db, "--to", pd.url())
+        expect(p.returncode == 0 and len(pd.requests) == count, "a last push sent again")
+        no_problems(pd)
+        fresh = os.path.join(w.work, "sources-format.db")
+        p = w.run("replay", "--db", fresh, "--config", config, "--format", "pagerduty", *files)
+        # A push sends under the key an alert goes by now (a moved issue's new key).
+        with contextlib.closing(sqlite3.connect(fresh)) as state:
+            now = {platform_key(source, alias): platform_key(source, key)
+                   for alias, key, source in state.execute(
+                       "SELECT l.key, a.fingerprint, s.name FROM aliases l JOIN alerts a ON "
+                       "a.id = l.alert_id JOIN alert_sources s ON s.id = a.alert_source_id")}
+        expected = per_alert(change(json.loads(e), now) for e in p.stdout.splitlines())
+        expect("KAN-15" in expected and "kan/KAN-15" in expected,
+               f"KAN-15 is not in both sources: {sorted(expected)}")
+        expect(per_alert(pd_pairs(pd.delivered)) == expected,
+               "not every change of both sources once, in order per alert, under its key")
+        p = w.run("push", "--db", db, "--to", og.url())
+        expect(p.returncode == 0, f"push to Opsgenie: {p.stderr}")
+        no_problems(og)
+        aliases = {q["body"]["alias"] for q in og.delivered if "alias" in q["body"]}
+        expect({"KAN-15", "kan/KAN-15"} <= aliases, f"Opsgenie aliases: {sorted(aliases)}")
+        expect(any(q["path"] == "/v2/alerts/kan%2FKAN-4/close?identifierType=alias"
+                   for q in og.delivered), "Opsgenie: kan/KAN-4 not closed by its alias")
+    p = w.run("push", "--db", db, "--source", "kna", "--to", "alertmanager=http://127.0.0.1:9")
+    expect(p.returncode == 2 and "no source 'kna'" in p.stderr and "did you mean 'kan'" in p.stderr,
+           f"an unknown --source: exit {p.returncode}: {p.stderr}")
+
+
 def check_usage(w):
     db = w.fresh("usage.db")
     for args, env, words in [
@@ -283,7 +353,7 @@ def main():
     try:
         w = World(binary, source, work)
         for check in (check_retries, check_outbox, check_hang, check_rejected, check_opsgenie,
-                      check_move, check_dry_run, check_usage):
+                      check_move, check_dry_run, check_sources, check_usage):
             try:
                 check(w)
                 print(f"ok   {check.__name__}: {check.__doc__.splitlines()[0] if check.__doc__ else ''}")
@@ -292,7 +362,7 @@ def main():
                 print(f"FAIL {check.__name__}: {e}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{8 - failed} passed, {failed} failed")
+    print(f"{9 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

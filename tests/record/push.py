@@ -5,7 +5,8 @@ A PagerDuty stand-in (tests/forward/receiver.py, on 127.0.0.1) checks every requ
 shape. Deliveries posted to record arrive at the stand-in as the changes a replay of
 the capture makes, each once and in order per alert; a stand-in that fails for a while
 gets everything once it answers again; a restart with --push sends what an earlier run
-left in the outbox; /metrics counts the pushes; usage errors exit 2.
+left in the outbox; /metrics counts the pushes; with --source it pushes the sources it
+applies to only, and the others' changes stay owed; usage errors exit 2.
 
 usage: push.py BINARY
 """
@@ -198,6 +199,67 @@ def silent_platform(binary, work):
         return problems
 
 
+TWO_SOURCES = """[[source]]
+name = "jira"
+
+[[source]]
+name = "team"
+"""
+
+
+def two_sources(work):
+    config = os.path.join(work, "two.toml")
+    with open(config, "w", encoding="utf-8") as fh:
+        fh.write(TWO_SOURCES)
+    return config
+
+
+def replayed(binary, work, name, *inputs):
+    """per_alert() of what a replay of INPUTS with two sources, jira and team, makes."""
+    out = subprocess.run([binary, "replay", "--db", os.path.join(work, name), "--config",
+                          two_sources(work),
+                          "--format", "pagerduty", *inputs], capture_output=True, text=True,
+                         timeout=TIMEOUT, env=dict(os.environ, **ENV))
+    return per_alert(change(json.loads(line)) for line in out.stdout.splitlines())
+
+
+def sources(binary, work):
+    """record --source team pushes team's changes only (team/KEY), the backlog too; a later
+    push sends jira's, which stayed owed; each change once."""
+    earlier = os.path.join(work, "earlier.ndjson")
+    with open(earlier, "wb") as fh:
+        fh.write(b"\n".join(history(10)) + b"\n")
+    db = os.path.join(work, "sources.db")
+    p = subprocess.run([binary, "replay", "--quiet", "--db", db, "--config", two_sources(work),
+                        earlier], capture_output=True, text=True, timeout=TIMEOUT)
+    if p.returncode != 0:
+        return [f"replay with two sources: {p.stderr}"]
+    capture = os.path.join(work, "sources")
+    with Receiver("pagerduty", KEY) as r:
+        rec = Recorder(binary, work, ["--out", capture, "--apply", "--db", db, "--source", "team",
+                                      "--push", r.url()], env=ENV)
+        try:
+            problems = post_all(rec, history(20)[10:])
+            want = {k: v for k, v in replayed(binary, work, "s1.db", earlier, capture).items()
+                    if k.startswith("team/")}
+            got = arrived(r, [c for changes in want.values() for c in changes])
+        finally:
+            rec.terminate()
+        if per_alert(got) != want:
+            problems.append(f"record --source team pushed {sorted(per_alert(got))}, "
+                            f"expected {sorted(want)}")
+        sent = len(r.delivered)
+        p = subprocess.run([binary, "push", "--db", db, "--to", r.url()], capture_output=True,
+                           text=True, timeout=TIMEOUT, env=dict(os.environ, **ENV))
+        jira = {k: v for k, v in replayed(binary, work, "s2.db", earlier).items() if "/" not in k}
+        later = per_alert(change(q["body"]) for q in r.delivered[sent:])
+        if p.returncode != 0 or later != jira:
+            problems.append(f"the push after record sent {sorted(later)}, expected jira's "
+                            f"{sorted(jira)}: {p.stderr.strip()}")
+        problems += [f"off the documented shape: {q}" for q in r.problems[:3]]
+    return problems
+
+
 def usage(binary, work):
     problems = []
     for args, env, words in [
@@ -222,5 +284,6 @@ if __name__ == "__main__":
         ("a failing platform gets everything once it answers", outage),
         ("a restart with --push sends the outbox", backlog),
         ("SIGTERM with a silent platform ends in time", silent_platform),
+        ("--source: the sources it applies to, the others stay owed", sources),
         ("--push usage errors", usage),
     ]))
