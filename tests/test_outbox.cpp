@@ -120,7 +120,7 @@ TEST_SUITE("outbox") {
     w.replay(payload("KAN-1", 1000, "Open", "new"));
     const auto due = store::due_alerts(w.st.db(), target, {w.source("kan")});
     REQUIRE(due.size() == 1);
-    CHECK(due.front().source == "kan");
+    CHECK(due.front().alert.alert_source == "kan");
     CHECK(due.front().alert.fingerprint == "KAN-1");
     CHECK(store::due_alerts(w.st.db(), target, w.sources).size() == 2);
   }

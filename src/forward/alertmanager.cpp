@@ -2,13 +2,15 @@
 
 namespace jira_alerts::forward::alertmanager {
 
-void write_alert(Writer& w, const store::AlertView& a, std::string_view source) {
+void write_alert(Writer& w, const store::AlertView& a) {
   w.StartObject();
   put(w, "labels");
   w.StartObject();
   member(w, "alertname", "JiraIssue");
   member(w, "fingerprint", a.fingerprint);
-  if (named_source(source)) member(w, "alert_source", source);
+  // An alert read without its source's name is the default source's.
+  if (!a.alert_source.empty() && named_source(a.alert_source))
+    member(w, "alert_source", a.alert_source);
   member_if(w, "project", optional_view(a.project));
   member(w, "priority", rules::level_name(a.priority));
   member(w, "severity", severity(a.priority));
@@ -31,26 +33,13 @@ void write_alert(Writer& w, const store::AlertView& a, std::string_view source) 
   w.EndObject();
 }
 
-namespace {
-
-template <typename Alerts, typename Write>
-std::string array(const Alerts& alerts, Write write) {
+std::string body(const std::vector<store::AlertView>& alerts) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartArray();
-  for (const auto& a : alerts) write(w, a);
+  for (const auto& a : alerts) write_alert(w, a);
   w.EndArray();
   return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-}  // namespace
-
-std::string body(const std::vector<store::AlertView>& alerts) {
-  return array(alerts, [](Writer& w, const store::AlertView& a) { write_alert(w, a); });
-}
-
-std::string body(const std::vector<SourcedAlert>& alerts) {
-  return array(alerts, [](Writer& w, const SourcedAlert& a) { write_alert(w, a.alert, a.source); });
 }
 
 }  // namespace jira_alerts::forward::alertmanager

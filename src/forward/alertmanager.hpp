@@ -12,21 +12,13 @@ namespace jira_alerts::forward::alertmanager {
 // The path of the alerts endpoint below the Alertmanager's base URL.
 inline constexpr std::string_view alerts_path = "/api/v2/alerts";
 
-// One alert and the source it belongs to.
-struct SourcedAlert {
-  store::AlertView alert;
-  std::string source = std::string(store::default_source);
-};
-
-// Writes ALERT of SOURCE as one postable alert: labels alertname, fingerprint,
+// Writes ALERT as one postable alert: labels alertname, fingerprint,
 // alert_source (any source but the default one: the label set is an alert's identity),
 // project, priority and severity; annotations summary, status, jira_priority; startsAt,
 // endsAt (resolved alerts only) and generatorURL (when the Jira site is known).
-void write_alert(Writer& w, const store::AlertView& alert,
-                 std::string_view source = store::default_source);
+void write_alert(Writer& w, const store::AlertView& alert);
 
 // The JSON array of ALERTS, as POST /api/v2/alerts takes it.
 std::string body(const std::vector<store::AlertView>& alerts);
-std::string body(const std::vector<SourcedAlert>& alerts);
 
 }  // namespace jira_alerts::forward::alertmanager

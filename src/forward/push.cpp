@@ -170,13 +170,13 @@ std::optional<store::AlertView> retired(const store::DueAlert& d) {
 void push_alerts(store::Database& db, Courier& courier, PushReport& report) {
   const Target& t = courier.target;
   const std::vector<store::DueAlert> due = store::due_alerts(db, t.name, courier.sources);
-  std::vector<alertmanager::SourcedAlert> batch;
+  std::vector<store::AlertView> batch;
   for (std::size_t from = 0; from < due.size(); from += alerts_per_request) {
     const std::size_t to = std::min(due.size(), from + alerts_per_request);
     batch.clear();
     for (std::size_t i = from; i < to; ++i) {
-      if (auto old = retired(due[i])) batch.push_back({std::move(*old), due[i].source});
-      batch.push_back({due[i].alert, due[i].source});
+      if (auto old = retired(due[i])) batch.push_back(std::move(*old));
+      batch.push_back(due[i].alert);
     }
     const Delivery d =
         courier.deliver({std::string(alertmanager::alerts_path), alertmanager::body(batch), {}});

@@ -122,7 +122,8 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target,
 
 std::vector<DueAlert> due_alerts(Database& db, std::string_view target,
                                  const std::vector<SourceRecord>& sources) {
-  const auto cover = covered(db, target, sources);
+  AlertFilter filter;  // the sources' alerts
+  for (const SourceRecord& source : sources) filter.sources.push_back(source.id);
   const std::string sql = std::string(R"sql(
     SELECT n.alert_id, n.newest, acked.issue_key, acked.priority, a.alert_source_id FROM
       (SELECT alert_id, max(id) AS newest FROM events
@@ -137,17 +138,16 @@ std::vector<DueAlert> due_alerts(Database& db, std::string_view target,
   s.bind(1, target);
   std::unordered_map<std::int64_t, DueAlert> due;
   while (s.step()) {
-    const auto source = cover.find(s.int64(4));
-    if (source == cover.end()) continue;
+    const auto& ids = filter.sources;
+    if (std::find(ids.begin(), ids.end(), s.int64(4)) == ids.end()) continue;
     DueAlert& d = due[s.int64(0)];
-    d.source = source->second.name;
     d.newest_event = s.int64(1);
     d.acked_key = optional_string(s, 2);
     if (const auto level = s.optional_text(3)) d.acked_priority = rules::parse_level(*level);
   }
   std::vector<DueAlert> out;
-  if (due.empty()) return out;
-  for_each_alert(db, {}, [&](const AlertView& a) {
+  if (due.empty()) return out;  // (an empty filter would read every alert)
+  for_each_alert(db, filter, [&](const AlertView& a) {
     if (const auto it = due.find(a.id); it != due.end()) {
       it->second.alert = a;
       out.push_back(std::move(it->second));

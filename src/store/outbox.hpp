@@ -57,8 +57,7 @@ std::vector<PendingEvent> pending_events(Database& db, std::string_view target,
 // the target acknowledged one before, that event's key and priority (Alertmanager
 // tells alerts apart by their labels, which hold both).
 struct DueAlert {
-  AlertView alert;
-  std::string source;  // the alert's source, by name
+  AlertView alert;  // with its source
   std::int64_t newest_event = 0;
   std::optional<std::string> acked_key;
   std::optional<rules::Level> acked_priority;
