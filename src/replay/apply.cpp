@@ -3,6 +3,7 @@
 
 #include "replay/replayer.hpp"
 #include "rules/jql.hpp"
+#include "store/sources.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::replay {
@@ -228,7 +229,10 @@ void Replayer::record(const Parsed& item, std::string_view path, const store::Al
                                  p.timestamp.has_value(),
                                  scope ? std::string_view(scope->text()) : std::string_view());
   DecisionRecord r;
-  if (sets_.size() > 1 && set_ != nullptr) r.source = set_->name;
+  // Named wherever it is not the one source of a file no config divides, as push and
+  // the platforms' requests name it.
+  if (set_ != nullptr && (sets_.size() > 1 || set_->name != store::default_source))
+    r.source = set_->name;
   r.path = path;
   r.line = item.line;
   r.fingerprint =
