@@ -72,7 +72,8 @@ std::int64_t add_source(Database& db, const SourceRecord& source) {
 void update_source(Database& db, const SourceRecord& source) {
   Statement s(db,
               "UPDATE alert_sources SET jql = ?2, path = ?3, settings = ?4, "
-              "settings_recorded_at = ?5 WHERE id = ?1");
+              "settings_recorded_at = ?5 WHERE id = ?1 AND (jql IS NOT ?2 OR path IS NOT ?3 "
+              "OR settings IS NOT ?4 OR settings_recorded_at IS NOT ?5)");
   s.bind(1, source.id)
       .bind(2, view(source.jql))
       .bind(3, view(source.path))

@@ -42,7 +42,8 @@ std::string settings_stamp(Database& db);
 
 // Adds SOURCE (its name, jql and path) and returns its id. Inside a transaction.
 std::int64_t add_source(Database& db, const SourceRecord& source);
-// Writes SOURCE's jql, path and settings to its row (by id). Inside a transaction.
+// Writes SOURCE's jql, path and settings to its row (by id) when they differ from it, so
+// that a command that changes nothing writes nothing. Inside a transaction.
 void update_source(Database& db, const SourceRecord& source);
 // Removes source ID when nothing refers to it (no alert, alias or event); true when it did.
 bool drop_unused_source(Database& db, std::int64_t id);
