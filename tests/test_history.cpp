@@ -342,6 +342,35 @@ TEST_SUITE("store.sources") {
     CHECK(payloads.total == 39);
     CHECK(store::count_payloads(s.db(), {}, {f.ops}).total == payloads.by_source[1].second);
   }
+
+  TEST_CASE("payloads that share a line, issue, event and time are each counted") {
+    // One line of a JSON array holds a payload and its second delivery: two payloads,
+    // each decided for both sources.
+    test::TempDir dir;
+    std::ifstream in(std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history/01-outage.ndjson");
+    std::string payload;
+    REQUIRE(std::getline(in, payload));
+    std::ofstream(dir.file("twice.json")) << "[" << payload << "," << payload << "]\n";
+    std::ofstream(dir.file("two.toml")) << "[[source]]\nname = \"a\"\n[[source]]\nname = \"b\"\n";
+    std::vector<std::string> args{"jira-alerts",
+                                  "replay",
+                                  "--quiet",
+                                  "--db",
+                                  dir.file("state.db"),
+                                  "--config",
+                                  dir.file("two.toml"),
+                                  dir.file("twice.json")};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    REQUIRE(cli::run(static_cast<int>(argv.size()), argv.data()) == 0);
+    store::Snapshot s(dir.file("state.db"));
+    const auto payloads = store::count_payloads(s.db(), {});
+    REQUIRE(payloads.by_source.size() == 2);
+    CHECK(payloads.by_source[0].second == 2);
+    CHECK(payloads.by_source[1].second == 2);
+    CHECK(payloads.total == 2);
+    CHECK(store::count_payloads(s.db(), {}, {payloads.by_source[0].first}).total == 2);
+  }
 }
 
 TEST_SUITE("report.show") {

@@ -108,13 +108,17 @@ PayloadCounts count_payloads(Database& db, const TimeRange& range,
     }
   }
   // A payload decided for several sources has one event row for each, logged one after
-  // the other with its input position, issue key, event and timestamp.
+  // the other with its input position, issue key, event and timestamp. Payloads that share
+  // all of these (a second delivery on the same line of a JSON array) have a row each in
+  // every source: such a group holds as many payloads as one source logged of it.
   const std::string sql =
-      "SELECT count(*) FROM (SELECT DISTINCT run_id, source_id, line, issue_key, event_id, "
-      "timestamp FROM events WHERE (?3 = 0 OR timestamp BETWEEN ?1 AND ?2)" +
+      "SELECT coalesce(sum(n), 0) FROM (SELECT max(c) AS n FROM (SELECT run_id, source_id, "
+      "line, issue_key, event_id, timestamp, alert_source_id, count(*) AS c FROM events "
+      "WHERE (?3 = 0 OR timestamp BETWEEN ?1 AND ?2)" +
       (sources.empty() ? std::string()
                        : " AND alert_source_id IN (" + placeholders(4, sources.size()) + ")") +
-      ")";
+      " GROUP BY run_id, source_id, line, issue_key, event_id, timestamp, alert_source_id) "
+      "GROUP BY run_id, source_id, line, issue_key, event_id, timestamp)";
   Statement s(db, sql.c_str());
   bind_range(s, range);
   for (std::size_t i = 0; i < sources.size(); ++i) s.bind(static_cast<int>(i) + 4, sources[i]);
