@@ -343,6 +343,34 @@ TEST_SUITE("store.sources") {
     CHECK(store::count_payloads(s.db(), {}, {f.ops}).total == payloads.by_source[1].second);
   }
 
+  TEST_CASE("a source that another config leaves out stays, with its settings") {
+    // A command with config A adds source a (record --apply may then wait for deliveries,
+    // a holding nothing yet); a command with config C must not take it away, or A's
+    // alerts would belong to no source.
+    test::TempDir dir;
+    std::ofstream(dir.file("a.toml")) << "[[source]]\nname = \"a\"\njql = \"project = NONE\"\n";
+    std::ofstream(dir.file("c.toml")) << "[[source]]\nname = \"c\"\n";
+    std::ifstream in(std::string(JIRA_ALERTS_SOURCE_DIR) + "/fixtures/history/01-outage.ndjson");
+    std::string created;  // an issue's first payload, outside a's scope
+    REQUIRE(std::getline(in, created));
+    std::ofstream(dir.file("none.ndjson")) << created << "\n";
+    std::vector<std::string> args{
+        "jira-alerts",        "replay",   "--quiet",          "--db",
+        dir.file("state.db"), "--config", dir.file("a.toml"), dir.file("none.ndjson")};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    REQUIRE(cli::run(static_cast<int>(argv.size()), argv.data()) == 0);
+    replay_sample(dir.file("state.db"), dir.file("c.toml"));
+    store::Snapshot s(dir.file("state.db"));
+    std::vector<std::string> names;
+    for (const auto& source : store::read_sources(s.db())) {
+      names.push_back(source.name);
+      CHECK(source.settings.has_value());
+    }
+    // The new file's source jira, that no command used, is gone.
+    CHECK(names == std::vector<std::string>{"a", "c"});
+  }
+
   TEST_CASE("payloads that share a line, issue, event and time are each counted") {
     // One line of a JSON array holds a payload and its second delivery: two payloads,
     // each decided for both sources.

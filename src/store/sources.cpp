@@ -84,7 +84,7 @@ void update_source(Database& db, const SourceRecord& source) {
 
 bool drop_unused_source(Database& db, std::int64_t id) {
   Statement s(db, R"sql(
-    DELETE FROM alert_sources WHERE id = ?1
+    DELETE FROM alert_sources WHERE id = ?1 AND settings IS NULL
       AND NOT EXISTS (SELECT 1 FROM alerts WHERE alert_source_id = ?1)
       AND NOT EXISTS (SELECT 1 FROM aliases WHERE alert_source_id = ?1)
       AND NOT EXISTS (SELECT 1 FROM events WHERE alert_source_id = ?1))sql");

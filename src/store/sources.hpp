@@ -45,7 +45,9 @@ std::int64_t add_source(Database& db, const SourceRecord& source);
 // Writes SOURCE's jql, path and settings to its row (by id) when they differ from it, so
 // that a command that changes nothing writes nothing. Inside a transaction.
 void update_source(Database& db, const SourceRecord& source);
-// Removes source ID when nothing refers to it (no alert, alias or event); true when it did.
+// Removes source ID when no command has used it (it records no settings) and nothing refers
+// to it (no alert, alias or event); true when it did. A source that a command recorded
+// stays: another process (record --apply waiting for deliveries) may be writing to it.
 bool drop_unused_source(Database& db, std::int64_t id);
 
 }  // namespace jira_alerts::store
