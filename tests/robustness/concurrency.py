@@ -3,7 +3,8 @@
 
 One generated history (gen-jira-corpus --issues 800 --events 30000 --seed 22
 --shuffle 0.05 --duplicates 0.02, about 35,000 payloads) is replayed by 2 or 3 processes started together into one
-fresh state file, and the result is compared with sequential replays:
+fresh state file, and the result is compared with sequential replays (the cases split
+by issue key use one three times as long, --issues 2400 --events 90000):
   - same history, 2 and 3 processes: every process exits 0; every field of
     every `alerts --format jsonl` record and every episode equal one sequential
     replay's; the event log holds each process's every payload (N x payloads
@@ -43,6 +44,10 @@ from common import (TIMEOUT, Checks, alerts, describe_status, diff_alerts, episo
 
 HISTORY = ["--issues", "800", "--events", "30000", "--seed", "22", "--shuffle", "0.05",
            "--duplicates", "0.02"]
+# The history split by issue key is three times as long: each part is then long enough
+# that the parts' replays overlap however fast one of them is.
+SPLIT_HISTORY = ["--issues", "2400", "--events", "90000", "--seed", "22", "--shuffle", "0.05",
+                 "--duplicates", "0.02"]
 APPLIED = "('open', 'update', 'resolve', 'reopen')"
 # A replay that began this close to the first run's last commit does not count as
 # overlapping it (the begin time is derived from a summary time printed to 10 ms).
@@ -288,6 +293,16 @@ def main():
         history = os.path.join(work, "history.ndjson")
         with open(history, "wb") as fh:
             fh.writelines(lines)
+        seed = os.path.join(work, "seed.ndjson")
+        with open(seed, "wb") as fh:
+            fh.writelines(lines[:2000])
+        small = os.path.join(work, "small.ndjson")
+        with open(small, "wb") as fh:
+            fh.writelines(lines[:20])
+        del lines
+        lines = subprocess.run([sys.executable, generator, *SPLIT_HISTORY], check=True,
+                               capture_output=True).stdout.splitlines(keepends=True)
+        split_n = len(lines)
         parts = {}
         for count in (2, 3):
             parts[count] = []
@@ -296,19 +311,13 @@ def main():
                 with open(path, "wb") as fh:
                     fh.writelines(chunk)
                 parts[count].append(path)
-        seed = os.path.join(work, "seed.ndjson")
-        with open(seed, "wb") as fh:
-            fh.writelines(lines[:2000])
-        small = os.path.join(work, "small.ndjson")
-        with open(small, "wb") as fh:
-            fh.writelines(lines[:20])
         del lines
 
         cases = [
             ("same history, 2 processes", [history] * 2, [history], None, False, 2 * n),
             ("same history, 3 processes", [history] * 3, [history], None, False, 3 * n),
-            ("halves by issue key, 2 processes", parts[2], parts[2], None, False, n),
-            ("thirds by issue key, 3 processes", parts[3], parts[3], None, False, n),
+            ("halves by issue key, 2 processes", parts[2], parts[2], None, False, split_n),
+            ("thirds by issue key, 3 processes", parts[3], parts[3], None, False, split_n),
             ("same history, 2 processes, existing file, alerts reading", [history] * 2,
              [history], seed, True, 2 * n),
         ]
