@@ -213,17 +213,16 @@ void Replayer::log(const Parsed& item, std::int64_t source_id, const store::Aler
   });
 }
 
-// The decision record of ITEM, decided as D, for the sink.
+// The decision record of ITEM, decided as D, for the sink; its reason is TOLD, or else the
+// one the rules give.
 void Replayer::record(const Parsed& item, std::string_view path, const store::Alert* alert,
-                      const rules::Decision& d, bool same_delivery) {
+                      const rules::Decision& d, std::string_view told) {
   const parse::Payload& p = item.payload;
   // A payload outside the scope of a replay's one source is told that scope.
   const AlertSet& set = set_ != nullptr ? *set_ : sets_.front();
   const rules::jql::Query* scope = set.mapping.scope();
-  if (same_delivery)
-    reason_ = "already applied to this alert (same delivery id): skipped";
-  else if (set_ == nullptr && !outside_.empty())
-    reason_ = outside_;
+  if (!told.empty())
+    reason_ = told;
   else
     reason_ = rules::reason_text(d.rule, d.action, p.status.value, p.effective_event(),
                                  p.timestamp.has_value(),
@@ -302,17 +301,16 @@ void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64
   rules::Decision d = rules::decide(item.payload, nullptr, false, sets_.front().mapping);
   d.action = Action::ignore;
   d.rule = rules::Rule::out_of_scope;
-  if (by_path)
-    outside_ = "recorded at '" + item.route + "', a path that feeds no source";
-  else if (sets_.size() > 1)
-    outside_ = "outside every source's scope";
-  else
-    outside_.clear();  // the one source's scope says it
   set_ = nullptr;
   warnings_.clear();
   log(item, source_id, nullptr, false, d, std::nullopt);
   count(d.action);
-  if (records_) record(item, path, nullptr, d, false);
+  if (!records_) return;
+  // With one source, its scope says why (the rules' reason).
+  if (by_path)
+    record(item, path, nullptr, d, "recorded at '" + item.route + "', a path that feeds no source");
+  else
+    record(item, path, nullptr, d, sets_.size() > 1 ? "outside every source's scope" : "");
 }
 
 void Replayer::apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
@@ -341,7 +339,10 @@ void Replayer::apply_to(const AlertSet& set, const Parsed& item, std::string_vie
   // Two histories joined: the episodes and reopens follow from the whole, in event time.
   if (merged) store_.alerts().rederive_episodes(*alert);
   count(d.action);
-  if (records_) record(item, path, alert, d, seen == Seen::same_delivery);
+  if (records_)
+    record(item, path, alert, d,
+           seen == Seen::same_delivery ? "already applied to this alert (same delivery id): skipped"
+                                       : "");
 }
 
 }  // namespace jira_alerts::replay

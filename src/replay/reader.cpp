@@ -160,73 +160,79 @@ void Reader::publish(Chunk* chunk) {
   changed_.notify_all();
 }
 
+// The next record to fill in the chunk being filled, handing that chunk over when it is
+// full; null when the consumer stopped.
+Parsed* Reader::slot() {
+  if (chunk_ == nullptr) return nullptr;
+  if (chunk_->used == Reader::chunk_items || chunk_->bytes >= Reader::chunk_bytes) {
+    publish(chunk_);
+    chunk_ = take_free();
+    if (chunk_ == nullptr) return nullptr;
+  }
+  if (chunk_->used == chunk_->items.size()) chunk_->items.emplace_back();
+  Parsed* out = &chunk_->items[chunk_->used++];
+  // Records are reused: do not let one huge payload pin its memory for good.
+  if (out->raw.capacity() > (1u << 20)) std::string().swap(out->raw);
+  if (out->text.capacity() > (1u << 20)) std::string().swap(out->text);
+  return out;
+}
+
+// Reads the FILE-th input into chunks; false when the consumer stopped.
+bool Reader::read_file(std::size_t file, parse::Unpacker& unpacker, parse::ScopeReader& scope) {
+  read::ByteStream in(files_[file]);
+  // A slow pipe: hand over what was read before waiting for more, so that each payload
+  // is applied as soon as it is whole.
+  in.on_wait = [&] {
+    if (chunk_ != nullptr && chunk_->used > 0) {
+      publish(chunk_);
+      chunk_ = take_free();
+    }
+  };
+  read::Framer framer(in);
+  if (parse::Extractor::default_engine() == parse::Extractor::Engine::fast) framer.guess_lines();
+  read::Frame frame;
+  bool stopped = false;
+  const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
+    Parsed* out = stopped ? nullptr : slot();
+    if (out == nullptr) {
+      stopped = true;
+      return;
+    }
+    out->assign(u, file, scope_fields_ ? &scope : nullptr);
+    out->offset = frame.offset + u.offset;
+    chunk_->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
+  };
+  while (framer.next(frame) && !stopped) {
+    // NDJSON: a line is parsed where it is, and scanned only when it is no payload.
+    if (frame.guessed) {
+      if (unpacker.unpack_guessed(frame.bytes, frame.line, frame.column, emit)) continue;
+      framer.settle(frame);
+    }
+    // A stream that broke before its first payload says so once, below.
+    if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
+    if (frame.problem == read::FrameProblem::none) {
+      unpacker.unpack(frame.bytes, frame.line, frame.column, emit, true);
+      continue;
+    }
+    emit(rejection_of(frame));
+  }
+  if (stopped) return false;
+  if (!in.damage().empty()) {
+    Parsed* out = slot();
+    if (out == nullptr) return false;
+    damaged(*out, file, framer, in.damage());
+  }
+  return true;
+}
+
 void Reader::run() {
   parse::Unpacker unpacker;
   if (secret_) unpacker.require_signatures(*secret_);
   parse::ScopeReader scope;
-  Chunk* chunk = take_free();
-  // Returns the next record to fill, handing over the chunk when it is full.
-  const auto slot = [&]() -> Parsed* {
-    if (chunk == nullptr) return nullptr;
-    if (chunk->used == Reader::chunk_items || chunk->bytes >= Reader::chunk_bytes) {
-      publish(chunk);
-      chunk = take_free();
-      if (chunk == nullptr) return nullptr;
-    }
-    if (chunk->used == chunk->items.size()) chunk->items.emplace_back();
-    Parsed* out = &chunk->items[chunk->used++];
-    // Records are reused: do not let one huge payload pin its memory for good.
-    if (out->raw.capacity() > (1u << 20)) std::string().swap(out->raw);
-    if (out->text.capacity() > (1u << 20)) std::string().swap(out->text);
-    return out;
-  };
-
-  for (std::size_t file = 0; file < files_.size() && chunk != nullptr; ++file) {
+  chunk_ = take_free();
+  for (std::size_t file = 0; file < files_.size() && chunk_ != nullptr; ++file) {
     try {
-      read::ByteStream in(files_[file]);
-      // A slow pipe: hand over what was read before waiting for more, so that each
-      // payload is applied as soon as it is whole.
-      in.on_wait = [&] {
-        if (chunk != nullptr && chunk->used > 0) {
-          publish(chunk);
-          chunk = take_free();
-        }
-      };
-      read::Framer framer(in);
-      if (parse::Extractor::default_engine() == parse::Extractor::Engine::fast)
-        framer.guess_lines();
-      read::Frame frame;
-      bool stopped = false;
-      const parse::Unpacker::Emit emit = [&](const parse::Unpacked& u) {
-        Parsed* out = stopped ? nullptr : slot();
-        if (out == nullptr) {
-          stopped = true;
-          return;
-        }
-        out->assign(u, file, scope_fields_ ? &scope : nullptr);
-        out->offset = frame.offset + u.offset;
-        chunk->bytes += out->kind == Parsed::Kind::payload ? out->text.size() : out->raw.size();
-      };
-      while (framer.next(frame) && !stopped) {
-        // NDJSON: a line is parsed where it is, and scanned only when it is no payload.
-        if (frame.guessed) {
-          if (unpacker.unpack_guessed(frame.bytes, frame.line, frame.column, emit)) continue;
-          framer.settle(frame);
-        }
-        // A stream that broke before its first payload says so once, below.
-        if (frame.problem == read::FrameProblem::empty && !in.damage().empty()) continue;
-        if (frame.problem == read::FrameProblem::none) {
-          unpacker.unpack(frame.bytes, frame.line, frame.column, emit, true);
-          continue;
-        }
-        emit(rejection_of(frame));
-      }
-      if (stopped) return;
-      if (!in.damage().empty()) {
-        Parsed* out = slot();
-        if (out == nullptr) return;
-        damaged(*out, file, framer, in.damage());
-      }
+      if (!read_file(file, unpacker, scope)) return;
     } catch (...) {
       Parsed* out = slot();
       if (out == nullptr) return;
@@ -236,9 +242,9 @@ void Reader::run() {
       break;
     }
   }
-  if (chunk != nullptr) {
-    chunk->last = true;
-    publish(chunk);
+  if (chunk_ != nullptr) {
+    chunk_->last = true;
+    publish(chunk_);
   }
 }
 

@@ -85,6 +85,8 @@ class Reader {
 
  private:
   void run();
+  bool read_file(std::size_t file, parse::Unpacker& unpacker, parse::ScopeReader& scope);
+  Parsed* slot();
   Chunk* take_free();
   void publish(Chunk* chunk);
 
@@ -97,6 +99,7 @@ class Reader {
   std::vector<Chunk*> free_;
   std::deque<Chunk*> full_;
   bool stopping_ = false;
+  Chunk* chunk_ = nullptr;  // the one the reading thread fills (its own)
   std::thread thread_;
 };
 

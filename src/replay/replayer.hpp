@@ -122,21 +122,19 @@ class Replayer {
   void log(const Parsed& item, std::int64_t source_id, const store::Alert* alert, bool created,
            const rules::Decision& d, std::optional<std::string_view> summary);
   void record(const Parsed& item, std::string_view path, const store::Alert* alert,
-              const rules::Decision& d, bool same_delivery);
+              const rules::Decision& d, std::string_view told);
   void warn_unmapped(const parse::Payload& p, const rules::Decision& d, std::string_view path,
                      std::uint64_t line);
   void count(rules::Action action);
 
   void apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
                 std::int64_t source_id);
-  void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id,
-                   bool by_path);
+  void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id, bool by_path);
   bool has_alert(const AlertSet& set, const parse::Payload& p);
 
   store::Store& store_;
   std::vector<AlertSet> sets_;
   const AlertSet* set_ = nullptr;  // the one apply_to() works for
-  std::string outside_;            // why no source took the payload log_outside() logs
   Sink* sink_;
   bool records_;  // the sink takes decision records
   OnReject on_reject_;
