@@ -50,26 +50,13 @@ void settings_jsonl(std::string& out, const rules::Mapping& m, const std::string
   }
 }
 
-// A TOML string.
-std::string quoted(const std::string& text) {
-  std::string out;
-  report::JsonWriter w;
-  w.reset(out).value(text);
-  return out;
-}
-
 // SOURCE as a [[source]] table of a config file: its name, scope and path, and its
 // settings as subtables.
 std::string source_toml(const store::SourceRecord& source, const rules::Mapping& mapping) {
-  std::string out = "[[source]]\nname = " + quoted(source.name) + "\n";
-  if (source.jql) out += "jql = " + quoted(*source.jql) + "\n";
-  if (source.path) out += "path = " + quoted(*source.path) + "\n";
-  std::string text = rules::config_text(mapping);
-  for (std::size_t at = 0; at < text.size(); at = text.find('\n', at) + 1) {
-    if (text[at] == '[') text.insert(at + 1, "source.");
-    if (text.find('\n', at) == std::string::npos) break;
-  }
-  return out + "\n" + text;
+  std::string out = "[[source]]\nname = " + rules::toml_string(source.name) + "\n";
+  if (source.jql) out += "jql = " + rules::toml_string(*source.jql) + "\n";
+  if (source.path) out += "path = " + rules::toml_string(*source.path) + "\n";
+  return out + "\n" + rules::config_text(mapping, "source.");
 }
 
 int run_settings(const SettingsOptions& o) {

@@ -6,17 +6,18 @@
 #include "util/text.hpp"
 
 namespace jira_alerts::rules {
-namespace {
 
-std::string quoted(std::string_view text) {
+std::string toml_string(std::string_view text) {
   std::string out;
   util::append_json_string(out, text);  // JSON escapes are TOML basic-string escapes
   return out;
 }
 
+namespace {
+
 std::string list(const std::vector<std::string>& names) {
   std::string out = "[";
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + quoted(names[i]);
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + toml_string(names[i]);
   return out + "]";
 }
 
@@ -32,7 +33,7 @@ std::string missing_from(const std::vector<std::string>& names,
   std::string out;
   for (const auto& name : names)
     if (!other.contains(util::fold_case(util::trim(name))))
-      out += (out.empty() ? "" : ", ") + quoted(name);
+      out += (out.empty() ? "" : ", ") + toml_string(name);
   return out;
 }
 
@@ -64,7 +65,7 @@ void compare_priorities(const Mapping& recorded, const Mapping& given,
     const PriorityMapping was = recorded.priority(entry.name);
     const PriorityMapping now = given.priority(entry.name);
     if (was.mapped == now.mapped && (!was.mapped || was.level == now.level)) return;
-    out.push_back("priority.map." + quoted(entry.name) + ": " + level_text(given, entry.name) +
+    out.push_back("priority.map." + toml_string(entry.name) + ": " + level_text(given, entry.name) +
                   " here, " + level_text(recorded, entry.name) + " in the state file");
   };
   for (const auto& entry : given.priority_table()) check(entry);
@@ -73,13 +74,15 @@ void compare_priorities(const Mapping& recorded, const Mapping& given,
 
 }  // namespace
 
-std::string config_text(const Mapping& mapping) {
-  std::string out = "[status]\nresolve = " + list(mapping.resolve_statuses()) + "\n";
+std::string config_text(const Mapping& mapping, std::string_view table_prefix) {
+  const std::string prefix(table_prefix);
+  std::string out = "[" + prefix + "status]\nresolve = " + list(mapping.resolve_statuses()) + "\n";
   out += std::string("category = ") + (mapping.use_category() ? "true" : "false") + "\n";
-  out += "\n[priority]\ndefault = " + quoted(level_name(mapping.default_priority())) + "\n";
-  out += "\n[priority.map]\n";
+  out += "\n[" + prefix +
+         "priority]\ndefault = " + toml_string(level_name(mapping.default_priority())) + "\n";
+  out += "\n[" + prefix + "priority.map]\n";
   for (const auto& entry : mapping.priority_table())
-    out += quoted(entry.name) + " = " + quoted(level_name(entry.level)) + "\n";
+    out += toml_string(entry.name) + " = " + toml_string(level_name(entry.level)) + "\n";
   return out;
 }
 
