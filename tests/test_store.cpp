@@ -950,6 +950,35 @@ TEST_SUITE("store.strict") {
   }
 }
 
+TEST_SUITE("store.wal") {
+  TEST_CASE("small runs keep the WAL, until it passes 1 MiB; then closing folds it in") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    const auto wal_size = [&] { return std::filesystem::file_size(path + "-wal"); };
+    int run = 0;
+    const auto one_payload = [&] {
+      store::Store st(path, store::Access::write);
+      ++run;
+      replay_text(st, dir, "one.ndjson",
+                  payload("jira:issue_created", "OPS-" + std::to_string(run), 1000 + run, "Open",
+                          std::string(4000, 'x')));
+    };
+    one_payload();
+    const auto first = wal_size();
+    CHECK(first > 0);  // no checkpoint, no fsync, for one payload
+    bool folded = false;
+    while (run < 1000 && !folded) {
+      one_payload();
+      CHECK(wal_size() <= (1u << 20));
+      folded = wal_size() == 0;
+    }
+    CHECK(folded);
+    CHECK(run > 2);
+    store::Store st(path, store::Access::write);
+    CHECK(count(st, "SELECT count(*) FROM alerts") == run);
+  }
+}
+
 TEST_SUITE("store.dry_run") {
   TEST_CASE("a dry run works on a private copy and leaves the file byte for byte") {
     test::TempDir dir;

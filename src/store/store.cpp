@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <sys/stat.h>
+
 namespace jira_alerts::store {
 namespace {
 
@@ -16,7 +18,15 @@ Database open_database(const Location& loc, Access access) {
 
 Store::Store(const std::string& path, Access access)
     : location_(locate(path, access == Access::write ? Need::write : Need::either)),
+      access_(access),
       db_(open_database(location_, access)) {}
+
+Store::~Store() {
+  struct stat wal {};
+  if (access_ == Access::write && ::stat((location_.real + "-wal").c_str(), &wal) == 0 &&
+      static_cast<std::uint64_t>(wal.st_size) > max_kept_wal)
+    checkpoint();
+}
 
 std::int64_t Store::data_version() {
   Statement s(db_, "PRAGMA data_version");

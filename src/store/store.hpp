@@ -31,6 +31,8 @@ class Store {
   // Opens PATH. Throws Error (exit 2) for a file that is not a state file or is newer
   // than this program.
   Store(const std::string& path, Access access);
+  // Folds a WAL that has grown past max_kept_wal in (see there).
+  ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -57,7 +59,13 @@ class Store {
   friend class Batch;
   std::int64_t data_version();
 
+  // A run that writes little leaves its WAL for the next to fold in (checkpoint() is two
+  // fsyncs), but whoever opens the file first next rebuilds the WAL's index by reading it
+  // whole: past this size a closing Store folds it in, so that no start reads more.
+  static constexpr std::uint64_t max_kept_wal = 1u << 20;
+
   Location location_;  // resolved once: every use of the path goes through it
+  Access access_;
   Database db_;
   AlertCache alerts_{db_};
   EventLog log_{db_};
