@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <zlib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "read/input.hpp"
 #include "testutil.hpp"
 #include "util/error.hpp"
+#include "util/shared_library.hpp"
 
 using jira_alerts::read::ByteStream;
 using jira_alerts::test::TempDir;
@@ -225,5 +227,22 @@ TEST_SUITE("read.input") {
     CHECK(inputs.files == std::vector<std::string>{dir.file("in/a.json")});
     CHECK(inputs.skipped == 3);
     CHECK_THROWS_AS(expand_operands({db}, filter), jira_alerts::Error);
+  }
+
+  TEST_CASE("SharedLibrary names the library, what needed it and what is missing") {
+    using jira_alerts::util::SharedLibrary;
+    try {
+      SharedLibrary("libjira-alerts-none.so.1", "reading lz9 input");
+      FAIL("a library that is not there was opened");
+    } catch (const jira_alerts::Error& e) {
+      const std::string message = e.what();
+      CHECK(message.find("reading lz9 input needs libjira-alerts-none.so.1, which cannot be loaded: ") ==
+            0);
+      CHECK(message.find("No such file") != std::string::npos);
+    }
+    const SharedLibrary libc("libc.so.6", "a test");
+    CHECK(libc.function<decltype(strlen)>("strlen")("four") == 4);
+    CHECK_THROWS_WITH(libc.function<void()>("jira_alerts_no_such_function"),
+                      "a test needs jira_alerts_no_such_function from libc.so.6, which it lacks");
   }
 }

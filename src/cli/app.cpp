@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/network.hpp"
 #include "cli/usage.hpp"
 #include "report/format.hpp"
 #include "util/error.hpp"
@@ -16,6 +17,8 @@
 namespace jira_alerts::cli {
 
 namespace {
+
+char** arguments = nullptr;
 
 // STATUS, unless the help or version text CLI11 printed could not be written.
 int printed(int status) {
@@ -27,7 +30,12 @@ int printed(int status) {
 
 }  // namespace
 
+void keep_arguments(char** argv) { arguments = argv; }
+
+char** kept_arguments() { return arguments; }
+
 int run(int argc, char** argv) {
+  keep_arguments(argv);
   // No allocation statistics: they take a global mutex on every SQLite allocation.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   // A reader that goes away (replay ... | head) is an EPIPE for the output to handle,

@@ -16,6 +16,7 @@
 
 #include "read/input.hpp"
 #include "util/error.hpp"
+#include "util/shared_library.hpp"
 
 namespace jira_alerts::read {
 
@@ -143,24 +144,60 @@ class GzipDecoder final : public ByteStream::Decoder {
   bool done_ = false;
 };
 
+// The functions of libarchive the decoder uses, loaded on the first compressed input that
+// needs them.
+struct Libarchive {
+  decltype(&archive_read_new) read_new;
+  decltype(&archive_read_support_filter_all) support_filter_all;
+  decltype(&archive_read_support_format_raw) support_format_raw;
+  decltype(&archive_read_support_format_empty) support_format_empty;
+  decltype(&archive_read_open) open;
+  decltype(&archive_read_next_header) next_header;
+  decltype(&archive_read_data) read_data;
+  decltype(&archive_filter_bytes) filter_bytes;
+  decltype(&archive_error_string) error_string;
+  decltype(&archive_set_error) set_error;
+  decltype(&archive_read_free) read_free;
+};
+
+const Libarchive& libarchive(const std::string& format) {
+  static const Libarchive functions = [&] {
+    const util::SharedLibrary library(JIRA_ALERTS_LIBARCHIVE_SONAME, "reading " + format + " input");
+    return Libarchive{
+        JIRA_ALERTS_FUNCTION(library, archive_read_new),
+        JIRA_ALERTS_FUNCTION(library, archive_read_support_filter_all),
+        JIRA_ALERTS_FUNCTION(library, archive_read_support_format_raw),
+        JIRA_ALERTS_FUNCTION(library, archive_read_support_format_empty),
+        JIRA_ALERTS_FUNCTION(library, archive_read_open),
+        JIRA_ALERTS_FUNCTION(library, archive_read_next_header),
+        JIRA_ALERTS_FUNCTION(library, archive_read_data),
+        JIRA_ALERTS_FUNCTION(library, archive_filter_bytes),
+        JIRA_ALERTS_FUNCTION(library, archive_error_string),
+        JIRA_ALERTS_FUNCTION(library, archive_set_error),
+        JIRA_ALERTS_FUNCTION(library, archive_read_free),
+    };
+  }();
+  return functions;
+}
+
 // Every other compression libarchive knows, through its raw format (one stream, no archive).
 class ArchiveDecoder final : public ByteStream::Decoder {
  public:
   ArchiveDecoder(ByteStream& raw, std::string format)
-      : raw_(raw), a_(archive_read_new()), format_(std::move(format)) {
+      : raw_(raw), lib_(libarchive(format)), a_(lib_.read_new()), format_(std::move(format)) {
     if (a_ == nullptr) throw Error("cannot open '" + raw.path() + "': out of memory");
-    archive_read_support_filter_all(a_);
-    archive_read_support_format_raw(a_);
-    archive_read_support_format_empty(a_);
+    lib_.support_filter_all(a_);
+    lib_.support_format_raw(a_);
+    lib_.support_format_empty(a_);
   }
-  ~ArchiveDecoder() override { archive_read_free(a_); }
+  ~ArchiveDecoder() override { lib_.read_free(a_); }
   ArchiveDecoder(const ArchiveDecoder&) = delete;
   ArchiveDecoder& operator=(const ArchiveDecoder&) = delete;
 
   std::size_t read(char* buffer, std::size_t size, std::string& damage) override {
     if (done_) return 0;
     if (!opened_ && !open(damage)) return 0;
-    const la_ssize_t n = archive_read_data(a_, buffer, size);
+    const la_ssize_t n = lib_.read_data(a_, buffer, size);
     if (n > 0) return static_cast<std::size_t>(n);
     done_ = true;
     if (n < 0) {
@@ -168,7 +205,7 @@ class ArchiveDecoder final : public ByteStream::Decoder {
       return 0;
     }
     // The filters stop at the end of their stream: anything after it was not read.
-    const auto consumed = static_cast<std::uint64_t>(archive_filter_bytes(a_, -1));
+    const auto consumed = static_cast<std::uint64_t>(lib_.filter_bytes(a_, -1));
     char probe;
     if (delivered_ > consumed || raw_.read_raw(&probe, 1) > 0)
       damage = trailing_data(format_, consumed, raw_.path());
@@ -179,8 +216,8 @@ class ArchiveDecoder final : public ByteStream::Decoder {
   bool open(std::string& damage) {
     opened_ = true;
     archive_entry* entry = nullptr;
-    int code = archive_read_open(a_, this, nullptr, &ArchiveDecoder::callback, nullptr);
-    if (code == ARCHIVE_OK) code = archive_read_next_header(a_, &entry);
+    int code = lib_.open(a_, this, nullptr, &ArchiveDecoder::callback, nullptr);
+    if (code == ARCHIVE_OK) code = lib_.next_header(a_, &entry);
     if (code == ARCHIVE_OK) return true;
     done_ = true;
     if (code != ARCHIVE_EOF) damage = corrupt(format_, error_text());
@@ -188,7 +225,7 @@ class ArchiveDecoder final : public ByteStream::Decoder {
   }
 
   std::string error_text() const {
-    const char* text = archive_error_string(a_);
+    const char* text = lib_.error_string(a_);
     return text != nullptr ? text : "unreadable data";
   }
 
@@ -200,12 +237,13 @@ class ArchiveDecoder final : public ByteStream::Decoder {
       *block = d->block_;
       return static_cast<la_ssize_t>(n);
     } catch (const Error& e) {
-      archive_set_error(d->a_, EIO, "%s", e.what());
+      d->lib_.set_error(d->a_, EIO, "%s", e.what());
       return -1;
     }
   }
 
   ByteStream& raw_;
+  const Libarchive& lib_;
   archive* a_;
   char block_[input_block];
   std::uint64_t delivered_ = 0;

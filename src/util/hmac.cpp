@@ -11,17 +11,35 @@
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/shared_library.hpp"
 
 namespace jira_alerts::util {
 namespace {
 
 using Digest = std::array<unsigned char, 32>;
 
+// The three functions of libcrypto a signature needs, loaded on the first signature.
+struct Libcrypto {
+  decltype(&HMAC) hmac;
+  decltype(&EVP_sha256) sha256;
+  decltype(&CRYPTO_memcmp) memcmp;
+};
+
+const Libcrypto& libcrypto() {
+  static const Libcrypto functions = [] {
+    const SharedLibrary library(JIRA_ALERTS_LIBCRYPTO_SONAME, "a webhook signature (HMAC-SHA256)");
+    return Libcrypto{JIRA_ALERTS_FUNCTION(library, HMAC), JIRA_ALERTS_FUNCTION(library, EVP_sha256),
+                     JIRA_ALERTS_FUNCTION(library, CRYPTO_memcmp)};
+  }();
+  return functions;
+}
+
 Digest hmac_sha256(std::string_view key, std::string_view data) {
+  const Libcrypto& crypto = libcrypto();
   Digest out{};
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
+  crypto.hmac(crypto.sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
   return out;
 }
 
@@ -60,8 +78,9 @@ Signature verify_signature(std::string_view secret, std::string_view body,
     claimed[i] = static_cast<unsigned char>(high << 4 | low);
   }
   const Digest expected = hmac_sha256(secret, body);
-  return CRYPTO_memcmp(expected.data(), claimed.data(), expected.size()) == 0 ? Signature::valid
-                                                                              : Signature::mismatch;
+  return libcrypto().memcmp(expected.data(), claimed.data(), expected.size()) == 0
+             ? Signature::valid
+             : Signature::mismatch;
 }
 
 std::string_view signature_problem(Signature result) {
