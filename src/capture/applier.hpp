@@ -61,6 +61,10 @@ class Applier {
   const replay::Counts& counts() const { return replayer_.counts(); }
   // The sources it decides for: their mappings may be replaced in before_batch.
   std::vector<replay::AlertSet>& sets() { return replayer_.sets(); }
+  // The paths of the sources --source left out (Replayer::left_out_paths).
+  void set_left_out_paths(std::map<std::string, std::string, std::less<>> paths) {
+    replayer_.left_out_paths = std::move(paths);
+  }
 
   // Called after each batch commits, on the applying thread (e.g. to push what changed).
   std::function<void(const AppliedBatch&)> on_applied;

@@ -139,6 +139,7 @@ int run_record(const RecordOptions& o) {
       std::fprintf(stderr, "jira-alerts: record: remap: %s\n", rebuild_note(remapped).c_str());
     applier = std::make_unique<capture::Applier>(*store, std::move(sets), o.out, o.command_line,
                                                  &metrics, &console);
+    applier->set_left_out_paths(left_out_paths(store->db(), given, applier->sets()));
     // A rebuild by another command changes the settings: decide with the new ones.
     applier->before_batch = [&, stamp = store::settings_stamp(store->db())]() mutable {
       const std::string now = store::settings_stamp(store->db());

@@ -116,6 +116,7 @@ int run_replay(const ReplayOptions& o) {
     show_progress = [&progress](const replay::Counts& c) { progress.update(c); };
   // Rejections and warnings on standard error, the records held back until committed.
   report::Console console(writer.get(), std::move(show_progress));
+  auto left_out = left_out_paths(store.db(), given, sets);
   replay::Replayer replayer(store, std::move(sets), &console,
                             o.strict ? replay::OnReject::stop : replay::OnReject::keep_going);
   if (secret) replayer.require_signatures(*secret);
@@ -125,6 +126,7 @@ int run_replay(const ReplayOptions& o) {
     held.release();
   };
   replayer.stdin_label = o.label;
+  replayer.left_out_paths = std::move(left_out);
 
   const bool completed = replayer.replay(files);
   progress.clear();

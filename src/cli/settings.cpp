@@ -188,4 +188,18 @@ std::string rebuild_note(const replay::RebuildCounts& c) {
          " of " + std::to_string(c.alerts) + " alerts changed state or priority";
 }
 
+std::map<std::string, std::string, std::less<>> left_out_paths(
+    store::Database& db, const GivenSettings& given, const std::vector<replay::AlertSet>& sets) {
+  std::map<std::string, std::string, std::less<>> paths;
+  const auto decided = [&](const std::string& name) {
+    return std::any_of(sets.begin(), sets.end(),
+                       [&](const replay::AlertSet& set) { return set.name == name; });
+  };
+  for (const auto& source : store::read_sources(db))
+    if (source.path && !decided(source.name)) paths.emplace(*source.path, source.name);
+  for (const auto& source : given.sources)
+    if (source.path && !decided(source.name)) paths.emplace(*source.path, source.name);
+  return paths;
+}
+
 }  // namespace jira_alerts::cli

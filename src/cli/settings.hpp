@@ -3,6 +3,7 @@
 // file records, or the ones the command line gives (checked against them), or with
 // --remap the command line's, after the recorded history is decided again under them.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ std::vector<replay::AlertSet> settle_sources(store::Store& store, const std::str
                                              const GivenSettings& given,
                                              const std::vector<std::string>& names, Remap remap,
                                              replay::RebuildCounts* counts = nullptr);
+
+// The paths of the sources of GIVEN's config and of the file DB that SETS (what
+// settle_sources chose) leaves out, each with its source's name: Replayer::left_out_paths.
+std::map<std::string, std::string, std::less<>> left_out_paths(
+    store::Database& db, const GivenSettings& given, const std::vector<replay::AlertSet>& sets);
 
 // "rebuilt under the new settings: N of M decisions changed, A of B alerts changed state
 // or priority", for the summary line of replay --remap and rebuild.

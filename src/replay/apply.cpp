@@ -293,6 +293,14 @@ void Replayer::apply(const Parsed& item, std::string_view path, std::int64_t sou
   if (!taken) log_outside(item, path, source_id, !routed);
 }
 
+// What feeds ROUTE, a path that feeds none of the sources decided for: a source that
+// --source left out, or none.
+std::string Replayer::route_text(const std::string& route) const {
+  if (const auto it = left_out_paths.find(route); it != left_out_paths.end())
+    return "the path of source '" + it->second + "', which this run does not decide for";
+  return "a path that feeds no source";
+}
+
 // A payload no source takes (outside every scope; BY_PATH: recorded at a path that feeds
 // none): one event, for no source and no alert.
 void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64_t source_id,
@@ -308,7 +316,7 @@ void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64
   if (!records_) return;
   // With one source, its scope says why (the rules' reason).
   if (by_path)
-    record(item, path, nullptr, d, "recorded at '" + item.route + "', a path that feeds no source");
+    record(item, path, nullptr, d, "recorded at '" + item.route + "', " + route_text(item.route));
   else
     record(item, path, nullptr, d, sets_.size() > 1 ? "outside every source's scope" : "");
 }

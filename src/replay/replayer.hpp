@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -95,6 +96,10 @@ class Replayer {
   // stored as "-#RUN" (the run's id), a source of its own in every run.
   std::string stdin_label;
 
+  // The paths of the sources it does not decide for (--source left them out), and the
+  // names of those sources: a delivery recorded at one is told whose path it came to.
+  std::map<std::string, std::string, std::less<>> left_out_paths;
+
  private:
   // What the replay knows of one input file.
   struct Source {
@@ -130,6 +135,7 @@ class Replayer {
   void apply_to(const AlertSet& set, const Parsed& item, std::string_view path,
                 std::int64_t source_id);
   void log_outside(const Parsed& item, std::string_view path, std::int64_t source_id, bool by_path);
+  std::string route_text(const std::string& route) const;
   bool has_alert(const AlertSet& set, const parse::Payload& p);
 
   store::Store& store_;
