@@ -236,8 +236,8 @@ TEST_SUITE("read.input") {
       FAIL("a library that is not there was opened");
     } catch (const jira_alerts::Error& e) {
       const std::string message = e.what();
-      CHECK(message.find("reading lz9 input needs libjira-alerts-none.so.1, which cannot be loaded: ") ==
-            0);
+      CHECK(message.find(
+                "reading lz9 input needs libjira-alerts-none.so.1, which cannot be loaded: ") == 0);
       CHECK(message.find("No such file") != std::string::npos);
     }
     const SharedLibrary libc("libc.so.6", "a test");

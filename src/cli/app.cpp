@@ -30,9 +30,13 @@ int printed(int status) {
 
 }  // namespace
 
-void keep_arguments(char** argv) { arguments = argv; }
+void keep_arguments(char** argv) {
+  arguments = argv;
+}
 
-char** kept_arguments() { return arguments; }
+char** kept_arguments() {
+  return arguments;
+}
 
 int run(int argc, char** argv) {
   keep_arguments(argv);

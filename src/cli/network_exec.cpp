@@ -20,7 +20,8 @@ constexpr const char* program = "jira-alerts-net";
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw Error(std::string(command) + ": cannot find this program's directory: " + ec.message());
+  if (ec)
+    throw Error(std::string(command) + ": cannot find this program's directory: " + ec.message());
   // Installed: in the libexec directory, found from the binary's own; built: beside it.
   const fs::path installed = self.parent_path() / JIRA_ALERTS_LIBEXEC_FROM_BINDIR / program;
   const fs::path built = self.parent_path() / program;
@@ -39,8 +40,12 @@ constexpr const char* program = "jira-alerts-net";
 
 }  // namespace
 
-int run_record(const RecordOptions&) { run_network_program("record"); }
+int run_record(const RecordOptions&) {
+  run_network_program("record");
+}
 
-int run_push(const PushOptions&) { run_network_program("push"); }
+int run_push(const PushOptions&) {
+  run_network_program("push");
+}
 
 }  // namespace jira_alerts::cli

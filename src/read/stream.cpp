@@ -162,7 +162,8 @@ struct Libarchive {
 
 const Libarchive& libarchive(const std::string& format) {
   static const Libarchive functions = [&] {
-    const util::SharedLibrary library(JIRA_ALERTS_LIBARCHIVE_SONAME, "reading " + format + " input");
+    const util::SharedLibrary library(JIRA_ALERTS_LIBARCHIVE_SONAME,
+                                      "reading " + format + " input");
     return Libarchive{
         JIRA_ALERTS_FUNCTION(library, archive_read_new),
         JIRA_ALERTS_FUNCTION(library, archive_read_support_filter_all),

@@ -7,11 +7,13 @@
 namespace jira_alerts::util {
 
 SharedLibrary::SharedLibrary(const char* soname, std::string purpose)
-    : handle_(dlopen(soname, RTLD_NOW | RTLD_LOCAL)), soname_(soname), purpose_(std::move(purpose)) {
+    : handle_(dlopen(soname, RTLD_NOW | RTLD_LOCAL)),
+      soname_(soname),
+      purpose_(std::move(purpose)) {
   if (handle_ == nullptr) {
     const char* why = dlerror();
-    throw Error(purpose_ + " needs " + soname_ + ", which cannot be loaded: " +
-                (why != nullptr ? why : "unknown reason"));
+    throw Error(purpose_ + " needs " + soname_ +
+                ", which cannot be loaded: " + (why != nullptr ? why : "unknown reason"));
   }
 }
 
