@@ -958,6 +958,7 @@ TEST_SUITE("store.wal") {
     int run = 0;
     const auto one_payload = [&] {
       store::Store st(path, store::Access::write);
+      st.fold_wal_on_close();
       ++run;
       replay_text(st, dir, "one.ndjson",
                   payload("jira:issue_created", "OPS-" + std::to_string(run), 1000 + run, "Open",
@@ -976,6 +977,18 @@ TEST_SUITE("store.wal") {
     CHECK(run > 2);
     store::Store st(path, store::Access::write);
     CHECK(count(st, "SELECT count(*) FROM alerts") == run);
+  }
+
+  TEST_CASE("a store that was not asked to fold the WAL leaves it, however large") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    for (int run = 1; run <= 40; ++run) {
+      store::Store st(path, store::Access::write);  // as record's push rounds open it
+      replay_text(st, dir, "one.ndjson",
+                  payload("jira:issue_created", "OPS-" + std::to_string(run), 1000 + run, "Open",
+                          std::string(4000, 'x')));
+    }
+    CHECK(std::filesystem::file_size(path + "-wal") > (1u << 20));
   }
 }
 

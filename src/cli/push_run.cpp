@@ -28,6 +28,7 @@ int run_push(const PushOptions& o) {
   if (::access(o.db.c_str(), F_OK) != 0)
     throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  store.fold_wal_on_close();
   store::select_sources(store.db(), o.sources, o.db);  // an unknown name is a usage error
   const forward::PushLock lock(o.db);
   const forward::PushReport report = forward::push(store.db(), targets, options);

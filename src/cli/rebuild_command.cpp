@@ -24,6 +24,7 @@ int run_rebuild(const RebuildOptions& o) {
   const GivenSettings given = build_settings(o.mapping);
   store::locate(o.db, store::Need::read);  // an existing state file: nothing to create
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  store.fold_wal_on_close();
   replay::RebuildCounts counts;
   settle_sources(store, o.db, o.mapping, given, o.sources, Remap::yes, &counts);
   std::fprintf(stderr, "jira-alerts: rebuild: %s%s\n", rebuild_note(counts).c_str(),

@@ -102,6 +102,7 @@ int run_replay(const ReplayOptions& o) {
                          ? " (dry run: state file unchanged)"
                          : " (dry run against an empty state: no state file created)";
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
+  store.fold_wal_on_close();
   replay::RebuildCounts remapped;
   std::vector<replay::AlertSet> sets = settle_sources(store, o.db, o.mapping, given, o.sources,
                                                       o.remap ? Remap::yes : Remap::no, &remapped);

@@ -23,9 +23,15 @@ Store::Store(const std::string& path, Access access)
 
 Store::~Store() {
   struct stat wal {};
-  if (access_ == Access::write && ::stat((location_.real + "-wal").c_str(), &wal) == 0 &&
-      static_cast<std::uint64_t>(wal.st_size) > max_kept_wal)
+  if (!fold_on_close_ || access_ != Access::write ||
+      ::stat((location_.real + "-wal").c_str(), &wal) != 0 ||
+      static_cast<std::uint64_t>(wal.st_size) <= max_kept_wal)
+    return;
+  try {
     checkpoint();
+  } catch (const std::exception&) {
+    // Best effort: the next run that writes folds it in.
+  }
 }
 
 std::int64_t Store::data_version() {

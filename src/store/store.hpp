@@ -31,7 +31,8 @@ class Store {
   // Opens PATH. Throws Error (exit 2) for a file that is not a state file or is newer
   // than this program.
   Store(const std::string& path, Access access);
-  // Folds a WAL that has grown past max_kept_wal in (see there).
+  // Folds the WAL in, when fold_wal_on_close() asked for it and it has grown past
+  // max_kept_wal (see there).
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -49,6 +50,10 @@ class Store {
   void trim_cache();
   // Folds the WAL into the main file and empties it (best effort, without waiting).
   void checkpoint();
+  // Asks the destructor to fold the WAL in when it has grown past max_kept_wal: for a
+  // command's own state file, not for the short-lived connections of a long-running one
+  // (record's push rounds), whose checkpoints would stall its writer again and again.
+  void fold_wal_on_close() { fold_on_close_ = true; }
 
   // The value of KEY in the meta table, or none.
   std::optional<std::string> meta(std::string_view key);
@@ -66,6 +71,7 @@ class Store {
 
   Location location_;  // resolved once: every use of the path goes through it
   Access access_;
+  bool fold_on_close_ = false;
   Database db_;
   AlertCache alerts_{db_};
   EventLog log_{db_};
