@@ -313,11 +313,17 @@ void Replayer::log_outside(const Parsed& item, std::string_view path, std::int64
   warnings_.clear();
   log(item, source_id, nullptr, false, d, std::nullopt);
   count(d.action);
-  if (!records_) return;
+  if (by_path) {
+    // Said once per path as a warning too: without decision records (record --apply,
+    // --quiet) such deliveries would otherwise pass unnoticed.
+    const std::string why = "recorded at '" + item.route + "', " + route_text(item.route);
+    if (sink_ && warned_routes_.size() < 1000 && warned_routes_.insert(item.route).second)
+      sink_->warning({path, item.line, std::nullopt, why + ": logged for no source"});
+    if (records_) record(item, path, nullptr, d, why);
+    return;
+  }
   // With one source, its scope says why (the rules' reason).
-  if (by_path)
-    record(item, path, nullptr, d, "recorded at '" + item.route + "', " + route_text(item.route));
-  else
+  if (records_)
     record(item, path, nullptr, d, sets_.size() > 1 ? "outside every source's scope" : "");
 }
 

@@ -148,6 +148,7 @@ class Replayer {
   std::string reason_;
   std::string joined_warnings_;
   std::unordered_set<std::string> warned_priorities_;
+  std::unordered_set<std::string> warned_routes_;  // paths warned of (log_outside)
   bool warned_unnamed_ = false;  // a priority object without a name, warned about once
   std::vector<Source> sources_;
   Counts counts_;

@@ -326,6 +326,23 @@ def sources_by_path(binary, work):
     other = [r["reason"] for r in records if r["fingerprint"] == "X-1"]
     if other != ["recorded at '/other', a path that feeds no source"]:
         problems.append(f"a delivery to a path that feeds no source: {other}")
+    # record --apply --source: deliveries to a left-out source's path are logged for no
+    # source, and said once per path on standard error.
+    rec = Recorder(binary, work, ["--out", "tl", "--apply", "--db", "tl.db",
+                                  "--config", "paths.toml", "--source", "kan"])
+    try:
+        for i, path in enumerate(["/ops", "/ops", "/kan"]):
+            if rec.post(payload(f"OPS-{i + 1}", 1_700_000_000_000 + i), path=path) != 204:
+                problems.append(f"--source kan, {path}: not answered 204")
+    finally:
+        code = rec.terminate()
+    said = rec.stderr().count("recorded at '/ops', the path of source 'ops', which this run "
+                              "does not decide for: logged for no source")
+    if code != 0 or said != 1:
+        problems.append(f"--source kan: exit {code}, the left-out path said {said} times: "
+                        f"{rec.stderr()[-400:]}")
+    if per_source(os.path.join(work, "tl.db")) != {"kan": ["OPS-3"]}:
+        problems.append(f"--source kan: {per_source(os.path.join(work, 'tl.db'))}")
     return problems
 
 
