@@ -5,6 +5,8 @@
 // jira-alerts defines the options of every command, so that its help and completions are
 // whole, and runs jira-alerts-net with the same command line for these two
 // (network_exec.cpp); jira-alerts-net runs them itself (record_run.cpp, push_run.cpp).
+// The command files reference run_record and run_push, so a program that links
+// jira_alerts_lib and calls run() links one of the two definitions.
 
 #include <string>
 #include <vector>
@@ -42,6 +44,12 @@ struct PushOptions {
 // Runs record or push (in jira-alerts, by running jira-alerts-net in its place).
 int run_record(const RecordOptions& options);
 int run_push(const PushOptions& options);
+
+// The environment variable by which jira-alerts tells jira-alerts-net its version.
+inline constexpr const char* caller_version_variable = "JIRA_ALERTS_CALLER_VERSION";
+// In jira-alerts-net: throws a usage Error when the jira-alerts that ran it is another
+// version (a partial upgrade), naming both.
+void check_caller_version();
 
 // The command line the program was started with: main's ARGV (run() keeps it), which
 // jira-alerts hands on to jira-alerts-net.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -25,14 +26,19 @@ constexpr const char* program = "jira-alerts-net";
   // Installed: in the libexec directory, found from the binary's own; built: beside it.
   const fs::path installed = self.parent_path() / JIRA_ALERTS_LIBEXEC_FROM_BINDIR / program;
   const fs::path built = self.parent_path() / program;
+  // jira-alerts-net checks that it is of this version (check_caller_version).
+  ::setenv(caller_version_variable, JIRA_ALERTS_VERSION, 1);
   std::string tried;
   for (const fs::path& candidate : {installed, built}) {
     ::execv(candidate.c_str(), kept_arguments());
     const int error = errno;
-    if (error != ENOENT)
-      throw Error(std::string(command) + ": cannot run '" + candidate.string() +
-                  "': " + std::strerror(error));
-    tried += (tried.empty() ? "'" : " or '") + candidate.lexically_normal().string() + "'";
+    const std::string shown = "'" + candidate.lexically_normal().string() + "'";
+    if (error == ENOENT && ::access(candidate.c_str(), F_OK) != 0) {
+      tried += (tried.empty() ? "" : " or ") + shown;
+      continue;
+    }
+    // ENOENT for a file that is there: its interpreter or loader is missing.
+    throw Error(std::string(command) + ": cannot run " + shown + ": " + std::strerror(error));
   }
   throw Error(std::string(command) + " is done by " + program + ", which is not at " + tried +
               " (an incomplete install?)");

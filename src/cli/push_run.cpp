@@ -15,6 +15,7 @@
 namespace jira_alerts::cli {
 
 int run_push(const PushOptions& o) {
+  check_caller_version();
   if (!(o.deadline > 0) || !std::isfinite(o.deadline) || o.deadline > 86400)
     throw Error("--deadline: expected seconds between 0 and 86400", Exit::usage);
   std::vector<forward::Target> targets;

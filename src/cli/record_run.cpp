@@ -110,6 +110,7 @@ class Signals {
 }  // namespace
 
 int run_record(const RecordOptions& o) {
+  check_caller_version();
   capture::ReceiverOptions options;
   std::tie(options.host, options.port) = parse_listen(o.listen);
   options.max_body = parse_size(o.max_body);

@@ -160,10 +160,12 @@ struct Libarchive {
   decltype(&archive_read_free) read_free;
 };
 
-const Libarchive& libarchive(const std::string& format) {
+// PATH, compressed as FORMAT, is what needs them (for the message when they cannot be
+// loaded).
+const Libarchive& libarchive(const std::string& path, const std::string& format) {
   static const Libarchive functions = [&] {
     const util::SharedLibrary library(JIRA_ALERTS_LIBARCHIVE_SONAME,
-                                      "reading " + format + " input");
+                                      "'" + path + "': reading " + format + " input");
     return Libarchive{
         JIRA_ALERTS_FUNCTION(library, archive_read_new),
         JIRA_ALERTS_FUNCTION(library, archive_read_support_filter_all),
@@ -185,7 +187,10 @@ const Libarchive& libarchive(const std::string& format) {
 class ArchiveDecoder final : public ByteStream::Decoder {
  public:
   ArchiveDecoder(ByteStream& raw, std::string format)
-      : raw_(raw), lib_(libarchive(format)), a_(lib_.read_new()), format_(std::move(format)) {
+      : raw_(raw),
+        lib_(libarchive(raw.path(), format)),
+        a_(lib_.read_new()),
+        format_(std::move(format)) {
     if (a_ == nullptr) throw Error("cannot open '" + raw.path() + "': out of memory");
     lib_.support_filter_all(a_);
     lib_.support_format_raw(a_);

@@ -94,6 +94,23 @@ def main():
         r = run([lone, "replay", "--db", os.path.join(tmp, "c.db"), "--quiet", xz])
         check(r.returncode == 0, "every other command works without it: " + r.stderr.strip())
 
+        # A helper that is there but cannot start (its interpreter is missing) is not
+        # reported as missing.
+        broken = os.path.join(alone, "jira-alerts-net")
+        with open(broken, "w") as out:
+            out.write("#!/nonexistent/interpreter\n")
+        os.chmod(broken, 0o755)
+        r = run([lone, "push", "--db", os.path.join(tmp, "a.db"), "--to", "alertmanager=http://127.0.0.1:9"])
+        check(r.returncode == 2 and ("push: cannot run '%s'" % broken) in r.stderr,
+              "a helper that cannot start is named: " + r.stderr.strip())
+
+        # jira-alerts-net of another version than the jira-alerts that runs it refuses.
+        r = run([helper, "push", "--db", os.path.join(tmp, "a.db"), "--dry-run",
+                 "--to", "alertmanager=http://127.0.0.1:9"],
+                env=dict(os.environ, JIRA_ALERTS_CALLER_VERSION="0.0.0-other"))
+        check(r.returncode == 2 and "jira-alerts 0.0.0-other ran jira-alerts-net" in r.stderr
+              and not r.stdout, "another version's jira-alerts-net refuses: " + r.stderr.strip())
+
     return 1 if failures else 0
 
 
