@@ -24,13 +24,13 @@ int run_push(const PushOptions& o) {
   options.deadline = forward::milliseconds(static_cast<std::int64_t>(o.deadline * 1000));
   options.dry_run = o.dry_run;
   options.secrets = read_secrets(o.secrets);
-  options.sources = o.sources;
 
   if (::access(o.db.c_str(), F_OK) != 0)
     throw Error("no state file '" + o.db + "' (run 'jira-alerts replay' to create it)");
   store::Store store(o.db, o.dry_run ? store::Access::dry_run : store::Access::write);
   store.fold_wal_on_close();
-  store::select_sources(store.db(), o.sources, o.db);  // an unknown name is a usage error
+  // An unknown name is a usage error.
+  options.sources = store::select_sources(store.db(), o.sources, o.db);
   const forward::PushLock lock(o.db);
   const forward::PushReport report = forward::push(store.db(), targets, options);
   std::fflush(stdout);

@@ -204,11 +204,8 @@ void check_secrets(const std::vector<Target>& targets, const Secrets& secrets) {
 PushReport push(store::Database& db, const std::vector<Target>& targets, const PushOptions& o) {
   std::vector<std::string> secrets;
   for (const Target& t : targets) secrets.push_back(secret_of(t, o.secrets));
-  std::vector<store::SourceRecord> sources = store::read_sources(db);
-  if (!o.sources.empty())
-    std::erase_if(sources, [&](const store::SourceRecord& s) {
-      return std::find(o.sources.begin(), o.sources.end(), s.name) == o.sources.end();
-    });
+  const std::vector<store::SourceRecord> sources =
+      o.sources.empty() ? store::read_sources(db) : o.sources;
   const auto deadline = Clock::now() + o.deadline;
   PushReport report;
   report.targets.reserve(targets.size());

@@ -9,6 +9,7 @@
 
 #include "forward/http.hpp"
 #include "forward/target.hpp"
+#include "store/sources.hpp"
 #include "store/sqlite.hpp"
 
 namespace jira_alerts::forward {
@@ -25,9 +26,9 @@ struct PushOptions {
   std::FILE* dry_run_out = stdout;
   Backoff backoff;
   Secrets secrets;
-  // The sources whose alerts go, by name (none: every source of the file); a name the
-  // file does not have is left out.
-  std::vector<std::string> sources;
+  // The sources whose alerts go, as store::select_sources gives them (none: every source
+  // of the file).
+  std::vector<store::SourceRecord> sources;
   const Cut* cut = nullptr;  // brings the deadline forward when set (another thread may)
 };
 

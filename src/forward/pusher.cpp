@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 
+#include "store/sources.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 
@@ -108,10 +109,10 @@ bool Pusher::round(milliseconds deadline) {
   PushOptions options;
   options.deadline = deadline;
   options.secrets = secrets_;
-  options.sources = sources;
   options.cut = &cut_;
   try {
     store::Store store(db_path_, store::Access::write);
+    options.sources = store::select_sources(store.db(), sources, db_path_);
     const PushLock lock(db_path_);
     const PushReport report = push(store.db(), targets_, options);
     if (on_round) on_round(report);
