@@ -42,6 +42,9 @@ int run(int argc, char** argv) {
   keep_arguments(argv);
   // No allocation statistics: they take a global mutex on every SQLite allocation.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  // The sort that builds an index (store/indexes.cpp) may write sorted runs of 1 MiB
+  // instead of 4: the least it holds in memory while the page cache is cut for it.
+  sqlite3_config(SQLITE_CONFIG_PMASZ, 64);
   // A reader that goes away (replay ... | head) is an EPIPE for the output to handle,
   // not a signal that ends the process half-way through a replay.
   std::signal(SIGPIPE, SIG_IGN);

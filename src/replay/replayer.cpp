@@ -27,6 +27,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
   Reader reader(files, secret_, scoped());
   sources_.assign(files.size(), Source{});
   const bool batches = on_reject_ == OnReject::keep_going;
+  const std::uint64_t bulk_at = std::max(bulk_payloads, store_.log().newest_event_id());
   const auto started = std::chrono::steady_clock::now();
   auto batch_started = started;
   for (;;) {
@@ -59,6 +60,7 @@ bool Replayer::replay(const std::vector<std::string>& files) {
     const bool last = chunk->last;
     reader.release(chunk);
     if (last) return true;
+    if (counts_.payloads >= bulk_at) store_.indexes().defer();
     // A batch (and --strict's one transaction, so that a rejection commits nothing)
     // may touch more alerts than the cache keeps: past its bound they are written
     // and let go within the transaction, as a commit would, so memory stays bounded.
@@ -183,6 +185,7 @@ void Replayer::replace_rejects(Source& src, const Parsed& item) {
 void Replayer::finish() {
   if (!batch_) begin_batch();
   store_.log().finish_run(counts_.payloads, counts_.of(Action::reject));
+  store_.indexes().build();
   batch_->commit();
   batch_.reset();
   if (after_commit) after_commit();

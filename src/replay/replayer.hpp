@@ -51,6 +51,10 @@ class Replayer {
   static constexpr std::chrono::milliseconds idle_commit{20};
   // A run of this many payloads or more folds the WAL into the file when it ends.
   static constexpr std::uint64_t checkpoint_after = 10'000;
+  // A bulk run (one that has replayed this many payloads, and at least as many as the
+  // event log held when it began) builds the reports' indexes once at its end instead of
+  // entry by entry (store::DeferredIndexes).
+  std::uint64_t bulk_payloads = 1'000;
 
   // SINK (none: nothing is told) receives the decision records, rejections, warnings
   // and progress. Each payload is decided for every one of SETS (at least one) whose

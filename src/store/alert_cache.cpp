@@ -169,6 +169,7 @@ void AlertCache::adopt_events(const Alert& a) {
   const auto it = unowned.find(std::string_view(a.fingerprint));
   if (it == unowned.end()) return;
   unowned.erase(it);
+  indexes_.need_events_by_alert();
   // Ignored payloads of the issue that came before it had an alert (comments delivered
   // first) are in its timeline too, as in any other delivery order.
   auto& adopt =
@@ -252,6 +253,7 @@ Alert* AlertCache::merge_alerts(Alert& from, Alert& into) {
   const std::int64_t into_id = into.id;
   const rules::Merged merged_as = rules::merge(into, from);
   into.identities += from.identities;
+  indexes_.need_events_by_alert();
 
   Statement events(db_, "UPDATE events SET alert_id = ?2 WHERE alert_id = ?1");
   events.bind(1, from_id).bind(2, into_id).run();

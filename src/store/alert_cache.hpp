@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rules/transition.hpp"
+#include "store/indexes.hpp"
 #include "store/sqlite.hpp"
 #include "util/time.hpp"
 
@@ -40,7 +41,7 @@ struct Alert : rules::AlertState {
 
 class AlertCache {
  public:
-  explicit AlertCache(Database& db) : db_(db) {}
+  AlertCache(Database& db, DeferredIndexes& indexes) : db_(db), indexes_(indexes) {}
   AlertCache(const AlertCache&) = delete;
   AlertCache& operator=(const AlertCache&) = delete;
 
@@ -105,6 +106,7 @@ class AlertCache {
   using KeySet = std::unordered_set<std::string, Hash, std::equal_to<>>;
 
   Database& db_;
+  DeferredIndexes& indexes_;  // events_by_alert, built again before this reads by alert
   std::int64_t source_ = 1;
   // Fingerprints and aliases of the cached alerts, per source (the maps' nodes do not
   // move); KEYS_ is the current source's.

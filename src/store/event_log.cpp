@@ -141,4 +141,10 @@ void EventLog::forget_ids() {
   last_names_ = {};
 }
 
+std::uint64_t EventLog::newest_event_id() {
+  Statement s(db_, "SELECT coalesce(max(id), 0) FROM events");
+  s.step();
+  return static_cast<std::uint64_t>(s.int64(0));
+}
+
 }  // namespace jira_alerts::store

@@ -53,6 +53,8 @@ class EventLog {
   // Starts a run (a row in runs) inside the current transaction.
   void begin_run(std::string_view command);
   void finish_run(std::uint64_t payloads, std::uint64_t rejected);
+  // The id of the newest event (0: none): about how many the log holds.
+  std::uint64_t newest_event_id();
   // The current run's id (0 before begin_run).
   std::int64_t run_id() const { return run_id_; }
 

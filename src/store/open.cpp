@@ -3,6 +3,7 @@
 
 #include "store/open.hpp"
 
+#include "store/indexes.hpp"
 #include "store/schema.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
@@ -96,6 +97,7 @@ void create_or_migrate(Database& db, const std::string& path) {
     db.exec(m.sql);
     db.exec(("PRAGMA user_version = " + std::to_string(m.from + 1)).c_str());
   }
+  build_missing_indexes(db);
   tx.commit();
 }
 

@@ -79,6 +79,12 @@ std::string operation_of(std::string_view sql) {
   if (verb == "BEGIN") return "starting a transaction";
   if (verb == "COMMIT" || verb == "END") return "committing";
   if (verb == "ROLLBACK") return "rolling back";
+  if ((verb == "CREATE" || verb == "DROP") && w.size() > 2 && w[1] == "INDEX") {
+    std::size_t name = 2;
+    if (w[name] == "IF") name += verb == "CREATE" ? 3 : 2;  // IF NOT EXISTS, IF EXISTS
+    return (verb == "CREATE" ? "building index " : "dropping index ") +
+           (name < w.size() ? lower(w[name]) : "");
+  }
   if (verb == "CREATE") return "creating the schema";
   if (verb == "PRAGMA" && w.size() > 1) return "PRAGMA " + lower(w[1]);
   return "running SQL";

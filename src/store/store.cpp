@@ -22,6 +22,16 @@ Store::Store(const std::string& path, Access access)
       db_(open_database(location_, access)) {}
 
 Store::~Store() {
+  if (indexes_.deferred() && access_ == Access::write) {
+    // A bulk replay that stopped on an error: its indexes are built now, not by the next writer.
+    try {
+      Transaction tx(db_, Transaction::Kind::immediate);
+      indexes_.build();
+      tx.commit();
+    } catch (const std::exception&) {
+      // The next run that opens the file for writing builds them (build_missing_indexes).
+    }
+  }
   struct stat wal {};
   if (!fold_on_close_ || access_ != Access::write ||
       ::stat((location_.real + "-wal").c_str(), &wal) != 0 ||

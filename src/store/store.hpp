@@ -11,6 +11,7 @@
 
 #include "store/alert_cache.hpp"
 #include "store/event_log.hpp"
+#include "store/indexes.hpp"
 #include "store/location.hpp"
 #include "store/open.hpp"
 #include "store/reject_log.hpp"
@@ -39,6 +40,7 @@ class Store {
 
   Database& db() { return db_; }
   AlertCache& alerts() { return alerts_; }
+  DeferredIndexes& indexes() { return indexes_; }
   EventLog& log() { return log_; }
   RejectLog& rejects() { return rejects_; }
 
@@ -73,7 +75,8 @@ class Store {
   Access access_;
   bool fold_on_close_ = false;
   Database db_;
-  AlertCache alerts_{db_};
+  DeferredIndexes indexes_{db_};
+  AlertCache alerts_{db_, indexes_};
   EventLog log_{db_};
   RejectLog rejects_{db_};
   std::int64_t data_version_ = -1;  // after our last commit

@@ -11,6 +11,7 @@ namespace jira_alerts::store {
 bool AlertCache::rederive_episodes(Alert& a) {
   // Every payload the alert's history holds, late ones included, in event time (index
   // events_by_alert); equal times in the order they were applied.
+  indexes_.need_events_by_alert();
   auto& s = prepared(db_, rederive_, R"sql(
     SELECT e.timestamp, e.state, e.priority, e.identity, e.id,
            e.status_id IS NOT NULL OR ev.name = 'jira:issue_deleted'
