@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "parse/unpack.hpp"
 #include "replay/replayer.hpp"
 #include "replay/sink.hpp"
 #include "report/console.hpp"
@@ -185,6 +186,43 @@ TEST_SUITE("replay.sink") {
 
     const report::Console quiet(nullptr);
     CHECK_FALSE(quiet.takes_records());
+  }
+}
+
+TEST_SUITE("replay.batches") {
+  TEST_CASE("a rolled-back batch of live deliveries leaves no count and no source behind") {
+    // As record --apply does when the state file fails it: the batch is rolled back and
+    // its deliveries taken again from the capture later.
+    test::TempDir dir;
+    store::Store st(dir.file("state.db"), store::Access::write);
+    const rules::Mapping mapping;
+    replay::Replayer replayer(st, replay::default_sets(mapping), nullptr,
+                              replay::OnReject::keep_going);
+    parse::Unpacker unpacker;
+    replay::Parsed item;
+    const auto take = [&](const std::string& key, std::uint64_t line) {
+      std::string text = created(key, 1000 + static_cast<long long>(line), "High");
+      text.pop_back();  // a capture line, without its newline
+      unpacker.unpack(text, line, 1, [&](const parse::Unpacked& u) {
+        item.assign(u, 0);
+        replayer.take(item, "capture/2026-11-30.ndjson");
+      });
+    };
+    replayer.open_batch();
+    take("OPS-1", 1);
+    replayer.rollback();
+    CHECK(replayer.counts().payloads == 0);
+    replayer.open_batch();
+    take("OPS-1", 1);
+    take("OPS-2", 2);
+    replayer.commit();
+    CHECK(replayer.counts().payloads == 2);
+    CHECK(replayer.counts().of(rules::Action::open) == 2);
+    // Each event names a source row that exists (the first was rolled back with its batch).
+    store::Statement logged(st.db(), "SELECT count(*), min(path) FROM event_log");
+    REQUIRE(logged.step());
+    CHECK(logged.int64(0) == 2);
+    CHECK(std::string(logged.text(1)) == "capture/2026-11-30.ndjson");
   }
 }
 

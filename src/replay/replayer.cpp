@@ -102,7 +102,10 @@ void Replayer::take(const Parsed& item, const std::string& path) {
 }
 
 void Replayer::open_batch() {
-  if (!batch_) batch_.emplace(store_);
+  if (batch_) return;
+  batch_.emplace(store_);
+  counts_at_batch_ = counts_;
+  run_began_in_batch_ = false;
 }
 
 void Replayer::commit() {
@@ -116,7 +119,15 @@ void Replayer::commit() {
 }
 
 void Replayer::rollback() {
+  if (!batch_) return;
   batch_.reset();
+  // What the batch counted and wrote is undone with it: the payloads are not applied
+  // (record --apply takes them again from its capture), and a source row or the run's
+  // row it inserted is gone, so every source is looked up again.
+  counts_ = counts_at_batch_;
+  in_batch_ = 0;
+  for (auto& s : sources_) s = Source{};
+  if (run_began_in_batch_) run_started_ = false;
 }
 
 void Replayer::begin_batch() {
@@ -124,6 +135,7 @@ void Replayer::begin_batch() {
   if (!run_started_) {
     store_.log().begin_run(command_line);
     run_started_ = true;
+    run_began_in_batch_ = true;
   }
 }
 

@@ -78,7 +78,8 @@ class Replayer {
   void take(const Parsed& item, const std::string& path);
   // Commits the open batch of take()n payloads.
   void commit();
-  // Rolls the open batch back (also done when the Replayer is destroyed with one open).
+  // Rolls the open batch back (also done when the Replayer is destroyed with one open),
+  // and its payloads out of counts().
   void rollback();
 
   // Records the run's totals and commits the last batch.
@@ -156,9 +157,11 @@ class Replayer {
   bool warned_unnamed_ = false;  // a priority object without a name, warned about once
   std::vector<Source> sources_;
   Counts counts_;
+  Counts counts_at_batch_;  // as the batch in flight began: what rollback() restores
   std::uint64_t in_batch_ = 0;
   std::optional<store::Batch> batch_;  // the write transaction in flight
   bool run_started_ = false;
+  bool run_began_in_batch_ = false;  // the run's row is the batch in flight's
   std::optional<std::string> secret_;
   std::vector<std::string> live_paths_;  // take()'s files, by their index in sources_
 };
