@@ -63,9 +63,6 @@ std::optional<std::string> secret_of(const RecordOptions& o) {
   if (!o.secret_file.empty()) return util::read_secret_file(o.secret_file, "--secret-file");
   if (const char* env = std::getenv("JIRA_ALERTS_SECRET"); env != nullptr && *env != '\0')
     return std::string(env);
-  std::fprintf(stderr,
-               "jira-alerts: record: warning: no secret (--secret-file or JIRA_ALERTS_SECRET): "
-               "deliveries are not authenticated\n");
   return std::nullopt;
 }
 
@@ -173,6 +170,11 @@ int run_record(const RecordOptions& o) {
     applier->start();
     log.on_durable = [&](const capture::Durable& d) { applier->notify(d); };
   }
+  // Said once it listens: a start that fails says only why.
+  if (!options.secret)
+    std::fprintf(stderr,
+                 "jira-alerts: record: warning: no secret (--secret-file or JIRA_ALERTS_SECRET): "
+                 "deliveries are not authenticated\n");
   std::fprintf(stderr, "jira-alerts: record: listening on %s, recording into %s%s\n",
                address.c_str(), o.out.c_str(), o.apply ? " and applying to the state file" : "");
   signals.on_signal([&] { receiver.stop(); });
