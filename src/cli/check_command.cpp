@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -205,6 +206,22 @@ class OpenAlerts {
   std::optional<std::vector<store::AlertView>> then_;
 };
 
+// For a key that fails for want of an alert, the key in another case that has one
+// (Jira's keys are upper case; a check is not told that kan-4 is KAN-4), as a hint.
+std::string other_case(store::Database& db, const Expectation& e,
+                       const store::SourceScope& sources) {
+  if (e.state == Expected::absent) return "";
+  const auto same = [&](const std::string& key) {
+    return std::equal(key.begin(), key.end(), e.key.begin(), e.key.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (const std::string& key : store::all_keys(db, sources.ids))
+    if (same(key)) return util::suggest(key, "");
+  return "";
+}
+
 // The outcomes of expectation E: one for each selected source where an alert answers to
 // its key (each must meet it), or one when none does.
 void evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at,
@@ -214,8 +231,8 @@ void evaluate(store::Database& db, const Expectation& e, std::optional<util::Mil
     std::string where;
     if (sources.named && !sources.ids.empty())
       for (const auto& s : sources.selected) where += (where.empty() ? " in " : ", ") + s.name;
-    outcomes.push_back(
-        {e.text, e.key, e.state == Expected::absent, "no alert " + e.key + where, std::nullopt});
+    outcomes.push_back({e.text, e.key, e.state == Expected::absent,
+                        "no alert " + e.key + where + other_case(db, e, sources), std::nullopt});
     return;
   }
   for (const auto& alert : alerts) {
