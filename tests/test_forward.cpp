@@ -279,6 +279,9 @@ TEST_SUITE("forward") {
     CHECK(vendor_message(std::string(1000, 'x')).size() < 400);
     CHECK(mask("key abc and abc", "abc") == "key ******** and ********");
     CHECK(mask("nothing", "") == "nothing");
+    // A secret that the mask itself holds is replaced once, not again inside the mask.
+    CHECK(mask("key ** and **", "**") == "key ******** and ********");
+    CHECK(mask("a*b", "*") == "a********b");
   }
 
   TEST_CASE("parse_target") {

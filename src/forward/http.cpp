@@ -107,7 +107,9 @@ std::string vendor_message(std::string_view body) {
 
 std::string mask(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+  // Past each mask: a secret found inside the mask itself would be found again forever.
+  for (auto at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + masked.size()))
     text.replace(at, secret.size(), masked);
   return text;
 }
