@@ -8,7 +8,10 @@
 #include "forward/http.hpp"
 #include "forward/opsgenie.hpp"
 #include "forward/pagerduty.hpp"
+#include "forward/pusher.hpp"
 #include "forward/target.hpp"
+#include "store/store.hpp"
+#include "testutil.hpp"
 #include "util/error.hpp"
 #include "util/text.hpp"
 
@@ -282,6 +285,27 @@ TEST_SUITE("forward") {
     // A secret that the mask itself holds is replaced once, not again inside the mask.
     CHECK(mask("key ** and **", "**") == "key ******** and ********");
     CHECK(mask("a*b", "*") == "a********b");
+  }
+
+  TEST_CASE("Pusher: a round the HTTP library throws in is told, and pushing goes on") {
+    test::TempDir dir;
+    const std::string db = dir.file("state.db");
+    { store::Store made(db, store::Access::write); }
+    // A port past 65535 (which parse_target refuses): the HTTP client throws from stoi.
+    Target target{};
+    target.platform = Platform::alertmanager;
+    target.url = {"http://127.0.0.1:99999999999", ""};
+    target.name = "alertmanager=" + target.url.origin;
+    target.option = "--push";
+    test::CapturedStderr err;
+    {
+      Pusher pusher(db, {target}, {});
+      pusher.start();
+      pusher.notify();
+      pusher.stop();
+    }
+    const std::string told = err.text();
+    CHECK(told.find("jira-alerts: record: push: ") != std::string::npos);
   }
 
   TEST_CASE("parse_target") {

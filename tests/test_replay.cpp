@@ -47,40 +47,6 @@ std::string created(const std::string& key, long long ts, const std::string& pri
          R"("},"status":{"name":"To Do"}}}})" + "\n";
 }
 
-// Standard error sent to a file while it lives; text() is what was written there.
-class CapturedStderr {
- public:
-  CapturedStderr() : file_(std::tmpfile()), saved_(dup(STDERR_FILENO)) {
-    std::fflush(stderr);
-    dup2(fileno(file_), STDERR_FILENO);
-  }
-  ~CapturedStderr() {
-    restore();
-    std::fclose(file_);
-  }
-  CapturedStderr(const CapturedStderr&) = delete;
-  CapturedStderr& operator=(const CapturedStderr&) = delete;
-
-  std::string text() {
-    restore();
-    std::string out;
-    std::rewind(file_);
-    for (int c; (c = std::fgetc(file_)) != EOF;) out.push_back(static_cast<char>(c));
-    return out;
-  }
-
- private:
-  void restore() {
-    if (saved_ < 0) return;
-    std::fflush(stderr);
-    dup2(saved_, STDERR_FILENO);
-    close(saved_);
-    saved_ = -1;
-  }
-  std::FILE* file_;
-  int saved_;
-};
-
 // Replays CONTENT, written to NAME in DIR, into a fresh state file, telling SINK.
 replay::Counts replay_into(Recorder& sink, const test::TempDir& dir, const std::string& name,
                            const std::string& content) {
@@ -99,7 +65,7 @@ TEST_SUITE("replay.sink") {
     const test::TempDir dir;
     Recorder sink;
     const std::string level(rules::level_name(rules::Mapping().default_priority()));
-    CapturedStderr err;
+    test::CapturedStderr err;
     const replay::Counts counts =
         replay_into(sink, dir, "a.ndjson",
                     created("KAN-1", 1000, "Weird") + created("KAN-2", 2000, "Weird") +

@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
 
 #include "store/sources.hpp"
 #include "store/store.hpp"
-#include "util/error.hpp"
 
 namespace jira_alerts::forward {
 
@@ -128,7 +128,9 @@ bool Pusher::round(milliseconds deadline) {
                        : (first->fingerprint + " " + first->what + ": " + first->reason).c_str());
     }
     return report.all_acknowledged();
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
+    // An Error, or one of the HTTP library's own (a bad port, an allocation): the round
+    // failed, and the next one tries again; the receiver goes on.
     std::fprintf(stderr, "jira-alerts: record: push: %s\n", e.what());
     return false;
   }
