@@ -17,6 +17,7 @@
 #include "capture/applier.hpp"
 #include "capture/log.hpp"
 #include "capture/receiver.hpp"
+#include "full_disk.hpp"
 #include "parse/envelope.hpp"
 #include "parse/recorded.hpp"
 #include "testutil.hpp"
@@ -28,10 +29,11 @@ using jira_alerts::test::TempDir;
 namespace {
 
 // An envelope line as record writes it, of an issue-created payload for KEY.
-std::string recorded(const std::string& key) {
-  const std::string body =
-      R"({"webhookEvent":"jira:issue_created","timestamp":5,"issue":{"key":")" + key +
-      R"(","fields":{"status":{"name":"To Do"}}}})";
+std::string recorded(const std::string& key, int timestamp = 5,
+                     const std::string& status = "To Do") {
+  const std::string body = R"({"webhookEvent":"jira:issue_created","timestamp":)" +
+                           std::to_string(timestamp) + R"(,"issue":{"key":")" + key +
+                           R"(","fields":{"status":{"name":")" + status + R"("}}}})";
   return jira_alerts::capture::envelope_line(1, "/jira", {}, body) + "\n";
 }
 
@@ -49,6 +51,37 @@ std::string committed(const std::string& path, const std::string& sql) {
   }
   sqlite3_close(db);
   return value;
+}
+
+// The payload counts of the batches an Applier commits, as on_applied tells them.
+struct Batches {
+  std::mutex mutex;
+  std::condition_variable applied;
+  std::vector<std::uint64_t> payloads;
+
+  explicit Batches(jira_alerts::capture::Applier& applier) {
+    applier.on_applied = [this](const jira_alerts::capture::AppliedBatch& b) {
+      const std::lock_guard lock(mutex);
+      payloads.push_back(b.payloads);
+      applied.notify_all();
+    };
+  }
+  // Those so far, once there are N (or 10 s passed).
+  std::vector<std::uint64_t> wait_for(std::size_t n) {
+    std::unique_lock lock(mutex);
+    applied.wait_for(lock, std::chrono::seconds(10), [&] { return payloads.size() >= n; });
+    return payloads;
+  }
+};
+
+// Whether TEXT came to standard error, captured by ERR, within 10 s.
+bool comes(const jira_alerts::test::CapturedStderr& err, const std::string& text) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (err.written().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 std::string slurp(const std::string& path) {
@@ -177,24 +210,12 @@ TEST_SUITE("capture") {
       }
       return std::pair{applied, open};
     };
-    std::mutex mutex;
-    std::condition_variable applied;
-    std::vector<std::uint64_t> batches;
-    applier.on_applied = [&](const jira_alerts::capture::AppliedBatch& b) {
-      const std::lock_guard lock(mutex);
-      batches.push_back(b.payloads);
-      applied.notify_all();
-    };
-    const auto wait_for_batches = [&](std::size_t n) {
-      std::unique_lock lock(mutex);
-      applied.wait_for(lock, std::chrono::seconds(10), [&] { return batches.size() >= n; });
-      return batches;
-    };
+    Batches batches(applier);
     // Told of two files (a day ends) before it starts: both go in its first batch.
     applier.notify({day1, std::filesystem::file_size(day1)});
     applier.notify({day2, std::filesystem::file_size(day2)});
     applier.start();
-    CHECK(wait_for_batches(1) == std::vector<std::uint64_t>{3});
+    CHECK(batches.wait_for(1) == std::vector<std::uint64_t>{3});
     CHECK(shown() == std::pair<std::int64_t, std::int64_t>{3, 3});  // counted once it is idle
     // Committed while it runs, with how far each file was applied.
     const std::string db = dir.file("state.db");
@@ -208,12 +229,59 @@ TEST_SUITE("capture") {
     // A line that comes later is a batch of its own, from where the file was left.
     std::ofstream(day1, std::ios::app) << recorded("KAN-4");
     applier.notify({day1, std::filesystem::file_size(day1)});
-    CHECK(wait_for_batches(2) == std::vector<std::uint64_t>{3, 1});
+    CHECK(batches.wait_for(2) == std::vector<std::uint64_t>{3, 1});
     CHECK(committed(db, "SELECT count(*) FROM alerts") == "4");
     CHECK(shown() == std::pair<std::int64_t, std::int64_t>{4, 4});
     CHECK(progress(day1) == std::to_string(std::filesystem::file_size(day1)) + " 4");
     applier.stop();
     CHECK(applier.counts().payloads == 4);
+  }
+
+  TEST_CASE("Applier: a batch the state file refuses is rolled back and applied later") {
+    using jira_alerts::capture::Applier;
+    jira_alerts::test::FullDisk disk;  // outlives the state file
+    TempDir dir;
+    const std::string db = dir.file("state.db");
+    jira_alerts::store::Store state(db, jira_alerts::store::Access::write);
+    const jira_alerts::rules::Mapping mapping;
+    const std::string day = dir.write("cap/2026-01-01.ndjson", recorded("KAN-1"));
+    Applier applier(state, jira_alerts::replay::default_sets(mapping), dir.file("cap"),
+                    "record --apply", nullptr, nullptr);
+    std::atomic<bool> settings_fail{false};
+    applier.before_batch = [&] {
+      if (settings_fail) throw jira_alerts::Error("cannot read the settings");
+    };
+    Batches batches(applier);
+    const auto deliver = [&](const std::string& key, const std::string& status = "To Do") {
+      std::ofstream(day, std::ios::app) << recorded(key, 6, status);
+      applier.notify({day, std::filesystem::file_size(day)});
+    };
+    jira_alerts::test::CapturedStderr err;
+    applier.notify({day, std::filesystem::file_size(day)});
+    applier.start();
+    REQUIRE(batches.wait_for(1).size() == 1);
+    // The disk is full: the commit fails, nothing of the batch is kept, the applier goes on.
+    disk.full = true;
+    deliver("KAN-1", "In Progress");
+    deliver("KAN-2");
+    CHECK(comes(err, "state file '" + db + "': "));
+    CHECK(comes(err, "database or disk is full"));
+    CHECK(committed(db, "SELECT count(*) FROM events") == "1");
+    // The next delivery finds the settings unreadable before its batch: nothing applied.
+    disk.full = false;
+    settings_fail = true;
+    deliver("KAN-3");
+    CHECK(comes(err, "cannot read the settings"));
+    CHECK(committed(db, "SELECT count(*) FROM events") == "1");
+    // The one after applies every line since the last commit.
+    settings_fail = false;
+    deliver("KAN-4");
+    CHECK(batches.wait_for(2) == std::vector<std::uint64_t>{1, 4});
+    CHECK(committed(db, "SELECT count(*) FROM events") == "5");
+    CHECK(committed(db, "SELECT count(*) FROM alerts") == "4");
+    CHECK(committed(db, "SELECT value FROM meta WHERE key = '" + Applier::progress_key(day) +
+                            "'") == std::to_string(std::filesystem::file_size(day)) + " 6");
+    applier.stop();
   }
 
   TEST_CASE("keeps_header") {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -111,29 +112,51 @@ void Applier::run() {
       work.swap(durable_);
       last = stopping_;
     }
-    apply(work);
+    apply(std::move(work), last);
     if (last) {
-      commit(true);
+      attempt("", [&] { commit(true); });
       return;
     }
   }
 }
 
-void Applier::apply(const std::map<std::string, std::uint64_t>& work) {
-  if (!work.empty() && !replayer_.in_batch() && before_batch) before_batch();
-  if (work.empty())
-    commit(true);
-  else if (std::chrono::steady_clock::now() >= batch_opened_ + batch_time)
-    commit();
-  for (const auto& [path, end] : work) {
-    try {
-      apply_file(path, end);
-    } catch (const Error& e) {
-      // The capture holds the delivery: a restart with --apply catches up on it.
-      std::fprintf(stderr, "jira-alerts: record: cannot apply '%s': %s\n", path.c_str(), e.what());
-      replayer_.rollback();
-      lines_in_batch_ = 0;
-    }
+void Applier::apply(std::map<std::string, std::uint64_t> work, bool last) {
+  // What a refused batch held is applied again with the next delivery (or the stop).
+  if (!work.empty() || last) {
+    for (const auto& [path, end] : retry_) work[path] = std::max(work[path], end);
+    retry_.clear();
+  }
+  for (const auto& [path, end] : work) notified_[path] = std::max(notified_[path], end);
+  const bool ready = attempt("", [&] {
+    if (!work.empty() && !replayer_.in_batch() && before_batch) before_batch();
+    if (work.empty())
+      commit(true);
+    else if (std::chrono::steady_clock::now() >= batch_opened_ + batch_time)
+      commit();
+  });
+  if (!ready) return;  // retry_ holds the work
+  for (const auto& [path, end] : work) attempt(path, [&] { apply_file(path, end); });
+}
+
+bool Applier::attempt(const std::string& capture, const std::function<void()>& step) {
+  try {
+    step();
+    return true;
+  } catch (const std::exception& e) {
+    // The capture holds every acknowledged delivery: the batch is rolled back, and
+    // each capture file is applied from where its committed progress says.
+    const std::string& state = store_.db().label();  // "state file 'PATH'"
+    std::string why = e.what();
+    if (!capture.empty())
+      why = "cannot apply '" + capture + "': " + why;
+    else if (why.rfind(state, 0) != 0)
+      why = state + ": " + why;
+    std::fprintf(stderr, "jira-alerts: record: %s (applied again with the next delivery)\n",
+                 why.c_str());
+    replayer_.rollback();
+    lines_in_batch_ = 0;
+    retry_ = notified_;
+    return false;
   }
 }
 

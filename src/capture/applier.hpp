@@ -77,8 +77,13 @@ class Applier {
 
  private:
   void run();
-  // Applies what WORK reports, after committing the open batch if it is due.
-  void apply(const std::map<std::string, std::uint64_t>& work);
+  // Applies what WORK reports (and what a refused batch held, when WORK is not empty or
+  // LAST: the stop), after committing the open batch if it is due.
+  void apply(std::map<std::string, std::uint64_t> work, bool last);
+  // Runs STEP; an exception rolls the open batch back and is told on standard error
+  // (naming CAPTURE, the capture file STEP reads, or else the state file), and every
+  // capture file is applied again with the next delivery. Returns whether STEP ended.
+  bool attempt(const std::string& capture, const std::function<void()>& step);
   void apply_file(const std::string& path, std::uint64_t end);
   // Commits the open batch; IDLE: no delivery is waiting (the moment to count).
   void commit(bool idle = false);
@@ -98,6 +103,9 @@ class Applier {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<std::string, std::uint64_t> durable_;  // by path: durable up to this offset
+  // On the applier's thread: every capture file it was told of (by path, to where), and
+  // those to apply again after a refused batch.
+  std::map<std::string, std::uint64_t> notified_, retry_;
   bool stopping_ = false;
   std::thread thread_;
 };
