@@ -70,6 +70,35 @@ void stop_reading(const httplib::Request& req) {
   }
 }
 
+// HOST:PORT as --listen and URLs take it: an IPv6 address in brackets.
+std::string host_port(const std::string& host, int port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// The library parses a multipart/form-data body itself and cannot hand it over raw; a
+// delivery is recorded as sent, so its Content-Type is hidden while the body is read.
+// The request is the server's own (not const) object, the one its reader reads.
+class PlainContent {
+ public:
+  explicit PlainContent(const httplib::Request& req)
+      : headers_(const_cast<httplib::Headers&>(req.headers)) {
+    if (!req.is_multipart_form_data()) return;
+    type_ = headers_.find("Content-Type");
+    saved_ = std::exchange(type_->second, "application/octet-stream");
+  }
+  ~PlainContent() {
+    if (type_ != headers_.end()) type_->second = std::move(saved_);
+  }
+  PlainContent(const PlainContent&) = delete;
+  PlainContent& operator=(const PlainContent&) = delete;
+
+ private:
+  httplib::Headers& headers_;
+  httplib::Headers::iterator type_ = headers_.end();
+  std::string saved_;
+};
+
 }  // namespace
 
 bool keeps_header(std::string_view name) {
@@ -105,6 +134,12 @@ Receiver::Receiver(CaptureLog& log, Metrics& metrics, ReceiverOptions options)
       server_(std::make_unique<httplib::Server>()) {
   auto& s = *server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(workers); };
+  // The library's default adds SO_REUSEPORT, with which a second record on the same port
+  // would share it; SO_REUSEADDR alone still allows a restart while old connections linger.
+  s.set_socket_options([](int sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.set_keep_alive_max_count(1000);
   s.set_payload_max_length(options_.max_body);
   // A client that asks before sending a large body learns at once that it is too large.
@@ -154,11 +189,10 @@ std::string Receiver::bind() {
     port = 0;
   }
   if (port == 0) {
-    throw Error("--listen: cannot listen on " + options_.host + ":" +
-                std::to_string(options_.port) +
+    throw Error("--listen: cannot listen on " + host_port(options_.host, options_.port) +
                 " (address in use, or not an address of this host)");
   }
-  return options_.host + ":" + std::to_string(port);
+  return host_port(options_.host, port);
 }
 
 void Receiver::serve() {
@@ -206,14 +240,17 @@ void Receiver::deliver(const httplib::Request& req, httplib::Response& res,
   }
   std::string body;
   bool too_large = false;
-  content([&](const char* data, std::size_t size) {
-    if (body.size() + size > options_.max_body) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, size);
-    return true;
-  });
+  {
+    const PlainContent plain(req);
+    content([&](const char* data, std::size_t size) {
+      if (body.size() + size > options_.max_body) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, size);
+      return true;
+    });
+  }
   if (too_large) {
     res.set_header("Connection", "close");
     log_limited("body larger than --max-body refused (413)", req.remote_addr);

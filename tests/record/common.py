@@ -23,24 +23,25 @@ TIMEOUT = 30  # seconds: only a hang ever reaches it
 class Recorder:
     """One `jira-alerts record` process on a free loopback port."""
 
-    def __init__(self, binary, work, args, env=None):
+    def __init__(self, binary, work, args, env=None, listen="127.0.0.1:0"):
+        self.host = listen[:listen.rfind(":")].strip("[]")
         self.log_path = os.path.join(work, f"record-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "wb")
         full_env = dict(os.environ)
         full_env.pop("JIRA_ALERTS_SECRET", None)
         full_env.update(env or {})
-        self.proc = subprocess.Popen([binary, "record", "--listen", "127.0.0.1:0", *args],
+        self.proc = subprocess.Popen([binary, "record", "--listen", listen, *args],
                                      cwd=work, stdout=subprocess.DEVNULL, stderr=self.log,
                                      stdin=subprocess.DEVNULL, env=full_env)
-        self.port = self._wait_ready()
+        self.address, self.port = self._wait_ready()
 
     def _wait_ready(self):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             text = self.stderr()
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
+            found = re.search(r"listening on (\S+:(\d+)),", text)
             if found:
-                return int(found.group(1))
+                return found.group(1), int(found.group(2))
             if self.proc.poll() is not None:
                 raise RuntimeError(f"record exited with {self.proc.returncode}: {text[-500:]}")
             time.sleep(0.02)
@@ -53,7 +54,7 @@ class Recorder:
 
     def post(self, body, headers=None, path="/jira", timeout=TIMEOUT):
         """POSTs body; returns the status (None when the connection failed)."""
-        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        con = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             con.request("POST", path, body=body, headers=headers or {})
             response = con.getresponse()
@@ -65,7 +66,7 @@ class Recorder:
             con.close()
 
     def get(self, path):
-        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        con = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT)
         try:
             con.request("GET", path)
             response = con.getresponse()

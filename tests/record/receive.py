@@ -268,6 +268,76 @@ def sigterm_at_once(binary, work):
     return []
 
 
+def second_listener(binary, work, listen="127.0.0.1"):
+    """A second record on a port in use exits 2 naming the address; the first keeps it all."""
+    problems = []
+    first = f"first-{time.monotonic_ns()}"
+    rec = Recorder(binary, work, ["--out", first], listen=f"{listen}:0")
+    try:
+        second = subprocess.run([binary, "record", "--listen", rec.address, "--out",
+                                 os.path.join(work, "second")], capture_output=True,
+                                stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+        err = second.stderr.decode()
+        if second.returncode != 2 or f"--listen: cannot listen on {rec.address} " not in err:
+            problems.append(f"second record on {rec.address}: exit {second.returncode}, {err[-300:]!r}")
+        for i in range(10):
+            got = rec.post(payload("P-1", i))
+            if got != 204:
+                problems.append(f"delivery {i} to the first: status {got}")
+                break
+        rec.terminate()
+        if len(capture_lines(os.path.join(work, first))) != 10:
+            problems.append("the first record did not get every delivery")
+    except subprocess.TimeoutExpired:
+        problems.append(f"the second record on {rec.address} kept running")
+    finally:
+        rec.kill()
+    return problems
+
+
+def multipart(binary, work):
+    """A multipart/form-data body is recorded raw, like any other: 204 and in the capture."""
+    problems = []
+    rec = Recorder(binary, work, ["--out", "mp"])
+    try:
+        body = (b'--xx\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--xx--\r\n')
+        cases = [("multipart/form-data; boundary=xx", body),
+                 ("multipart/form-data", b"no boundary at all")]
+        for kind, data in cases:
+            got = rec.post(data, {"Content-Type": kind}, path="/mp")
+            if got != 204:
+                problems.append(f"{kind!r}: status {got}, want 204")
+        rec.terminate()
+        lines = capture_lines(os.path.join(work, "mp"))
+        got = [(line["headers"].get("content-type"), line["body"].encode()) for line in lines]
+        if got != cases:
+            problems.append(f"capture holds {got}, want {cases}")
+    finally:
+        rec.kill()
+    return problems
+
+
+def ipv6(binary, work):
+    """--listen [::1]:0 prints [::1]:PORT, which --listen and clients take back."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        print("     (no IPv6 loopback here: skipped)")
+        return []
+    rec = Recorder(binary, work, ["--out", "v6"], listen="[::1]:0")
+    try:
+        problems = []
+        if rec.address != f"[::1]:{rec.port}":
+            problems.append(f"printed 'listening on {rec.address}', want [::1]:{rec.port}")
+        status, text = rec.get("/healthz")
+        if (status, text) != (200, "ok\n"):
+            problems.append(f"/healthz over IPv6: {status} {text!r}")
+    finally:
+        rec.terminate()
+    return problems + second_listener(binary, work, "[::1]")
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-record-", [
         ("signatures: signed 204, unsigned and wrongly signed 401", signatures),
@@ -276,4 +346,7 @@ if __name__ == "__main__":
         ("16 concurrent clients: every 204 recorded once", concurrent),
         ("SIGTERM: the request in flight is answered, exit 0", sigterm_drains),
         ("SIGTERM right after 'listening on': exit 0", sigterm_at_once),
+        ("a second record on a port in use: exit 2, the first keeps every delivery", second_listener),
+        ("multipart/form-data: recorded raw, 204", multipart),
+        ("IPv6: listening on [::1]:PORT, reusable as given", ipv6),
     ]))
