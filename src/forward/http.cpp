@@ -114,8 +114,13 @@ std::string mask(std::string text, std::string_view secret) {
   return text;
 }
 
+std::string request_path(const Url& url, const HttpRequest& request) {
+  const std::string path = url.path + request.path;
+  return path.empty() ? "/" : path;
+}
+
 std::string show_request(const Url& url, const HttpRequest& r) {
-  std::string out = "POST " + url.origin + url.path + r.path + "\n";
+  std::string out = "POST " + url.origin + request_path(url, r) + "\n";
   for (const Header& h : r.headers) {
     std::string value = h.value;
     if (h.secret) {
@@ -151,7 +156,7 @@ Clock::time_point HttpSender::deadline() const {
 Delivery HttpSender::post(const HttpRequest& request) {
   httplib::Headers headers;
   for (const Header& h : request.headers) headers.emplace(h.name, h.value);
-  const std::string path = url_.path + request.path;
+  const std::string path = request_path(url_, request);
   Delivery d;
   std::string answered;  // the last answer the server gave, kept past a later network error
   const auto give_up = [&d, &answered] {

@@ -102,6 +102,9 @@ class HttpSender {
   std::uint64_t random_state_;
 };
 
+// The path REQUEST goes to below URL's origin: "/" when neither names one.
+std::string request_path(const Url& url, const HttpRequest& request);
+
 // REQUEST as an HTTP message for --dry-run: "POST URL", the headers with secrets masked,
 // a blank line, the body, a blank line.
 std::string show_request(const Url& url, const HttpRequest& request);

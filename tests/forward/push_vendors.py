@@ -260,6 +260,31 @@ def check_dry_run(w):
                "after --dry-run, a push did not send everything")
 
 
+def check_bare_urls(w):
+    """URLs without a path, or with only '/': PagerDuty events go to '/', Opsgenie's and
+    Alertmanager's paths below the host; --dry-run shows the same."""
+    for endpoint in ("", "/"):
+        db = w.fresh(f"bare{len(endpoint)}.db")
+        with Receiver("pagerduty", PD_KEY, endpoint) as pd, \
+                Receiver("opsgenie", OG_KEY) as og:
+            og_url = og.url() + endpoint
+            p = w.run("push", "--db", db, "--to", pd.url(), "--to", og_url, "--dry-run")
+            expect(p.returncode == 0, f"--dry-run: exit {p.returncode}: {p.stderr}")
+            expect(f"POST http://127.0.0.1:{pd.port}/\n" in p.stdout and
+                   f"POST http://127.0.0.1:{og.port}/v2/alerts\n" in p.stdout,
+                   f"--dry-run to {pd.url()}: {p.stdout[:200]!r}")
+            p = w.run("push", "--db", db, "--to", pd.url(), "--to", og_url)
+            expect(p.returncode == 0, f"push to {pd.url()}: exit {p.returncode}: {p.stderr}")
+            no_problems(pd)
+            no_problems(og)
+            expect(pd_pairs(pd.delivered) == w.expected_changes() and
+                   len(og.delivered) == len(pd.delivered),
+                   f"{len(pd.delivered)} and {len(og.delivered)} delivered to {pd.url()}, {og_url}")
+    p = w.run("push", "--db", db, "--to", "alertmanager=http://127.0.0.1:9/", "--dry-run")
+    expect(p.returncode == 0 and "POST http://127.0.0.1:9/api/v2/alerts\n" in p.stdout,
+           f"--dry-run to alertmanager=http://127.0.0.1:9/: {p.stdout[:200]!r} {p.stderr}")
+
+
 TWO_SOURCES = """[[source]]
 name = "jira"
 
@@ -353,7 +378,7 @@ def main():
     try:
         w = World(binary, source, work)
         for check in (check_retries, check_outbox, check_hang, check_rejected, check_opsgenie,
-                      check_move, check_dry_run, check_sources, check_usage):
+                      check_move, check_dry_run, check_bare_urls, check_sources, check_usage):
             try:
                 check(w)
                 print(f"ok   {check.__name__}: {check.__doc__.splitlines()[0] if check.__doc__ else ''}")
@@ -362,7 +387,7 @@ def main():
                 print(f"FAIL {check.__name__}: {e}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{9 - failed} passed, {failed} failed")
+    print(f"{10 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -38,9 +38,9 @@ def _text(obj, name, limit, problems, required=False, where=""):
         problems.append(f"{where}{name} is {len(value)} characters, over {limit}")
 
 
-def check_pagerduty(path, headers, body, key):
+def check_pagerduty(path, headers, body, key, endpoint="/v2/enqueue"):
     problems = []
-    if path != "/v2/enqueue":
+    if path != endpoint:
         problems.append(f"path {path}")
     if body.get("routing_key") != key:
         problems.append("routing_key is not the key given")
@@ -100,10 +100,12 @@ def check_opsgenie(path, headers, body, key):
 
 class Receiver:
     """VENDOR is 'pagerduty' or 'opsgenie'. PLAN(request) returns what to answer:
-    'ok', 'error' (500), ('retry', seconds) (429), ('reject', message) (400) or 'hang'."""
+    'ok', 'error' (500), ('retry', seconds) (429), ('reject', message) (400) or 'hang'.
+    PagerDuty events are expected at ENDPOINT, the path of url()."""
 
-    def __init__(self, vendor, key):
+    def __init__(self, vendor, key, endpoint="/v2/enqueue"):
         self.vendor, self.key = vendor, key
+        self.endpoint = endpoint if vendor == "pagerduty" else ""
         self.lock = threading.Lock()
         self.requests = []      # every request: (time, path, body)
         self.delivered = []     # bodies answered 202
@@ -155,8 +157,7 @@ class Receiver:
             time.sleep(0.01)
 
     def url(self):
-        path = "/v2/enqueue" if self.vendor == "pagerduty" else ""
-        return f"{self.vendor}=http://127.0.0.1:{self.port}{path}"
+        return f"{self.vendor}=http://127.0.0.1:{self.port}{self.endpoint}"
 
     def handle(self, h, raw):
         problems = []
@@ -166,8 +167,11 @@ class Receiver:
             body = json.loads(raw)
         except ValueError:
             body, problems = {}, problems + ["body is not JSON"]
-        check = check_pagerduty if self.vendor == "pagerduty" else check_opsgenie
-        problems += check(h.path, h.headers, body if isinstance(body, dict) else {}, self.key)
+        obj = body if isinstance(body, dict) else {}
+        if self.vendor == "pagerduty":
+            problems += check_pagerduty(h.path, h.headers, obj, self.key, self.endpoint or "/")
+        else:
+            problems += check_opsgenie(h.path, h.headers, obj, self.key)
         request = {"path": h.path, "body": body, "time": time.monotonic()}
         with self.lock:
             self.requests.append(request)
