@@ -1,6 +1,8 @@
 #include <toml++/toml.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -162,14 +164,27 @@ SourceDefinition load_source(const std::string& path, const toml::node& node,
   return source;
 }
 
+// The text of the --config file at PATH; a usage Error with the reason when it cannot be read.
+std::string read_config_file(const std::string& path) {
+  const auto fail = [&](const std::string& why) {
+    return Error("--config: '" + path + "': " + why);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw fail("is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw fail(std::strerror(errno));
+  try {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.bad()) return text;
+  } catch (const std::ios_base::failure&) {  // the stream library's way to say a read failed
+  }
+  throw fail(std::strerror(errno));
+}
+
 }  // namespace
 
 std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read config file '" + path + "'");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read config file '" + path + "'");
-  const toml::table root = parse_toml(text, path);
+  const toml::table root = parse_toml(read_config_file(path), path);
   reject_unknown(path, root, "", {"status", "priority", "source"});
   load_mapping(path, root, mapping);
   std::vector<SourceDefinition> sources;
