@@ -6,6 +6,7 @@
 #include "forward/alertmanager.hpp"
 #include "forward/opsgenie.hpp"
 #include "forward/pagerduty.hpp"
+#include "report/format.hpp"
 #include "store/outbox.hpp"
 #include "util/error.hpp"
 
@@ -73,8 +74,9 @@ struct Courier {
   Delivery deliver(HttpRequest request) {
     if (options.dry_run) {
       if (target.platform == Platform::pagerduty) request.body = mask(request.body, secret);
-      const std::string shown = show_request(target.url, request);
-      std::fwrite(shown.data(), 1, shown.size(), options.dry_run_out);
+      report::Output out(options.dry_run_out);  // a reader that went away is no error
+      out.buffer() = show_request(target.url, request);
+      out.flush();
       return {Delivery::Outcome::acknowledged, 0, 0, {}};
     }
     Delivery d = sender.post(request);
