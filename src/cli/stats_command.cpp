@@ -19,7 +19,7 @@ struct StatsOptions {
   std::string db;
   std::string format;
   std::string since, until;
-  std::size_t top = 10;
+  std::int64_t top = 10;
   bool no_header = false;
   std::vector<std::string> sources;
 };
@@ -284,6 +284,7 @@ PayloadFigures payload_figures(store::Database& db, const store::TimeRange& rang
 }
 
 int run_stats(const StatsOptions& o) {
+  if (o.top < 0) throw Error("--top: expected a count of 0 or more");
   store::TimeRange range{optional_time(o.since, "--since"), optional_time(o.until, "--until")};
   if (range.since && range.until && *range.since > *range.until)
     throw Error("--since is after --until: the range is empty");
@@ -302,7 +303,7 @@ int run_stats(const StatsOptions& o) {
   out.set_headers(!o.no_header);
   const auto format = *report::parse_format(o.format);
   if (format == report::Format::text)
-    print_text(out, all, payloads, o.top);
+    print_text(out, all, payloads, static_cast<std::size_t>(o.top));
   else
     print_records(out, format, records(all, payloads), sources.named);
   return 0;
