@@ -20,8 +20,8 @@ Command setup_push(CLI::App& parent) {
   add_db_option(*app, o->db);
   add_source_option(*app, o->sources);
   app->add_flag("-n,--dry-run", o->dry_run,
-                "Print the requests that would be sent (secrets masked); send nothing, change "
-                "nothing");
+                "Print the requests that would be sent (secrets masked, a missing one shown as "
+                "<... key: none>); send nothing, change nothing");
   app->add_option("--deadline", o->deadline,
                   "Give up on what is not acknowledged after this many seconds in all (default: "
                   "60); it stays in the outbox")

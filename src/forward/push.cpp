@@ -1,6 +1,7 @@
 #include "forward/push.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_set>
 
 #include "forward/alertmanager.hpp"
@@ -16,24 +17,26 @@ namespace {
 // Alerts per Alertmanager request: one body stays well under a megabyte.
 constexpr std::size_t alerts_per_request = 500;
 
-std::string secret_of(const Target& t, const Secrets& s) {
-  switch (t.platform) {
-    case Platform::pagerduty:
-      if (s.pagerduty_routing_key.empty())
-        throw Error(t.option + " " + t.name +
-                        ": no routing key: set PAGERDUTY_ROUTING_KEY or give --pagerduty-key-file",
-                    Exit::usage);
-      return s.pagerduty_routing_key;
-    case Platform::opsgenie:
-      if (s.opsgenie_api_key.empty())
-        throw Error(t.option + " " + t.name +
-                        ": no API key: set OPSGENIE_API_KEY or give --opsgenie-key-file",
-                    Exit::usage);
-      return s.opsgenie_api_key;
-    case Platform::alertmanager:
-      break;
-  }
-  return {};
+// A target's secret. A dry run without it warns and shows a placeholder in its place,
+// unmasked; a push stops.
+struct Secret {
+  std::string value;
+  bool given = true;
+};
+
+Secret secret_of(const Target& t, const Secrets& s, bool dry_run) {
+  if (t.platform == Platform::alertmanager) return {};
+  const bool pagerduty = t.platform == Platform::pagerduty;
+  const std::string& value = pagerduty ? s.pagerduty_routing_key : s.opsgenie_api_key;
+  if (!value.empty()) return {value};
+  const std::string what = pagerduty ? "routing key" : "API key";
+  const std::string problem = t.option + " " + t.name + ": no " + what + ": " +
+                              (pagerduty ? "set PAGERDUTY_ROUTING_KEY or give --pagerduty-key-file"
+                                         : "set OPSGENIE_API_KEY or give --opsgenie-key-file");
+  if (!dry_run) throw Error(problem, Exit::usage);
+  std::fprintf(stderr, "jira-alerts: warning: %s (a push without --dry-run needs it)\n",
+               problem.c_str());
+  return {"<" + what + ": none>", false};
 }
 
 Change change_of(const store::PendingEvent& p, std::string& reason) {
@@ -56,31 +59,34 @@ Change change_of(const store::PendingEvent& p, std::string& reason) {
   return c;
 }
 
-HttpRequest event_request(const Target& t, const Change& c, const std::string& secret) {
-  if (t.platform == Platform::pagerduty) return {"", pagerduty::event(c, secret), {}};
+HttpRequest event_request(const Target& t, const Change& c, const Secret& secret) {
+  if (t.platform == Platform::pagerduty) return {"", pagerduty::event(c, secret.value), {}};
   opsgenie::Request r = opsgenie::request(c);
-  return {std::move(r.path), std::move(r.body), {{"Authorization", "GenieKey " + secret, true}}};
+  return {std::move(r.path),
+          std::move(r.body),
+          {{"Authorization", "GenieKey " + secret.value, secret.given}}};
 }
 
 // One delivery (or, with --dry-run, one printed request): true when acknowledged.
 struct Courier {
   const Target& target;
   const PushOptions& options;
-  const std::string& secret;
+  const Secret& secret;
   const std::vector<store::SourceRecord>& sources;
   HttpSender sender;
   PushReport::PerTarget& counts;
 
   Delivery deliver(HttpRequest request) {
     if (options.dry_run) {
-      if (target.platform == Platform::pagerduty) request.body = mask(request.body, secret);
+      if (target.platform == Platform::pagerduty && secret.given)
+        request.body = mask(request.body, secret.value);
       report::Output out(options.dry_run_out);  // a reader that went away is no error
       out.buffer() = show_request(target.url, request);
       out.flush();
       return {Delivery::Outcome::acknowledged, 0, 0, {}};
     }
     Delivery d = sender.post(request);
-    d.message = mask(d.message, secret);
+    d.message = mask(d.message, secret.value);
     if (d.outcome == Delivery::Outcome::acknowledged) ++counts.sent;
     return d;
   }
@@ -200,12 +206,12 @@ void push_alerts(store::Database& db, Courier& courier, PushReport& report) {
 }  // namespace
 
 void check_secrets(const std::vector<Target>& targets, const Secrets& secrets) {
-  for (const Target& t : targets) secret_of(t, secrets);
+  for (const Target& t : targets) secret_of(t, secrets, false);
 }
 
 PushReport push(store::Database& db, const std::vector<Target>& targets, const PushOptions& o) {
-  std::vector<std::string> secrets;
-  for (const Target& t : targets) secrets.push_back(secret_of(t, o.secrets));
+  std::vector<Secret> secrets;
+  for (const Target& t : targets) secrets.push_back(secret_of(t, o.secrets, o.dry_run));
   const std::vector<store::SourceRecord> sources =
       o.sources.empty() ? store::read_sources(db) : o.sources;
   const auto deadline = Clock::now() + o.deadline;

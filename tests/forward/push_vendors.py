@@ -245,7 +245,8 @@ def check_move(w):
 
 
 def check_dry_run(w):
-    """--dry-run prints masked requests, sends nothing, and leaves the outbox as it was."""
+    """--dry-run prints masked requests, sends nothing, and leaves the outbox as it was;
+    without the secrets it warns and shows placeholders."""
     db = w.fresh("dry.db")
     with Receiver("opsgenie", OG_KEY) as og, Receiver("pagerduty", PD_KEY) as pd:
         p = w.run("push", "--db", db, "--to", og.url(), "--to", pd.url(), "--dry-run")
@@ -255,6 +256,16 @@ def check_dry_run(w):
         expect("Authorization: GenieKey ********" in p.stdout, "no masked GenieKey header")
         expect(p.stdout.count("POST http://127.0.0.1") == 2 * len(w.expected_changes()),
                "--dry-run does not show one request per change and target")
+        # No secrets: a warning each and placeholders in the requests; still nothing sent.
+        p = w.run("push", "--db", db, "--to", og.url(), "--to", pd.url(), "--dry-run",
+                  env={"PAGERDUTY_ROUTING_KEY": "", "OPSGENIE_API_KEY": ""})
+        expect(p.returncode == 0, f"--dry-run without secrets: exit {p.returncode}: {p.stderr}")
+        expect(p.stderr.count("warning: --to ") == 2 and "no routing key" in p.stderr and
+               "no API key" in p.stderr, f"--dry-run without secrets: {p.stderr}")
+        expect(p.stdout.count('"routing_key":"<routing key: none>"') == len(w.expected_changes())
+               and p.stdout.count("Authorization: GenieKey <API key: none>\n")
+               == len(w.expected_changes()), "--dry-run does not show the missing secrets")
+        expect(not og.requests and not pd.requests, "--dry-run without secrets sent requests")
         p = w.run("push", "--db", db, "--to", pd.url())
         expect(p.returncode == 0 and len(pd.delivered) == len(w.expected_changes()),
                "after --dry-run, a push did not send everything")
