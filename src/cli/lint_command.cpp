@@ -257,6 +257,14 @@ Command setup_lint(CLI::App& parent) {
   add_walk_options(*app, o->walk);
   add_mapping_options(*app, o->mapping);
   add_source_option(*app, o->sources);
+  // The shared texts speak of state files and CSV; lint has neither.
+  app->get_option("--no-header")->description("Print the text table without its header line");
+  app->get_option("--label")->description(
+      "Name standard input NAME in the errors (default: shown as -)");
+  app->get_option("--source")
+      ->description(
+          "Lint for this source of the config only (repeatable; default: every source of the "
+          "config)");
   app->footer(R"(Examples:
   jira-alerts lint captures/                       what would the rules make of these?
   jira-alerts lint --priority P1=CRITICAL history.ndjson
