@@ -184,6 +184,20 @@ TEST_SUITE("capture") {
       CHECK(fast[0].signature == "sha256=ab");
       CHECK(fast[0].end == line.size());
     }
+    // A path and a header value that are not UTF-8 (a %FF in the URL, Latin-1): both
+    // readers take the line, with those bytes written %XX.
+    const std::string line = jira_alerts::capture::envelope_line(
+        1, "/\xffjira",
+        {{"user-agent", "Jira \xe9"}, {"x-atlassian-webhook-identifier", "id-\xe9"}}, "{}");
+    REQUIRE(reader.read(line, out));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].problem.empty());
+    CHECK(out[0].path == "/%FFjira");
+    CHECK(out[0].delivery_id == "id-%E9");
+    REQUIRE(recorded.read(line, fast));
+    REQUIRE(fast.size() == 1);
+    CHECK(fast[0].path == "/%FFjira");
+    CHECK(fast[0].delivery_id == "id-%E9");
   }
 
   TEST_CASE("Applier: one batch takes what it is told of, and commits once nothing more comes") {

@@ -188,6 +188,21 @@ TEST_SUITE("envelope") {
     CHECK_FALSE(jira_alerts::parse::is_valid_utf8(long_text + "\xc3" + long_text));
   }
 
+  TEST_CASE("escape_invalid_utf8: only the bytes that are not UTF-8 become %XX") {
+    using jira_alerts::parse::escape_invalid_utf8;
+    CHECK(escape_invalid_utf8("/jira") == "/jira");
+    CHECK(escape_invalid_utf8("/caf\xc3\xa9 \xf0\x9f\x98\x80") == "/caf\xc3\xa9 \xf0\x9f\x98\x80");
+    CHECK(escape_invalid_utf8("/\xffjira") == "/%FFjira");
+    CHECK(escape_invalid_utf8("Jira \xe9") == "Jira %E9");                    // Latin-1
+    CHECK(escape_invalid_utf8("caf\xc3") == "caf%C3");                        // cut short
+    CHECK(escape_invalid_utf8("\xc3(\xc3\xa9") == "%C3(\xc3\xa9");            // then a valid one
+    CHECK(escape_invalid_utf8("\xed\xa0\x80") == "%ED%A0%80");                // a surrogate
+    CHECK(escape_invalid_utf8("\xc0\xaf") == "%C0%AF");                       // overlong
+    CHECK(escape_invalid_utf8("\x80\xf4\x90\x80\x80") == "%80%F4%90%80%80");  // above U+10FFFF
+    for (const std::string bytes : {"\xff\xfe", "a\xe2\x82", "\xe2\x82\xac\xc3"})
+      CHECK(jira_alerts::parse::is_valid_utf8(escape_invalid_utf8(bytes)));
+  }
+
   TEST_CASE_TEMPLATE("unpack: both engines read envelopes alike", Engine,
                      std::integral_constant<Extractor::Engine, Extractor::Engine::fast>,
                      std::integral_constant<Extractor::Engine, Extractor::Engine::reference>) {

@@ -70,8 +70,9 @@ std::string seconds(double value) {
 }  // namespace
 
 std::string Metrics::render(bool apply) const {
-  static constexpr std::array<const char*, 4> results{"recorded", "unauthorized", "too_large",
-                                                      "failed"};
+  static constexpr std::array<const char*, 5> results{"recorded", "unauthorized", "too_large",
+                                                      "cut_short", "failed"};
+  static_assert(results.size() == static_cast<std::size_t>(Outcome::count_));
   static constexpr std::array<const char*, 4> levels{"CRITICAL", "HIGH", "MEDIUM", "LOW"};
   std::string out;
   header(out, "jira_alerts_deliveries_total", "counter",

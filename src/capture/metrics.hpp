@@ -18,6 +18,7 @@ enum class Outcome : std::uint8_t {
   recorded,      // 204: durable in the capture
   unauthorized,  // 401: missing or wrong signature
   too_large,     // 413: larger than --max-body
+  cut_short,     // 400: the body ended before its length (the connection closed, a timeout)
   failed,        // 503: the capture could not be written
   count_,
 };

@@ -112,9 +112,12 @@ std::string envelope_line(util::Millis received_at, std::string_view path,
   std::string line;
   line.reserve(body.size() + body.size() / 8 + 256);
   report::JsonWriter w;
-  w.reset(line).begin_object().members("received_at", received_at, "path", path);
+  // The line is JSON text, so UTF-8: a path or header value that is not (a %FF in the
+  // URL, a Latin-1 header) has those bytes written %XX; readers route by the path as is.
+  w.reset(line).begin_object().members("received_at", received_at, "path",
+                                       parse::escape_invalid_utf8(path));
   w.key("headers").begin_object();
-  for (const auto& [name, value] : headers) w.members(name, value);
+  for (const auto& [name, value] : headers) w.members(name, parse::escape_invalid_utf8(value));
   w.end_object();
   if (parse::is_valid_utf8(body)) {
     w.members("body", body);
@@ -240,9 +243,10 @@ void Receiver::deliver(const httplib::Request& req, httplib::Response& res,
   }
   std::string body;
   bool too_large = false;
+  bool read = false;
   {
     const PlainContent plain(req);
-    content([&](const char* data, std::size_t size) {
+    read = content([&](const char* data, std::size_t size) {
       if (body.size() + size > options_.max_body) {
         too_large = true;
         return false;
@@ -255,6 +259,13 @@ void Receiver::deliver(const httplib::Request& req, httplib::Response& res,
     res.set_header("Connection", "close");
     log_limited("body larger than --max-body refused (413)", req.remote_addr);
     return refuse(res, Outcome::too_large, 413, "body larger than the limit\n");
+  }
+  if (const auto length = content_length(req); !read || (length && body.size() != *length)) {
+    // The connection closed, or the sender went silent past the read timeout: a torn body
+    // is not recorded, and the sender (Jira retries) sends it again.
+    res.set_header("Connection", "close");
+    log_limited("body cut short refused (400)", req.remote_addr);
+    return refuse(res, Outcome::cut_short, 400, "the body was cut short; send it again\n");
   }
   if (options_.secret) {
     std::optional<std::string> signature;

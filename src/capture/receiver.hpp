@@ -32,7 +32,8 @@ struct ReceiverOptions {
 };
 
 // The envelope line for one delivery: {"received_at", "path", "headers", "body"}. A body
-// that is not valid UTF-8 is kept as base64, with "body_encoding": "base64".
+// that is not valid UTF-8 is kept as base64, with "body_encoding": "base64"; a path or
+// header value that is not has those bytes written %XX (parse::escape_invalid_utf8).
 std::string envelope_line(util::Millis received_at, std::string_view path,
                           const std::vector<std::pair<std::string, std::string>>& headers,
                           std::string_view body);

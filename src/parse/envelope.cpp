@@ -293,6 +293,27 @@ bool is_valid_utf8(std::string_view s) {
   return simdjson::validate_utf8(s.data(), s.size());
 }
 
+std::string escape_invalid_utf8(std::string_view text) {
+  if (is_valid_utf8(text)) return std::string(text);
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    // The length the lead byte announces; the validator judges the sequence.
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t n = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    if (i + n <= text.size() && is_valid_utf8(text.substr(i, n))) {
+      out.append(text, i, n);
+      i += n;
+      continue;
+    }
+    out += '%';
+    out += hex[lead >> 4];
+    out += hex[lead & 15];
+    ++i;
+  }
+  return out;
+}
+
 void append_base64(std::string& out, std::string_view bytes) {
   static constexpr char digits[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -36,6 +36,10 @@ void decode_body(std::string_view body, std::optional<std::string_view> encoding
 // Is BODY valid UTF-8, so that an envelope can hold it as a plain JSON string?
 bool is_valid_utf8(std::string_view body);
 
+// TEXT with each byte that is not part of valid UTF-8 written as %XX (upper-case hex), the
+// rest as it is: a request's path or a header value in an envelope, which must be UTF-8.
+std::string escape_invalid_utf8(std::string_view text);
+
 // Appends BASE64 of BYTES to OUT (RFC 4648, with padding).
 void append_base64(std::string& out, std::string_view bytes);
 
