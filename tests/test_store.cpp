@@ -80,6 +80,20 @@ std::string state_without_wal(const test::TempDir& dir, const std::string& key) 
 
 }  // namespace
 
+TEST_SUITE("store.sqlite") {
+  TEST_CASE("a statement that failed can be bound and run again") {
+    test::TempDir dir;
+    store::Database db(dir.file("t.db"), store::OpenMode::read_write_create);
+    db.exec("CREATE TABLE t (n INTEGER CHECK (n > 0))");
+    store::Statement insert(db, "INSERT INTO t (n) VALUES (?1)");
+    CHECK_THROWS_AS(insert.bind(1, std::int64_t{-1}).run(), Error);
+    insert.bind(1, std::int64_t{1}).run();
+    store::Statement count(db, "SELECT count(*) FROM t");
+    REQUIRE(count.step());
+    CHECK(count.int64(0) == 1);
+  }
+}
+
 TEST_SUITE("store.schema") {
   TEST_CASE("a new file gets every table and the schema version") {
     test::TempDir dir;

@@ -194,7 +194,16 @@ Statement& Statement::bind_null(int index) {
 
 bool Statement::step() {
   errno = 0;
-  return check(db_, sqlite3_step(stmt_), what_) == SQLITE_ROW;
+  const int code = sqlite3_step(stmt_);
+  try {
+    return check(db_, code, what_) == SQLITE_ROW;
+  } catch (const Error&) {
+    // A statement that failed stays halted until it is reset: a prepared one used again
+    // (after a rollback, by a long-running record --apply) would be a misuse at its
+    // first bind.
+    sqlite3_reset(stmt_);
+    throw;
+  }
 }
 
 void Statement::run() {
