@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <cstring>
 #include <string>
 
 #include "forward/alertmanager.hpp"
@@ -323,6 +324,23 @@ TEST_SUITE("forward") {
     for (const char* bad : {"alertmanager", "alertmanager=", "slack=http://x", "pagerduty=ftp://x",
                             "opsgenie=http://", "pagerduty=http://a b"}) {
       CHECK_THROWS_AS(parse_target(bad), Error);
+    }
+    // A port is a number from 1 to 65535, said before anything is sent.
+    for (const char* bad :
+         {"alertmanager=http://127.0.0.1:99999999999", "alertmanager=http://h:0",
+          "alertmanager=http://h:/", "alertmanager=http://h:9o93", "alertmanager=http://[::1"}) {
+      CAPTURE(bad);
+      const std::string named = std::string("--to: '") + (std::strchr(bad, '=') + 1) + "': ";
+      CHECK_THROWS_WITH_AS(parse_target(bad, "--to"), doctest::Contains(named.c_str()), Error);
+    }
+    CHECK_THROWS_WITH_AS(parse_target("alertmanager=http://127.0.0.1:99999999999", "--to"),
+                         "--to: 'http://127.0.0.1:99999999999': the port must be a number from 1 "
+                         "to 65535",
+                         Error);
+    for (const char* good : {"alertmanager=http://[::1]:9093", "alertmanager=http://[::1]",
+                             "alertmanager=http://user:secret@am:65535/", "opsgenie=https://h"}) {
+      CAPTURE(good);
+      CHECK_NOTHROW(parse_target(good));
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "forward/target.hpp"
 
+#include <optional>
+
 #include "forward/opsgenie.hpp"
 #include "forward/pagerduty.hpp"
 #include "util/error.hpp"
@@ -18,6 +20,31 @@ std::string_view platform_name(Platform platform) {
   return "alertmanager";
 }
 
+namespace {
+
+// The port HOST names after its last colon (past any user and an IPv6 address's
+// brackets), or none.
+std::optional<std::string_view> port_of(std::string_view host) {
+  if (const auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
+  const auto colon = host.rfind(':');
+  const auto bracket = host.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket))
+    return std::nullopt;
+  return host.substr(colon + 1);
+}
+
+bool valid_port(std::string_view port) {
+  if (port.empty() || port.size() > 5) return false;
+  int value = 0;
+  for (const char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  return value >= 1 && value <= 65535;
+}
+
+}  // namespace
+
 Url parse_url(std::string_view text, std::string_view option) {
   const auto fail = [&](const std::string& why) {
     return Error(std::string(option) + ": '" + std::string(text) + "': " + why, Exit::usage);
@@ -29,6 +56,10 @@ Url parse_url(std::string_view text, std::string_view option) {
   const auto path_at = text.find('/', scheme_end + 3);
   std::string_view host = text.substr(scheme_end + 3, path_at - (scheme_end + 3));
   if (host.empty()) throw fail("the URL names no host");
+  if (host.front() == '[' && host.find(']') == std::string_view::npos)
+    throw fail("the IPv6 address has no closing ']'");
+  if (const auto port = port_of(host); port && !valid_port(*port))
+    throw fail("the port must be a number from 1 to 65535");
   for (const char c : text)
     if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f)
       throw fail("the URL holds a space or a control character");
