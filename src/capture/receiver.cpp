@@ -260,7 +260,10 @@ void Receiver::deliver(const httplib::Request& req, httplib::Response& res,
     log_limited("body larger than --max-body refused (413)", req.remote_addr);
     return refuse(res, Outcome::too_large, 413, "body larger than the limit\n");
   }
-  if (const auto length = content_length(req); !read || (length && body.size() != *length)) {
+  // A body sent with a Content-Encoding (gzip, deflate, br) arrives decoded: its length
+  // is no longer the header's.
+  const auto length = req.has_header("Content-Encoding") ? std::nullopt : content_length(req);
+  if (!read || (length && body.size() != *length)) {
     // The connection closed, or the sender went silent past the read timeout: a torn body
     // is not recorded, and the sender (Jira retries) sends it again.
     res.set_header("Connection", "close");
