@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <unordered_map>
 
 #include "cli/commands.hpp"
 #include "report/json.hpp"
@@ -206,33 +208,47 @@ class OpenAlerts {
   std::optional<std::vector<store::AlertView>> then_;
 };
 
-// For a key that fails for want of an alert, the key in another case that has one
-// (Jira's keys are upper case; a check is not told that kan-4 is KAN-4), as a hint.
-std::string other_case(store::Database& db, const Expectation& e,
-                       const store::SourceScope& sources) {
-  if (e.state == Expected::absent) return "";
-  const auto same = [&](const std::string& key) {
-    return std::equal(key.begin(), key.end(), e.key.begin(), e.key.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) ==
-             std::tolower(static_cast<unsigned char>(b));
-    });
-  };
-  for (const std::string& key : store::all_keys(db, sources.ids))
-    if (same(key)) return util::suggest(key, "");
-  return "";
-}
+// For keys that fail for want of an alert, the key in another case that has one (Jira's
+// keys are upper case; a check is not told that kan-4 is KAN-4), as a hint. The file's
+// keys are read once, for the first such key.
+class OtherCase {
+ public:
+  OtherCase(store::Database& db, const store::SourceScope& sources) : db_(db), sources_(sources) {}
+
+  std::string hint(const Expectation& e) {
+    if (e.state == Expected::absent) return "";
+    if (!by_folded_) {
+      by_folded_.emplace();
+      for (std::string& key : store::all_keys(db_, sources_.ids))
+        by_folded_->emplace(folded(key), std::move(key));
+    }
+    const auto it = by_folded_->find(folded(e.key));
+    return it == by_folded_->end() ? "" : util::suggest(it->second, "");
+  }
+
+ private:
+  static std::string folded(std::string key) {
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return key;
+  }
+
+  store::Database& db_;
+  const store::SourceScope& sources_;
+  std::optional<std::unordered_map<std::string, std::string>> by_folded_;
+};
 
 // The outcomes of expectation E: one for each selected source where an alert answers to
 // its key (each must meet it), or one when none does.
 void evaluate(store::Database& db, const Expectation& e, std::optional<util::Millis> at,
-              const store::SourceScope& sources, std::vector<Outcome>& outcomes) {
+              OtherCase& other_case, const store::SourceScope& sources,
+              std::vector<Outcome>& outcomes) {
   const std::vector<store::AlertView> alerts = lookup(db, e.key, at, sources);
   if (alerts.empty()) {
     std::string where;
     if (sources.named && !sources.ids.empty())
       for (const auto& s : sources.selected) where += (where.empty() ? " in " : ", ") + s.name;
     outcomes.push_back({e.text, e.key, e.state == Expected::absent,
-                        "no alert " + e.key + where + other_case(db, e, sources), std::nullopt});
+                        "no alert " + e.key + where + other_case.hint(e), std::nullopt});
     return;
   }
   for (const auto& alert : alerts) {
@@ -327,7 +343,8 @@ int run_check(const CheckOptions& o) {
   store::Snapshot store(o.db);
   const store::SourceScope sources = store::select_report_sources(store.db(), o.sources, o.db);
   std::vector<Outcome> outcomes;
-  for (const auto& e : expectations) evaluate(store.db(), e, at, sources, outcomes);
+  OtherCase other_case(store.db(), sources);
+  for (const auto& e : expectations) evaluate(store.db(), e, at, other_case, sources, outcomes);
 
   if (o.max_open || fail_on) {
     const OpenAlerts open(store.db(), at, sources);
