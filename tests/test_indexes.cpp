@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "replay/replayer.hpp"
@@ -164,6 +167,46 @@ TEST_SUITE("store.indexes") {
       // The second run is as large as the log it finds: no bulk.
       if (run == 1) CHECK(watch.seen == std::vector<std::string>{"1024 es", "2048 es"});
     }
+  }
+
+  TEST_CASE("a run from a pipe keeps the indexes up however long it runs") {
+    test::TempDir dir;
+    const std::string fifo = dir.file("deliveries");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << bulk_history("none"); });
+    store::Store st(dir.file("state.db"), store::Access::write);
+    IndexWatch watch(st.db());
+    replay::Replayer replayer(st, replay::default_sets(rules::Mapping{}), &watch,
+                              replay::OnReject::keep_going);
+    replayer.replay({fifo});
+    writer.join();
+    replayer.finish();
+    CHECK(replayer.counts().payloads == 2'100);
+    CHECK(watch.seen == std::vector<std::string>{"1024 es", "2048 es"});
+  }
+
+  TEST_CASE("a writer builds events_by_alert again when another process dropped it") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    store::Store st(path, store::Access::write);
+    const auto replay = [&](const std::string& name, const std::string& text) {
+      replay::Replayer replayer(st, replay::default_sets(rules::Mapping{}), nullptr,
+                                replay::OnReject::keep_going);
+      replayer.replay({dir.write(name, text)});
+      replayer.finish();
+    };
+    replay("a.ndjson", payload("jira:issue_created", "OPS-1", 1'000, "Open", "new") +
+                           payload("jira:issue_updated", "OPS-1", 3'000, "Done", "done"));
+    {
+      // A bulk replay of another process, between two batches.
+      store::Database other(path, store::OpenMode::read_write);
+      other.exec("DROP INDEX events_by_alert");
+    }
+    CHECK_FALSE(has_index(st.db(), "events_by_alert"));
+    // A late payload: its alert's history is read by alert, which needs the index.
+    replay("b.ndjson",
+           payload("jira:issue_updated", "OPS-1", 2'000, "In Progress", "indeterminate"));
+    CHECK(has_index(st.db(), "events_by_alert"));
   }
 
   TEST_CASE("a --strict bulk replay that stops on a rejection rolls the drop back too") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "read/input.hpp"
@@ -27,7 +28,14 @@ bool Replayer::replay(const std::vector<std::string>& files) {
   Reader reader(files, secret_, scoped());
   sources_.assign(files.size(), Source{});
   const bool batches = on_reject_ == OnReject::keep_going;
-  const std::uint64_t bulk_at = std::max(bulk_payloads, store_.log().newest_event_id());
+  // Only a run of files can be a bulk run: from a pipe that may never end, the reports'
+  // indexes would stay dropped for as long as it runs.
+  const bool all_files = std::all_of(files.begin(), files.end(), [](const std::string& f) {
+    std::error_code ec;
+    return f != read::stdin_name && std::filesystem::is_regular_file(f, ec);
+  });
+  const std::uint64_t bulk_at = all_files ? std::max(bulk_payloads, store_.log().newest_event_id())
+                                          : std::numeric_limits<std::uint64_t>::max();
   const auto started = std::chrono::steady_clock::now();
   auto batch_started = started;
   for (;;) {
@@ -197,10 +205,11 @@ void Replayer::replace_rejects(Source& src, const Parsed& item) {
 void Replayer::finish() {
   if (!batch_) begin_batch();
   store_.log().finish_run(counts_.payloads, counts_.of(Action::reject));
-  store_.indexes().build();
   batch_->commit();
   batch_.reset();
   if (after_commit) after_commit();
+  // After the payloads are committed: a failure to build them (a full disk) loses none.
+  store_.indexes().build();
   // After a large run the main file should hold everything by itself again.
   if (counts_.payloads >= checkpoint_after) store_.checkpoint();
   if (sink_) sink_->flush();

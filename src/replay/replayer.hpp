@@ -51,9 +51,9 @@ class Replayer {
   static constexpr std::chrono::milliseconds idle_commit{20};
   // A run of this many payloads or more folds the WAL into the file when it ends.
   static constexpr std::uint64_t checkpoint_after = 10'000;
-  // A bulk run (one that has replayed this many payloads, and at least as many as the
-  // event log held when it began) builds the reports' indexes once at its end instead of
-  // entry by entry (store::DeferredIndexes).
+  // A bulk run (one of regular files that has replayed this many payloads, and at least as
+  // many as the event log held when it began) builds the reports' indexes once at its end
+  // instead of entry by entry (store::DeferredIndexes).
   std::uint64_t bulk_payloads = 1'000;
 
   // SINK (none: nothing is told) receives the decision records, rejections, warnings
@@ -82,7 +82,8 @@ class Replayer {
   // and its payloads out of counts().
   void rollback();
 
-  // Records the run's totals and commits the last batch.
+  // Records the run's totals and commits the last batch; then builds the indexes a bulk
+  // run dropped (store::DeferredIndexes::build).
   void finish();
 
   // The command line, for the run's row in the runs table (written with the first batch).

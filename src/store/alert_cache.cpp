@@ -159,6 +159,7 @@ void AlertCache::note_unowned(std::string_view key) {
 
 void AlertCache::adopt_events(const Alert& a) {
   if (!unowned_) {
+    indexes_.need_events_by_alert();
     unowned_.emplace();
     Statement keys(db_,
                    "SELECT DISTINCT alert_source_id, issue_key FROM events WHERE alert_id IS NULL "

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "util/error.hpp"
+
 namespace jira_alerts::store {
 namespace {
 
@@ -42,37 +44,44 @@ void create_indexes(Database& db, const std::vector<const char*>& creates) {
   db.exec(restore.c_str());
 }
 
-}  // namespace
-
-void DeferredIndexes::defer() {
-  if (tried_) return;
-  tried_ = true;
-  db_.exec("DROP INDEX IF EXISTS events_by_alert");
-  db_.exec("DROP INDEX IF EXISTS alerts_by_state");
-  events_dropped_ = true;
-  states_dropped_ = true;
-}
-
-void DeferredIndexes::need_events_by_alert() {
-  if (!events_dropped_) return;
-  create_indexes(db_, {create_events_by_alert});
-  events_dropped_ = false;
-}
-
-void DeferredIndexes::build() {
-  std::vector<const char*> creates;
-  if (events_dropped_) creates.push_back(create_events_by_alert);
-  if (states_dropped_) creates.push_back(create_alerts_by_state);
-  create_indexes(db_, creates);
-  events_dropped_ = false;
-  states_dropped_ = false;
-}
-
-void build_missing_indexes(Database& db) {
+// The CREATE INDEX statements of the indexes DB lacks.
+std::vector<const char*> missing(Database& db) {
   std::vector<const char*> creates;
   if (!index_exists(db, events_by_alert)) creates.push_back(create_events_by_alert);
   if (!index_exists(db, alerts_by_state)) creates.push_back(create_alerts_by_state);
-  create_indexes(db, creates);
+  return creates;
+}
+
+}  // namespace
+
+void DeferredIndexes::defer() {
+  if (dropped_) return;
+  dropped_ = true;
+  db_.exec("DROP INDEX IF EXISTS events_by_alert");
+  db_.exec("DROP INDEX IF EXISTS alerts_by_state");
+}
+
+void DeferredIndexes::need_events_by_alert() {
+  if (!index_exists(db_, events_by_alert)) create_indexes(db_, {create_events_by_alert});
+}
+
+void DeferredIndexes::build() {
+  if (!deferred()) return;
+  Transaction tx(db_, Transaction::Kind::immediate);
+  create_indexes(db_, missing(db_));
+  tx.commit();
+  built_ = true;
+}
+
+void build_missing_indexes(Database& db) {
+  if (missing(db).empty()) return;  // the common case: no write lock taken
+  try {
+    Transaction tx(db, Transaction::Kind::immediate);
+    create_indexes(db, missing(db));  // again: another writer may have built them
+    tx.commit();
+  } catch (const Error&) {
+    // Rolled back: the next command that opens the file for writing tries again.
+  }
 }
 
 }  // namespace jira_alerts::store

@@ -3,9 +3,9 @@
 // entry: events_by_alert (an alert's timeline) and alerts_by_state (the CI gates' counts
 // and listings). Each random insert into them costs a page of the cache; sorted and
 // built at once they cost a fraction. While they are dropped every reader still gets
-// the same answers, by scanning, and the replay builds events_by_alert again the moment
-// it needs it itself. A replay killed meanwhile leaves them to the next writer, which
-// builds what is missing when it opens the file (build_missing_indexes).
+// the same answers, by scanning, and a writer builds events_by_alert again the moment it
+// reads one alert's events. A replay killed meanwhile leaves them to the next command that
+// opens the file for writing (build_missing_indexes).
 
 #include "store/sqlite.hpp"
 
@@ -17,27 +17,26 @@ class DeferredIndexes {
   DeferredIndexes(const DeferredIndexes&) = delete;
   DeferredIndexes& operator=(const DeferredIndexes&) = delete;
 
-  // Drops both indexes inside the open write transaction, once per Store: after
-  // build() or need_events_by_alert() they stay.
+  // Drops both indexes inside the open write transaction, once per Store.
   void defer();
-  // Were they dropped, and not yet built again?
-  bool deferred() const { return events_dropped_ || states_dropped_; }
-  // Builds events_by_alert again, if it was dropped, inside the open write transaction:
-  // for the replay's own reads of one alert's events.
+  // Did defer() drop them, and build() not yet build them again?
+  bool deferred() const { return dropped_ && !built_; }
+  // Builds events_by_alert if it is missing (this Store or another process dropped it),
+  // inside the open write transaction: before a read of one alert's events.
   void need_events_by_alert();
-  // Builds every dropped index again, inside the open write transaction. (Where a
-  // rollback undid the drop, IF NOT EXISTS finds the index there and writes nothing.)
+  // After defer(): builds whichever index is missing, in a write transaction of its own
+  // (after the replay's last batch committed, so that a failure here loses no payload).
   void build();
 
  private:
   Database& db_;
-  bool tried_ = false;
-  bool events_dropped_ = false;
-  bool states_dropped_ = false;
+  bool dropped_ = false;
+  bool built_ = false;
 };
 
-// Builds either index if it is missing (a bulk replay was killed before building it
-// again), inside the open write transaction. A no-op, without writing, when both exist.
+// Builds either index if it is missing, in a write transaction of its own: when a file is
+// opened for writing. A failure (a full disk) leaves the file as it was, to be tried again
+// by the next writer: reports read it without them meanwhile.
 void build_missing_indexes(Database& db);
 
 }  // namespace jira_alerts::store

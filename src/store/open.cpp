@@ -97,7 +97,6 @@ void create_or_migrate(Database& db, const std::string& path) {
     db.exec(m.sql);
     db.exec(("PRAGMA user_version = " + std::to_string(m.from + 1)).c_str());
   }
-  build_missing_indexes(db);
   tx.commit();
 }
 
@@ -154,6 +153,7 @@ Database open_for_writing(const Location& loc) {
   check(db.handle(), sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr),
         db.label() + ": configuring the connection");
   create_or_migrate(db, loc.given);
+  build_missing_indexes(db);  // a bulk replay killed before it built them
   return db;
 }
 

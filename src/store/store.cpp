@@ -25,9 +25,7 @@ Store::~Store() {
   if (indexes_.deferred() && access_ == Access::write) {
     // A bulk replay that stopped on an error: its indexes are built now, not by the next writer.
     try {
-      Transaction tx(db_, Transaction::Kind::immediate);
       indexes_.build();
-      tx.commit();
     } catch (const std::exception&) {
       // The next run that opens the file for writing builds them (build_missing_indexes).
     }
