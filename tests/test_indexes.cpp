@@ -223,6 +223,22 @@ TEST_SUITE("store.indexes") {
     CHECK(events.int64(0) == 0);
   }
 
+  TEST_CASE("a file whose index cannot be built is still opened, with its page cache") {
+    test::TempDir dir;
+    const std::string path = dir.file("state.db");
+    { store::Store made(path, store::Access::write); }
+    {
+      // Something in the index's way: building it fails (as on a full disk).
+      store::Database db(path, store::OpenMode::read_write);
+      db.exec("DROP INDEX alerts_by_state; CREATE TABLE alerts_by_state (x)");
+    }
+    store::Store st(path, store::Access::write);
+    CHECK_FALSE(has_index(st.db(), "alerts_by_state"));
+    store::Statement size(st.db(), "PRAGMA cache_size");
+    REQUIRE(size.step());
+    CHECK(size.int64(0) == -8192);
+  }
+
   TEST_CASE("a failure while building or dropping an index names it") {
     CHECK(store::operation_of(
               "CREATE INDEX IF NOT EXISTS events_by_alert ON events (alert_id, timestamp)") ==

@@ -40,7 +40,13 @@ void create_indexes(Database& db, const std::vector<const char*>& creates) {
   const std::string restore = "PRAGMA cache_size = " + std::to_string(size.int64(0));
   size.reset();
   db.exec(("PRAGMA cache_size = " + std::to_string(sorter_pages)).c_str());
-  for (const char* sql : creates) db.exec(sql);
+  try {
+    for (const char* sql : creates) db.exec(sql);
+  } catch (const Error&) {
+    // The connection goes on (a writer whose open could not build them): with its cache.
+    sqlite3_exec(db.handle(), restore.c_str(), nullptr, nullptr, nullptr);
+    throw;
+  }
   db.exec(restore.c_str());
 }
 
