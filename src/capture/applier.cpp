@@ -135,7 +135,8 @@ void Applier::apply(std::map<std::string, std::uint64_t> work, bool last) {
       commit();
   });
   if (!ready) return;  // retry_ holds the work
-  for (const auto& [path, end] : work) attempt(path, [&] { apply_file(path, end); });
+  for (const auto& entry : work)
+    attempt(entry.first, [&] { apply_file(entry.first, entry.second); });
 }
 
 bool Applier::attempt(const std::string& capture, const std::function<void()>& step) {
