@@ -104,6 +104,28 @@ class Signals {
   std::thread thread_;
 };
 
+// A rebuild by another command changes the settings in STORE: before each batch, APPLIER
+// decides with the new ones.
+void follow_settings(capture::Applier& applier, store::Store& store, const std::string& db) {
+  applier.before_batch = [&applier, &store, db,
+                          stamp = store::settings_stamp(store.db())]() mutable {
+    const std::string now = store::settings_stamp(store.db());
+    if (now == stamp) return;
+    stamp = now;
+    for (const auto& record : store::read_sources(store.db())) {
+      for (auto& set : applier.sets()) {
+        if (set.id != record.id || !record.settings) continue;
+        const auto scope = set.mapping.shared_scope();
+        set.mapping = recorded_mapping(*record.settings, db, record.name);
+        set.mapping.set_scope(scope);
+      }
+    }
+    std::fprintf(stderr,
+                 "jira-alerts: record: the state file's settings changed (rebuild or "
+                 "--remap): deciding with them from now on\n");
+  };
+}
+
 }  // namespace
 
 int run_record(const RecordOptions& o) {
@@ -138,23 +160,7 @@ int run_record(const RecordOptions& o) {
     applier = std::make_unique<capture::Applier>(*store, std::move(sets), o.out, o.command_line,
                                                  &metrics, &console);
     applier->set_left_out_paths(left_out_paths(store->db(), given, applier->sets()));
-    // A rebuild by another command changes the settings: decide with the new ones.
-    applier->before_batch = [&, stamp = store::settings_stamp(store->db())]() mutable {
-      const std::string now = store::settings_stamp(store->db());
-      if (now == stamp) return;
-      stamp = now;
-      for (const auto& record : store::read_sources(store->db())) {
-        for (auto& set : applier->sets()) {
-          if (set.id != record.id || !record.settings) continue;
-          const auto scope = set.mapping.shared_scope();
-          set.mapping = recorded_mapping(*record.settings, o.db, record.name);
-          set.mapping.set_scope(scope);
-        }
-      }
-      std::fprintf(stderr,
-                   "jira-alerts: record: the state file's settings changed (rebuild or "
-                   "--remap): deciding with them from now on\n");
-    };
+    follow_settings(*applier, *store, o.db);
     applier->catch_up();  // what a crash left unapplied, before any new delivery
   }
   capture::Receiver receiver(log, metrics, options);
