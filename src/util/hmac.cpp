@@ -7,8 +7,10 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "util/error.hpp"
 #include "util/shared_library.hpp"
@@ -96,6 +98,10 @@ std::string_view signature_problem(Signature result) {
 }
 
 std::string read_secret_file(const std::string& file, std::string_view option) {
+  // A directory opens like a file on Linux and reads as nothing: say what it is.
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw Error(std::string(option) + ": '" + file + "' is a directory, not a file");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw Error(std::string(option) + ": cannot read '" + file + "': " + std::strerror(errno));

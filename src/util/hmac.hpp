@@ -26,7 +26,7 @@ Signature verify_signature(std::string_view secret, std::string_view body,
 std::string_view signature_problem(Signature result);
 
 // Reads the secret in FILE (one trailing newline dropped). Throws Error naming OPTION
-// when the file cannot be read or holds no secret.
+// when FILE is a directory, cannot be read (the system's reason) or holds no secret.
 std::string read_secret_file(const std::string& file, std::string_view option);
 
 }  // namespace jira_alerts::util
