@@ -11,6 +11,9 @@ measured together mean anything):
      replay's reading half alone, `jira-alerts lint`)
   3. the wide corpus (100,000 issues): peak RSS of the replay       (target: <= 32 MiB)
      and its wall time per payload vs the 100k corpus's            (target: <= 1.15x)
+     (and, for reference, the wide corpus's shape at a tenth of its issues: the
+     same mix of events per issue with as few alerts as the 100k corpus, which
+     tells the cost of the number of alerts from the cost of the mix)
   4. CI gates on the wide corpus's state file (100,000 alerts):
      check --max-open, check --fail-on, check KEY=STATE, alerts --key, show
      vs `sqlite3 FILE "select count(*) from alerts where state='open'"`
@@ -410,15 +413,17 @@ def main():
         return 1
 
 
-def throughput(a, binary, work, corpus, wide, programs_extra):
+def throughput(a, binary, work, corpus, wide, narrow, programs_extra):
     """The replays and the yardsticks, interleaved, the order rotated every run.
 
     Returns {name: [Result]}, the state-file growth per payload of the 100k corpus's
     replays, the payload counts jira-alerts reported, and the wide corpus's last state
-    file (kept for the CI gates)."""
+    file (kept for the CI gates). NARROW (none: not run) is the wide corpus's shape at
+    a tenth of its issues."""
     state = os.path.join(work, "replay-state.db")
     pystate = os.path.join(work, "python-state.db")
     wide_state = os.path.join(work, "wide-state.db")
+    narrow_state = os.path.join(work, "narrow-state.db")
     programs = {
         "jira-alerts": [binary, "replay", "--db", state, "--quiet", corpus],
         "jira-alerts wide": [binary, "replay", "--db", wide_state, "--quiet", wide],
@@ -426,16 +431,20 @@ def throughput(a, binary, work, corpus, wide, programs_extra):
         # how fast the replay could be if applying cost nothing.
         "jira-alerts lint": [binary, "lint", corpus],
     }
+    if narrow:
+        programs["jira-alerts narrow"] = [binary, "replay", "--db", narrow_state, "--quiet", narrow]
     programs.update(programs_extra(pystate))
     order = list(programs)
     results = {name: [] for name in programs}
     growth = []
-    tool_counts = {"jira-alerts": set(), "jira-alerts wide": set()}
+    tool_counts = {name: set() for name in ("jira-alerts", "jira-alerts wide", "jira-alerts narrow")
+                   if name in programs}
     for run in range(a.runs):
         shift = run % len(order)
         for name in order[shift:] + order[:shift]:
             remove_db(state)
             remove_db(pystate)
+            remove_db(narrow_state)
             if name == "jira-alerts wide":
                 remove_db(wide_state)
             log("run %d/%d: %s" % (run + 1, a.runs, name))
@@ -450,6 +459,7 @@ def throughput(a, binary, work, corpus, wide, programs_extra):
                     tool_counts[name].add(int(m.group(1)))
     remove_db(state)
     remove_db(pystate)
+    remove_db(narrow_state)
     # One self-contained file, as a CI job would find it after a replay and a copy.
     sqlite_scalar(wide_state, "PRAGMA wal_checkpoint(TRUNCATE)")
     return results, growth, tool_counts, wide_state
@@ -522,9 +532,15 @@ def bench(a, binary, shared, work, gen, peer_py):
     sax = compile_peer(shared, work, "sax_scan")
     simd = compile_peer(shared, work, "simdjson_scan", ["-lsimdjson"])
     compile_launcher(work)
+    # The wide corpus's shape with a tenth of its issues (not for a wide corpus of one's own).
+    narrow = (None if a.wide_corpus else
+              generate_corpus(gen, work, max(1, a.wide_issues // 10), max(1, a.wide_events // 10),
+                              a.wide_seed))
     payloads = {"jira-alerts": payload_count(corpus), "jira-alerts wide": payload_count(wide)}
-    if not payloads["jira-alerts"] or not payloads["jira-alerts wide"]:
-        raise CommandFailed("%s or %s holds no payloads" % (corpus, wide))
+    if narrow:
+        payloads["jira-alerts narrow"] = payload_count(narrow)
+    if not all(payloads.values()):
+        raise CommandFailed("%s holds no payloads" % " or ".join(filter(None, (corpus, wide, narrow))))
     log("warming the page cache with %s" % corpus)
     warm(corpus)
 
@@ -532,16 +548,19 @@ def bench(a, binary, shared, work, gen, peer_py):
         return {"replay_python.py": [sys.executable, peer_py, pystate, corpus],
                 "simdjson_scan": [simd, corpus], "sax_scan": [sax, corpus]}
 
-    results, growth, tool_counts, wide_state = throughput(a, binary, work, corpus, wide, peers)
+    results, growth, tool_counts, wide_state = throughput(a, binary, work, corpus, wide, narrow, peers)
     lat = latency(a, binary, gen, work, corpus)
     gate = gates(a, binary, work, wide_state)
-    report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_counts, lat, gate)
+    report(a, binary, t_start, {"jira-alerts": corpus, "jira-alerts wide": wide, "jira-alerts narrow": narrow},
+           payloads, results, growth, tool_counts, lat, gate)
     remove_db(wide_state)
     return 0
 
 
-def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_counts, lat, gate):
-    sizes = {"jira-alerts wide": os.path.getsize(wide)}
+def report(a, binary, t_start, corpora, payloads, results, growth, tool_counts, lat, gate):
+    """CORPORA: the corpus each replay read, by program name (the narrow one may be None)."""
+    corpus = corpora["jira-alerts"]
+    sizes = {name: os.path.getsize(path) for name, path in corpora.items() if path}
     med = {name: median([r.wall for r in rs]) for name, rs in results.items()}
     rss = {name: max(r.maxrss_kib for r in rs) / 1024 for name, rs in results.items()}
     cpu = {name: median([r.cpu for r in rs]) for name, rs in results.items()}
@@ -562,7 +581,10 @@ def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_cou
     print()
     print("jira-alerts benchmark%s" % (" (smoke: tiny inputs, figures not meaningful)" if a.smoke else ""))
     print("  binary   %s" % binary)
-    for label, path, name in (("corpus", corpus, "jira-alerts"), ("wide", wide, "jira-alerts wide")):
+    for label, name in (("corpus", "jira-alerts"), ("wide", "jira-alerts wide"), ("narrow", "jira-alerts narrow")):
+        path = corpora[name]
+        if not path:
+            continue
         print("  %-8s %s: %d payloads, %.1f MB" % (label, path, payloads[name], os.path.getsize(path) / 1e6))
         if tool_counts[name] and tool_counts[name] != {payloads[name]}:
             print("  note     jira-alerts reported %s payloads replayed (non-blank lines: %d)"
@@ -582,7 +604,7 @@ def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_cou
     print()
     print("  output of the last run of each:")
     for name, rs in results.items():
-        print("    %-17s %s" % (name, tail(rs[-1].err_path if name.startswith("jira-alerts")
+        print("    %-18s %s" % (name, tail(rs[-1].err_path if name.startswith("jira-alerts")
                                             else rs[-1].out_path, 1)))
     print()
     print("  latency state file: %s" % lat["db"])
@@ -614,6 +636,14 @@ def report(a, binary, t_start, corpus, wide, payloads, results, growth, tool_cou
             ["3. wide corpus time per payload", "%.1f us" % (med["jira-alerts wide"] / nwide * 1e6),
              "%.1f us (100k corpus)" % (j / n100k * 1e6), "%.2fx" % per_payload_ratio,
              "<= %.2fx" % TARGET_WIDE_PER_PAYLOAD, yes_no(per_payload_ratio <= TARGET_WIDE_PER_PAYLOAD)]]
+    if "jira-alerts narrow" in med:
+        narrow_us = med["jira-alerts narrow"] / payloads["jira-alerts narrow"] * 1e6
+        wide_us = med["jira-alerts wide"] / nwide * 1e6
+        rows += [["   (for reference) wide's shape, 1/10 the issues", "%.1f us" % narrow_us,
+                  "%.1f us (100k corpus)" % (j / n100k * 1e6), "%.2fx" % (narrow_us / (j / n100k * 1e6)),
+                  "-", "-"],
+                 ["   (for reference) wide vs its shape at 1/10", "%.1f us" % wide_us,
+                  "%.1f us (1/10 the issues)" % narrow_us, "%.2fx" % (wide_us / narrow_us), "-", "-"]]
     gates_met = True
     for name, t in gate_med.items():
         ok = t / count_s <= TARGET_GATE_RATIO and gate_rss[name] < TARGET_GATE_RSS_MIB
