@@ -251,16 +251,29 @@ TEST_SUITE("capture") {
     CHECK(applier.counts().payloads == 4);
   }
 
-  TEST_CASE("Applier: a batch the state file refuses is rolled back and applied later") {
-    using jira_alerts::capture::Applier;
+  // An applier of one capture file, FIRST at first, into a state file on a disk that
+  // fills up when told.
+  struct OnFullDisk {
     jira_alerts::test::FullDisk disk;  // outlives the state file
     TempDir dir;
     const std::string db = dir.file("state.db");
-    jira_alerts::store::Store state(db, jira_alerts::store::Access::write);
+    jira_alerts::store::Store state{db, jira_alerts::store::Access::write};
     const jira_alerts::rules::Mapping mapping;
-    const std::string day = dir.write("cap/2026-01-01.ndjson", recorded("KAN-1"));
-    Applier applier(state, jira_alerts::replay::default_sets(mapping), dir.file("cap"),
-                    "record --apply", nullptr, nullptr);
+    const std::string day;
+    jira_alerts::capture::Applier applier;
+
+    explicit OnFullDisk(const std::string& first)
+        : day(dir.write("cap/2026-01-01.ndjson", first)),
+          applier(state, jira_alerts::replay::default_sets(mapping), dir.file("cap"),
+                  "record --apply", nullptr, nullptr) {}
+  };
+
+  TEST_CASE("Applier: a batch the state file refuses is rolled back and applied later") {
+    using jira_alerts::capture::Applier;
+    OnFullDisk f(recorded("KAN-1"));
+    Applier& applier = f.applier;
+    const std::string &db = f.db, &day = f.day;
+    applier.retry_first = std::chrono::hours(1);  // only deliveries retry here
     std::atomic<bool> settings_fail{false};
     applier.before_batch = [&] {
       if (settings_fail) throw jira_alerts::Error("cannot read the settings");
@@ -275,14 +288,14 @@ TEST_SUITE("capture") {
     applier.start();
     REQUIRE(batches.wait_for(1).size() == 1);
     // The disk is full: the commit fails, nothing of the batch is kept, the applier goes on.
-    disk.full = true;
+    f.disk.full = true;
     deliver("KAN-1", "In Progress");
     deliver("KAN-2");
     CHECK(comes(err, "state file '" + db + "': "));
     CHECK(comes(err, "database or disk is full"));
     CHECK(committed(db, "SELECT count(*) FROM events") == "1");
     // The next delivery finds the settings unreadable before its batch: nothing applied.
-    disk.full = false;
+    f.disk.full = false;
     settings_fail = true;
     deliver("KAN-3");
     CHECK(comes(err, "cannot read the settings"));
@@ -295,6 +308,31 @@ TEST_SUITE("capture") {
     CHECK(committed(db, "SELECT count(*) FROM alerts") == "4");
     CHECK(committed(db, "SELECT value FROM meta WHERE key = '" + Applier::progress_key(day) +
                             "'") == std::to_string(std::filesystem::file_size(day)) + " 6");
+    applier.stop();
+  }
+
+  TEST_CASE("Applier: a refused batch is tried again on its own, waiting longer each time") {
+    using jira_alerts::capture::Applier;
+    OnFullDisk f("");
+    Applier& applier = f.applier;
+    const std::string &db = f.db, &day = f.day;
+    applier.retry_first = std::chrono::milliseconds(40);
+    Batches batches(applier);
+    jira_alerts::test::CapturedStderr err;
+    applier.start();
+    // The last delivery of a quiet hook meets a full disk: no other comes to retry it.
+    f.disk.full = true;
+    std::ofstream(day, std::ios::app) << recorded("KAN-1");
+    applier.notify({day, std::filesystem::file_size(day)});
+    CHECK(comes(err, "database or disk is full"));
+    CHECK(comes(err, "(applied again in 40 ms, or with the next delivery)"));
+    CHECK(comes(err, "(applied again in 80 ms, or with the next delivery)"));
+    CHECK(comes(err, "(applied again in 160 ms, or with the next delivery)"));
+    CHECK(committed(db, "SELECT count(*) FROM events") == "0");
+    // Room again: the next retry applies it, with no delivery to wake it.
+    f.disk.full = false;
+    CHECK(batches.wait_for(1) == std::vector<std::uint64_t>{1});
+    CHECK(committed(db, "SELECT count(*) FROM alerts WHERE fingerprint = 'KAN-1'") == "1");
     applier.stop();
   }
 

@@ -34,6 +34,12 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
+// "30 s", or "50 ms" for a wait that is not whole seconds.
+std::string shown(std::chrono::milliseconds wait) {
+  if (wait.count() % 1000 == 0) return std::to_string(wait.count() / 1000) + " s";
+  return std::to_string(wait.count()) + " ms";
+}
+
 bool blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
@@ -103,8 +109,10 @@ void Applier::run() {
     {
       std::unique_lock lock(mutex_);
       const auto ready = [&] { return !durable_.empty() || stopping_; };
-      if (!replayer_.in_batch()) {
+      if (!replayer_.in_batch() && retry_.empty()) {
         changed_.wait(lock, ready);
+      } else if (!replayer_.in_batch()) {
+        changed_.wait_until(lock, retry_at_, ready);
       } else {
         const auto due = std::chrono::steady_clock::now() + idle_commit;
         changed_.wait_until(lock, std::min(due, batch_opened_ + batch_time), ready);
@@ -112,7 +120,8 @@ void Applier::run() {
       work.swap(durable_);
       last = stopping_;
     }
-    apply(std::move(work), last);
+    const bool retry_due = !retry_.empty() && std::chrono::steady_clock::now() >= retry_at_;
+    apply(std::move(work), last || retry_due);
     if (last) {
       attempt("", [&] { commit(true); });
       return;
@@ -120,9 +129,10 @@ void Applier::run() {
   }
 }
 
-void Applier::apply(std::map<std::string, std::uint64_t> work, bool last) {
-  // What a refused batch held is applied again with the next delivery (or the stop).
-  if (!work.empty() || last) {
+void Applier::apply(std::map<std::string, std::uint64_t> work, bool again) {
+  // What a refused batch held is applied again with the next delivery, once its retry
+  // is due, or as the applier stops.
+  if (!work.empty() || again) {
     for (const auto& [path, end] : retry_) work[path] = std::max(work[path], end);
     retry_.clear();
   }
@@ -152,8 +162,11 @@ bool Applier::attempt(const std::string& capture, const std::function<void()>& s
       why = "cannot apply '" + capture + "': " + why;
     else if (why.rfind(state, 0) != 0)
       why = state + ": " + why;
-    std::fprintf(stderr, "jira-alerts: record: %s (applied again with the next delivery)\n",
-                 why.c_str());
+    retry_wait_ = retry_wait_.count() == 0 ? retry_first : std::min(retry_wait_ * 2, retry_most);
+    retry_at_ = std::chrono::steady_clock::now() + retry_wait_;
+    std::fprintf(stderr,
+                 "jira-alerts: record: %s (applied again in %s, or with the next delivery)\n",
+                 why.c_str(), shown(retry_wait_).c_str());
     replayer_.rollback();
     lines_in_batch_ = 0;
     retry_ = notified_;
@@ -214,6 +227,7 @@ void Applier::commit(bool idle) {
   if (!replayer_.in_batch()) return;
   replayer_.commit();
   lines_in_batch_ = 0;
+  retry_wait_ = {};
   const std::uint64_t payloads = counts().payloads - committed_payloads_;
   committed_payloads_ = counts().payloads;
   if (metrics_ != nullptr) {

@@ -41,6 +41,11 @@ class Applier {
   // The open alerts by priority (a count over the state file, for /metrics) are counted
   // after a commit once nothing more came, and at most this often while deliveries come.
   static constexpr std::chrono::seconds count_every{1};
+  // A batch the state file refused is tried again after retry_first, then after twice
+  // as long each time it is refused again, up to retry_most, or with the next delivery,
+  // whichever comes first: a quiet hook's last deliveries do not wait for another.
+  std::chrono::milliseconds retry_first{1000};
+  static constexpr std::chrono::milliseconds retry_most{30000};
 
   // SINK (none: nothing is told) hears of rejections and warnings, as in a replay.
   Applier(store::Store& store, std::vector<replay::AlertSet> sets, std::string dir,
@@ -78,11 +83,13 @@ class Applier {
  private:
   void run();
   // Applies what WORK reports (and what a refused batch held, when WORK is not empty or
-  // LAST: the stop), after committing the open batch if it is due.
-  void apply(std::map<std::string, std::uint64_t> work, bool last);
+  // AGAIN: its retry is due, or the applier stops), after committing the open batch if
+  // it is due.
+  void apply(std::map<std::string, std::uint64_t> work, bool again);
   // Runs STEP; an exception rolls the open batch back and is told on standard error
   // (naming CAPTURE, the capture file STEP reads, or else the state file), and every
-  // capture file is applied again with the next delivery. Returns whether STEP ended.
+  // capture file is applied again with the next delivery or once the retry is due.
+  // Returns whether STEP ended.
   bool attempt(const std::string& capture, const std::function<void()>& step);
   void apply_file(const std::string& path, std::uint64_t end);
   // Commits the open batch; IDLE: no delivery is waiting (the moment to count).
@@ -106,6 +113,8 @@ class Applier {
   // On the applier's thread: every capture file it was told of (by path, to where), and
   // those to apply again after a refused batch.
   std::map<std::string, std::uint64_t> notified_, retry_;
+  std::chrono::milliseconds retry_wait_{0};  // after the last refusal; 0 once one commits
+  std::chrono::steady_clock::time_point retry_at_;
   bool stopping_ = false;
   std::thread thread_;
 };
