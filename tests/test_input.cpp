@@ -188,6 +188,17 @@ TEST_SUITE("read.input") {
                                                             "d.JSON", "e.json.zst", "f.ndjson.bz2",
                                                             "old/i.json", "sub/g.json"});
       CHECK(inputs.skipped == 3);  // notes.txt, run.log, sub/h.txt
+      CHECK(inputs.empty_directories.empty());
+    }
+    SUBCASE("a directory that gives no file is named, however many it left out") {
+      dir.write("empty/sub/k.txt", "");
+      WalkFilter filter;
+      filter.exclude = {"*.json"};
+      const auto inputs = expand_operands({root + "/empty", root + "/sub", root + "/old"}, filter);
+      CHECK(names(inputs.files).empty());
+      CHECK(inputs.empty_directories ==
+            std::vector<std::string>{root + "/empty", root + "/sub", root + "/old"});
+      CHECK(inputs.skipped == 4);  // empty/sub/k.txt, sub/g.json, sub/h.txt, old/i.json
     }
     SUBCASE("--include replaces the default, --exclude leaves files and directories out") {
       WalkFilter filter;

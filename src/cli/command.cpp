@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -29,7 +30,12 @@ read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkF
           command + " --help')");
     operands.push_back(read::stdin_name);
   }
-  return read::expand_operands(operands, filter);
+  read::Inputs inputs = read::expand_operands(operands, filter);
+  // Not an error (nothing is wrong with what was read), but likely the wrong folder.
+  for (const auto& dir : inputs.empty_directories)
+    std::fprintf(stderr, "jira-alerts: warning: %s: no files to %s\n", dir.c_str(),
+                 command.c_str());
+  return inputs;
 }
 
 std::string skipped_note(std::uint64_t skipped) {

@@ -61,7 +61,8 @@ struct MappingOptions {
 void add_walk_options(CLI::App& app, read::WalkFilter& filter);
 
 // The files COMMAND reads: OPERANDS expanded through FILTER, or standard input when
-// there are none. Throws a usage Error when there are none and standard input is a terminal.
+// there are none. Warns on standard error of each directory that gives no file ("no files to
+// COMMAND"). Throws a usage Error when there are none and standard input is a terminal.
 read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkFilter& filter,
                             const std::string& command);
 

@@ -86,6 +86,7 @@ void walk(const fs::path& dir, const WalkFilter& filter, Inputs& inputs) {
     found.push_back(it->path().string());
   }
   if (ec) throw Error("cannot read directory '" + dir.string() + "': " + ec.message());
+  if (found.empty()) inputs.empty_directories.push_back(dir.string());
   // Byte order of the whole path, so that the walk does not depend on the file system.
   std::sort(found.begin(), found.end());
   inputs.files.insert(inputs.files.end(), found.begin(), found.end());

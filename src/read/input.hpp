@@ -33,16 +33,18 @@ struct WalkFilter {
   std::vector<FileId> not_inputs;    // never read (the state file and its companions)
 };
 
-// The files to read, and how many a walk left out.
+// The files to read, how many a walk left out, and the directories that gave none.
 struct Inputs {
   std::vector<std::string> files;
   std::uint64_t skipped = 0;
+  std::vector<std::string> empty_directories;  // as given
 };
 
 // Expands OPERANDS in the order given: a directory becomes the files FILTER lets
 // through, walked recursively in byte order of their paths (hidden entries
 // skipped); a file is read whatever its name. A glob with a '/' matches the path
-// below the walked directory, others the name. Throws Error (exit 2) for an
+// below the walked directory, others the name. A walked directory that gives no file is
+// listed in empty_directories. Throws Error (exit 2) for an
 // operand that does not exist, a file that cannot be read, or a state file.
 Inputs expand_operands(const std::vector<std::string>& operands, const WalkFilter& filter = {});
 
