@@ -69,24 +69,6 @@ bool has_index(store::Database& db, const char* name) {
   return s.step();
 }
 
-// Every row of TABLE, in order, as text.
-std::string dump(store::Database& db, const std::string& table) {
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db.handle(), ("SELECT * FROM " + table + " ORDER BY 1, 2").c_str(), -1,
-                             &s, nullptr) == SQLITE_OK);
-  std::string out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    for (int c = 0; c < sqlite3_column_count(s); ++c) {
-      const unsigned char* text = sqlite3_column_text(s, c);
-      out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
-      out += '|';
-    }
-    out += '\n';
-  }
-  sqlite3_finalize(s);
-  return out;
-}
-
 // Notes, at each progress report, whether the two indexes stood in the open batch.
 class IndexWatch : public replay::Sink {
  public:
@@ -141,10 +123,10 @@ TEST_SUITE("store.indexes") {
       REQUIRE(check.step());
       CHECK(std::string(check.text(0)) == "ok");
       for (const char* table : {"alerts", "episodes", "aliases", "events"})
-        CHECK_MESSAGE(dump(bulk, table) == dump(kept, table), table);
+        CHECK_MESSAGE(test::dump(bulk, table) == test::dump(kept, table), table);
       if (what != "all") continue;
       // The late payload, the merge and the adopted comment all did their part.
-      CHECK(dump(bulk, "aliases").find("KAN-1|") != std::string::npos);
+      CHECK(test::dump(bulk, "aliases").find("KAN-1|") != std::string::npos);
       store::Statement adopted(bulk,
                                "SELECT count(*) FROM events e JOIN alerts a ON a.id = e.alert_id "
                                "WHERE a.fingerprint = 'NEW-1'");

@@ -1,12 +1,16 @@
 #pragma once
 // Helpers shared by the unit tests.
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+
+#include "store/sqlite.hpp"
 
 namespace jira_alerts::test {
 
@@ -80,5 +84,25 @@ class CapturedStderr {
   std::FILE* file_;
   int saved_;
 };
+
+// Every row of TABLE in DB, ordered by its first two columns, as text: two state files
+// compared table by table.
+inline std::string dump(store::Database& db, const std::string& table) {
+  sqlite3_stmt* s = nullptr;
+  const std::string sql = "SELECT * FROM " + table + " ORDER BY 1, 2";
+  if (sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    throw std::runtime_error(sql + ": " + sqlite3_errmsg(db.handle()));
+  std::string out;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    for (int c = 0; c < sqlite3_column_count(s); ++c) {
+      const unsigned char* text = sqlite3_column_text(s, c);
+      out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
+      out += '|';
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(s);
+  return out;
+}
 
 }  // namespace jira_alerts::test

@@ -5,11 +5,6 @@
 namespace jira_alerts::store {
 namespace {
 
-// Past this many cached alerts, between chunks of payloads and at each commit, the
-// cache keeps only the most recently used: memory stays bounded (about 0.8 kB an alert).
-constexpr std::size_t max_cached_alerts = 10'000;
-constexpr std::size_t kept_alerts = max_cached_alerts * 3 / 4;
-
 Database open_database(const Location& loc, Access access) {
   return access == Access::write ? open_for_writing(loc) : open_dry_run(loc);
 }
@@ -49,7 +44,7 @@ std::int64_t Store::data_version() {
 }
 
 void Store::trim_cache() {
-  if (alerts_.size() > max_cached_alerts) alerts_.evict(kept_alerts);
+  if (alerts_.size() > cached_alerts) alerts_.evict(cached_alerts * 3 / 4);
 }
 
 void Store::checkpoint() {
@@ -94,7 +89,7 @@ void Batch::commit() {
   tx_.commit();
   committed_ = true;
   store_.data_version_ = store_.data_version();
-  if (store_.alerts_.size() > max_cached_alerts) store_.alerts_.evict(kept_alerts);
+  store_.trim_cache();
 }
 
 }  // namespace jira_alerts::store
