@@ -27,9 +27,23 @@ void AlertCache::use_source(std::int64_t source) {
   keys_ = &keys_by_source_[source];
 }
 
+void AlertCache::touch(Alert& a) {
+  a.last_used = ++clock_;
+  uses_.emplace_back(clock_, a.id);
+  if (uses_.size() <= 4 * alerts_.size() + 1024) return;
+  uses_.clear();
+  for (const auto& [id, cached] : alerts_) uses_.emplace_back(cached.last_used, id);
+  std::sort(uses_.begin(), uses_.end());
+}
+
+void AlertCache::cache_key(std::string_view key, Alert& a) {
+  keys_->insert_or_assign(std::string(key), &a);
+  if (key != a.fingerprint) a.other_keys = true;
+}
+
 Alert* AlertCache::find(std::string_view key) {
   if (const auto it = keys_->find(key); it != keys_->end()) {
-    it->second->last_used = ++clock_;
+    touch(*it->second);
     return it->second;
   }
   auto& s = prepared(db_, find_, R"sql(
@@ -73,8 +87,8 @@ Alert* AlertCache::find(std::string_view key) {
     alert.written_key = indexed_columns(alert);
   }
   s.reset();
-  alert.last_used = ++clock_;
-  keys_->emplace(std::string(key), &alert);
+  touch(alert);
+  cache_key(key, alert);
   return &alert;
 }
 
@@ -145,11 +159,11 @@ Alert* AlertCache::insert_alert(Alert a) {
       .run();
   a.id = db_.last_insert_rowid();
   a.written_key = indexed_columns(a);
-  a.last_used = ++clock_;
   adopt_events(a);
   Alert& cached = alerts_[a.id];
   cached = std::move(a);
-  keys_->emplace(cached.fingerprint, &cached);
+  touch(cached);
+  cache_key(cached.fingerprint, cached);
   return &cached;
 }
 
@@ -195,6 +209,7 @@ void AlertCache::move_alert(Alert& a, std::string_view new_key) {
   unalias.bind(1, new_key).bind(2, a.source).run();
   a.fingerprint = new_key;
   keys_by_source_[a.source].insert_or_assign(a.fingerprint, &a);
+  a.other_keys = true;  // the key it moved from finds it too
   update_alert(a);
 }
 
@@ -301,8 +316,11 @@ Alert* AlertCache::merge_alerts(Alert& from, Alert& into) {
   Statement remove(db_, "DELETE FROM alerts WHERE id = ?1");
   remove.bind(1, from_id).run();
   add_alias(merged_as.alias, into_id);
-  for (auto& [k, cached] : keys_by_source_[into.source])
-    if (cached == &from) cached = &into;
+  for (auto& [k, cached] : keys_by_source_[into.source]) {
+    if (cached != &from) continue;
+    cached = &into;
+    into.other_keys = true;
+  }
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), from_id), dirty_.end());
   alerts_.erase(from_id);
   Alert& merged = alerts_.at(into_id);
@@ -316,8 +334,7 @@ void AlertCache::add_alias(std::string_view key, std::int64_t alert_id) {
                "INSERT INTO aliases (key, alert_source_id, alert_id) VALUES (?1, ?2, ?3) "
                "ON CONFLICT (key, alert_source_id) DO UPDATE SET alert_id = excluded.alert_id");
   s.bind(1, key).bind(2, source_).bind(3, alert_id).run();
-  if (const auto it = alerts_.find(alert_id); it != alerts_.end())
-    keys_->insert_or_assign(std::string(key), &it->second);
+  if (const auto it = alerts_.find(alert_id); it != alerts_.end()) cache_key(key, it->second);
 }
 
 void AlertCache::open_episode(std::int64_t alert_id, std::int64_t seq,
@@ -340,38 +357,51 @@ void AlertCache::clear() {
   unowned_.reset();
   for (auto& [source, keys] : keys_by_source_) keys.clear();
   alerts_.clear();
+  uses_.clear();
   dirty_.clear();
   late_.clear();
 }
 
 void AlertCache::evict(std::size_t keep) {
   if (alerts_.size() <= keep) return;
-  std::vector<std::uint64_t> used;
-  used.reserve(alerts_.size());
-  for (const auto& [id, a] : alerts_) used.push_back(a.last_used);
-  // The clock counts up, so the KEEP newest stamps are the alerts to keep.
-  const auto cut = used.end() - static_cast<std::ptrdiff_t>(keep);
-  std::nth_element(used.begin(), cut, used.end());
-  const std::uint64_t oldest_kept = *cut;
-  const auto evicted = [&](std::int64_t id) { return alerts_.at(id).last_used < oldest_kept; };
+  // The least recently used: the front stamps that are still their alert's last.
+  std::vector<std::int64_t> leaving;
+  while (leaving.size() < alerts_.size() - keep && !uses_.empty()) {
+    const auto [stamp, id] = uses_.front();
+    uses_.pop_front();
+    const auto it = alerts_.find(id);
+    if (it != alerts_.end() && it->second.last_used == stamp) leaving.push_back(id);
+  }
+  std::sort(leaving.begin(), leaving.end());
+  const auto leaves = [&](std::int64_t id) {
+    return std::binary_search(leaving.begin(), leaving.end(), id);
+  };
   // A late alert that leaves has its history derived again first.
   std::erase_if(late_, [&](std::int64_t id) {
     const auto it = alerts_.find(id);
     if (it == alerts_.end()) return true;  // merged into another, derived again then
-    if (it->second.last_used >= oldest_kept) return false;
+    if (!leaves(id)) return false;
     it->second.late = false;
     rederive_episodes(it->second);
     return true;
   });
-  // Only the changed alerts that leave are written now; the others stay changed in
-  // the cache, to be written once when the batch commits.
-  std::sort(dirty_.begin(), dirty_.end());
-  for (const std::int64_t id : dirty_)
-    if (evicted(id)) write_alert(alerts_.at(id));
-  std::erase_if(dirty_, evicted);
-  for (auto& [source, keys] : keys_by_source_)
-    std::erase_if(keys, [&](const auto& entry) { return entry.second->last_used < oldest_kept; });
-  std::erase_if(alerts_, [&](const auto& entry) { return entry.second.last_used < oldest_kept; });
+  // Only the changed alerts that leave are written now, in row order (neighbouring rows
+  // share pages); the others stay changed in the cache, to be written once when the
+  // batch commits.
+  for (const std::int64_t id : leaving) {
+    Alert& a = alerts_.at(id);
+    if (a.dirty) write_alert(a);
+  }
+  std::erase_if(dirty_, leaves);
+  for (const std::int64_t id : leaving) {
+    const auto it = alerts_.find(id);
+    Keys& keys = keys_by_source_[it->second.source];
+    if (it->second.other_keys)
+      std::erase_if(keys, [&](const auto& entry) { return entry.second == &it->second; });
+    else
+      keys.erase(it->second.fingerprint);
+    alerts_.erase(it);
+  }
 }
 
 }  // namespace jira_alerts::store

@@ -4,6 +4,7 @@
 // commits; their aliases, episodes, moves and merges.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ struct Alert : rules::AlertState {
   bool dirty = false;           // changed in memory, not yet written
   bool late = false;            // got a late payload: its episodes are derived again at flush()
   std::uint64_t last_used = 0;  // when it was last found or inserted (AlertCache's clock)
+  // A key other than its fingerprint (an alias, a key it moved from) finds it in the cache.
+  bool other_keys = false;
   // The indexed columns as the row holds them (fingerprint, project, state, priority),
   // so that a write that leaves them alone updates no index.
   std::string written_key;
@@ -99,6 +102,10 @@ class AlertCache {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   void write_alert(Alert& alert);
+  // Stamps ALERT as the most recently used.
+  void touch(Alert& alert);
+  // Maps KEY of the current source to ALERT.
+  void cache_key(std::string_view key, Alert& alert);
   void rederive_late();
   void adopt_events(const Alert& alert);
 
@@ -116,6 +123,11 @@ class AlertCache {
   std::vector<std::int64_t> dirty_;                 // changed since the batch began
   std::vector<std::int64_t> late_;                  // got late payloads since the batch began
   std::uint64_t clock_ = 0;                         // counts finds and inserts
+  // Every stamp given, oldest first, with its alert's id: evict() lets go of the alerts at
+  // the front whose stamp is still their last, so it never walks the whole cache. Stamps
+  // of alerts used again since (or gone) are skipped, and the queue is compacted once it
+  // outgrows the cache several times over.
+  std::deque<std::pair<std::uint64_t, std::int64_t>> uses_;
   // The keys of payloads logged without an alert, per source, read when an alert is first
   // inserted.
   std::optional<std::unordered_map<std::int64_t, KeySet>> unowned_;
