@@ -85,6 +85,14 @@ std::optional<std::string> missing_value_text(const std::string& what) {
   return what.substr(0, colon) + ": needs a value" + (type.empty() ? "" : " (" + type + ")");
 }
 
+// "--db: At Most 1 required but received 2" → "--db: given 2 times; it takes one value".
+std::optional<std::string> repeated_text(const std::string& what) {
+  const auto colon = what.find(": At Most 1 required but received ");
+  if (colon == std::string::npos) return std::nullopt;
+  return what.substr(0, colon) + ": given " + what.substr(colon + 34) +
+         " times; it takes one value";
+}
+
 std::string required_text(const CLI::App& app, const std::string& what) {
   if (what.rfind("A subcommand", 0) == 0) return "no command given";
   const CLI::App& command = *parsed_chain(app).back();
@@ -143,7 +151,7 @@ std::string parse_error_text(const CLI::App& app, const CLI::ParseError& error) 
   else if (dynamic_cast<const CLI::ValidationError*>(&error) != nullptr)
     text = membership_text(what);
   else if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr)
-    text = missing_value_text(what);
+    text = missing_value_text(what).value_or(repeated_text(what).value_or(what));
   else if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr)
     text = required_text(app, what);
   return text.value_or(what);
