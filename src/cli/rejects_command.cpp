@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -86,6 +88,17 @@ void write_file(const fs::path& target, const fs::path& temporary, std::string_v
     fail(("rename to '" + target.string() + "'").c_str());
 }
 
+// Whether TARGET is a file already that holds other bytes than BYTES: an exported file
+// edited since (or another state file's export), which exporting again must not replace.
+bool edited(const fs::path& target, std::string_view bytes) {
+  std::error_code ec;
+  if (!fs::is_regular_file(target, ec)) return false;
+  if (fs::file_size(target, ec) != bytes.size() || ec) return true;
+  std::ifstream in(target, std::ios::binary);
+  const std::string held((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return !in.bad() && held != bytes;
+}
+
 struct Exported {
   std::int64_t id;
   std::string path;  // as printed
@@ -121,6 +134,13 @@ void export_rejects(store::Database& db, const std::string& dir) {
     ++total;
     if (!failure.empty()) return;
     const fs::path target = fs::path(dir) / ("reject-" + std::to_string(r.id) + ".json");
+    if (edited(target, r.raw)) {
+      std::fprintf(stderr,
+                   "jira-alerts: rejects --export: '%s' exists with other contents (edited since "
+                   "it was exported?): kept; remove it to export rejected payload %lld again\n",
+                   target.c_str(), static_cast<long long>(r.id));
+      return;
+    }
     try {
       write_file(target, fs::path(dir) / (".reject-" + std::to_string(r.id) + ".json.tmp"), r.raw);
     } catch (const Error& e) {
@@ -195,9 +215,11 @@ Command setup_rejects(CLI::App& parent) {
   add_db_option(*app, o->db);
   add_format_option(*app, o->format, {"text", "jsonl"});
   add_no_header_option(*app, o->no_header);
-  auto* exporter = app->add_option("--export", o->export_dir,
-                                   "Write each rejected payload's bytes to DIR/reject-ID.json")
-                       ->type_name("DIR");
+  auto* exporter =
+      app->add_option("--export", o->export_dir,
+                      "Write each rejected payload's bytes to DIR/reject-ID.json (a file there "
+                      "edited since is kept)")
+          ->type_name("DIR");
   auto* drop =
       app->add_option("--drop", o->drop, "Forget the rejected payload with this ID (repeatable)")
           ->type_name("ID")
