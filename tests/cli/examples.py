@@ -8,7 +8,7 @@ new.json, expectations.txt, jira-alerts.toml, teams.toml (two sources) and hooks
 
 Each example starts from that state file as the sample left it.
 An example runs when it exits 0: a check that fails on the sample, a usage error or an
-unusable input is a broken example. Examples that need
+unusable input is a broken example, and so is a --jql scope that leaves every payload out. Examples that need
 what the sample cannot give are left out by the EXCLUDED rules below, each with its reason,
 and listed in the output.
 Usage: examples.py BINARY SOURCE_DIR
@@ -31,6 +31,10 @@ EXCLUDED = [
     (r"\$EDITOR", "opens an interactive editor"),
 ]
 
+
+# A replay's summary when no payload changed an alert: a scope example that shows nothing.
+SCOPED_OUT = re.compile(r"replayed [1-9]\d* payloads? .*: 0 open, 0 update, 0 resolve, 0 reopen, "
+                        r"\d+ ignore, 0 duplicate, 0 stale")
 
 # (pattern, reason): a README block matching the pattern is not run.
 README_EXCLUDED = [
@@ -163,6 +167,9 @@ def main():
             if proc.returncode != 0:
                 failures.append(f"{where}: '{example}' exited {proc.returncode}: "
                                 f"{proc.stderr.strip()[-300:]}")
+            elif "--jql" in example and SCOPED_OUT.search(proc.stderr):
+                failures.append(f"{where}: '{example}': its --jql leaves every payload of the "
+                                "sample outside the scope")
     for f in failures:
         print("FAIL " + f)
     print(f"{ran} examples ran, {skipped} left out by rule, {len(failures)} failed")
