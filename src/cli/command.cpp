@@ -4,11 +4,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "rules/jql.hpp"
 #include "util/error.hpp"
+#include "util/hmac.hpp"
 #include "util/text.hpp"
 
 namespace jira_alerts::cli {
@@ -205,11 +204,7 @@ namespace {
 // The secret in FILE (surrounding white space dropped), or the environment variable VAR.
 std::string secret(const std::string& file, const char* option, const char* var) {
   if (file.empty()) return env_or_empty(var);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(std::string(option) + ": cannot read '" + file + "'", Exit::usage);
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string key(util::trim(text.str()));
+  const std::string key(util::trim(util::read_secret_file(file, option)));
   if (key.empty()) throw Error(std::string(option) + ": '" + file + "' is empty", Exit::usage);
   return key;
 }

@@ -372,7 +372,10 @@ def check_usage(w):
         (["--to", "alertmanager=ftp://127.0.0.1"], {}, "only http and https"),
         (["--to", "alertmanager=http://127.0.0.1:9", "--deadline", "0"], {}, "--deadline"),
         (["--to", "pagerduty=http://127.0.0.1:9/v2/enqueue", "--pagerduty-key-file",
-          os.path.join(w.work, "missing")], {}, "--pagerduty-key-file"),
+          os.path.join(w.work, "missing")], {},
+         f"--pagerduty-key-file: cannot read '{w.work}/missing': No such file or directory"),
+        (["--to", "opsgenie=http://127.0.0.1:9", "--opsgenie-key-file", w.work], {},
+         f"--opsgenie-key-file: '{w.work}' is a directory, not a file"),
     ]:
         p = w.run("push", "--db", db, *args, env=env)
         expect(p.returncode == 2 and words in p.stderr,
