@@ -836,6 +836,12 @@ TEST_SUITE("parse.extract") {
             {R"({"webhookEvent":"x","timestamp":18446744073709551615})", "1844",
              "field 'timestamp' must be integer milliseconds or an ISO-8601 string, not a number "
              "out of range"},
+            {R"({"webhookEvent":"x","timestamp":99999999999999999999})", "9999",
+             "field 'timestamp' must be integer milliseconds or an ISO-8601 string, not a number "
+             "out of range"},
+            {R"({"webhookEvent":"x","timestamp":1e3})", "1e3",
+             "field 'timestamp' must be integer milliseconds or an ISO-8601 string, not a number "
+             "written with a fraction or an exponent"},
             {R"({"webhookEvent":"x","issue":42})", "42",
              "field 'issue' must be an object, not a number"},
             {R"({"webhookEvent":"x","issue":"KAN-5"})", R"("KAN-5")",

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 
 #include "parse/fields.hpp"
@@ -128,7 +129,13 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     if (u > static_cast<std::uint64_t>(INT64_MAX)) return scalar("a number out of range", 0);
     return integer(static_cast<std::int64_t>(u));
   }
-  bool Double(double) { return scalar("a fractional number", 0); }
+  // RapidJSON gives as a double every number written with a fraction or an exponent,
+  // and every integer beyond 64 bits.
+  bool Double(double d) {
+    if (d != std::trunc(d)) return scalar("a fractional number", 0);
+    if (std::fabs(d) >= 0x1p63) return scalar("a number out of range", 0);
+    return scalar("a number written with a fraction or an exponent", 0);
+  }
 
  private:
   std::uint64_t tell() const { return static_cast<std::uint64_t>(stream_.Tell()); }
