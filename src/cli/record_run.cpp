@@ -189,10 +189,12 @@ int run_record(const RecordOptions& o) {
   log.stop();
   if (applier) applier->stop();
   if (pusher) pusher->stop();  // a last round for what was applied
-  std::fprintf(
-      stderr, "jira-alerts: record: stopped%s\n",
-      applier ? (": " + std::to_string(applier->counts().payloads) + " payloads applied").c_str()
-              : "");
+  std::string applied;
+  if (applier) {
+    const auto n = applier->counts().payloads;
+    applied = ": " + std::to_string(n) + (n == 1 ? " payload" : " payloads") + " applied";
+  }
+  std::fprintf(stderr, "jira-alerts: record: stopped%s\n", applied.c_str());
   return static_cast<int>(Exit::ok);
 }
 

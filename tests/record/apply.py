@@ -346,6 +346,19 @@ def sources_by_path(binary, work):
     return problems
 
 
+def stop_line(binary, work):
+    """record --apply stops with the count of the payloads it applied, in words."""
+    rec = Recorder(binary, work, ["--out", "one", "--apply", "--db", "one.db"])
+    try:
+        status = rec.post(payload("ONE-1", 1_700_000_000_000))
+    finally:
+        code = rec.terminate()
+    last = rec.stderr().strip().splitlines()[-1]
+    if status != 204 or code != 0 or last != "jira-alerts: record: stopped: 1 payload applied":
+        return [f"answer {status}, exit {code}, last line {last!r}"]
+    return []
+
+
 if __name__ == "__main__":
     sys.exit(main("jira-alerts-apply-", [
         ("--apply: the state equals a replay of the capture", equals_replay),
@@ -354,4 +367,5 @@ if __name__ == "__main__":
         ("--apply with other settings: refused, or --remap", settings),
         ("--apply with sources fed by paths: each delivery to its path's sources",
          sources_by_path),
+        ("--apply: the last line counts the payloads applied", stop_line),
     ]))
