@@ -3,6 +3,8 @@
 
 #include "store/open.hpp"
 
+#include <filesystem>
+
 #include "store/indexes.hpp"
 #include "store/schema.hpp"
 #include "util/error.hpp"
@@ -180,6 +182,21 @@ Database open_for_reading(const Location& loc) {
   migrate_older(loc);
   return Database(loc.real, reading_mode(loc), loc.given);
 }
+
+// A file that holds pages but no state is most often a copy made without its -wal,
+// where the runs too small to checkpoint keep everything.
+std::string empty_file(const Location& loc) {
+  const auto size = [](const std::string& path) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(path, ec);
+    return ec ? 0 : bytes;
+  };
+  if (size(loc.real) == 0 || size(loc.real + "-wal") > 0)
+    return "state file '" + loc.given + "' is empty";
+  return "state file '" + loc.given +
+         "' is empty: a copy made without its -wal file? Copy the -wal with the file, or "
+         "copy with sqlite3 ORIGINAL \".backup COPY\"";
+}
 }  // namespace
 
 Snapshot::Snapshot(const std::string& path)
@@ -189,7 +206,7 @@ Snapshot::Snapshot(const std::string& path)
   // same state, whatever replays commit meanwhile.
   db_.exec("BEGIN");
   check_version(db_, location_.given);
-  if (user_version(db_) == 0) throw Error("state file '" + location_.given + "' is empty");
+  if (user_version(db_) == 0) throw Error(empty_file(location_));
 }
 
 Snapshot::~Snapshot() {

@@ -262,6 +262,25 @@ def check_reports_leave_nothing(binary, folder):
     return problems
 
 
+def check_copy_without_wal(binary, folder):
+    problems = []
+    db = os.path.join(folder, "state.db")
+    src = write(os.path.join(folder, "a.ndjson"), payload("S-1", BASE_TS, event="jira:issue_created"))
+    expect(problems, "replay", jira(binary, "replay", "-q", "--db", db, src), 0)
+    if not os.path.exists(db + "-wal"):
+        return problems + ["a one-payload replay left no -wal: nothing to copy without it"]
+    copy = os.path.join(folder, "copy.db")
+    shutil.copyfile(db, copy)
+    for argv in (["alerts"], ["show", "S-1"], ["check", "S-1=open"], ["stats"]):
+        expect(problems, f"{argv[0]} --db copy.db", jira(binary, *argv, "--db", copy), 2,
+               f"state file '{copy}' is empty: a copy made without its -wal file?")
+    empty = write(os.path.join(folder, "empty.db"), "")
+    code, _, err = jira(binary, "alerts", "--db", empty)
+    if code != 2 or err.strip() != f"jira-alerts: state file '{empty}' is empty":
+        problems.append(f"alerts --db empty.db: {describe_status(code)}: {err.strip()}")
+    return problems
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     if shutil.which("sqlite3") is None:
@@ -285,6 +304,8 @@ def main():
         case("--db is a plain path for every command", check_plain_paths)
         case("reports leave no -wal or -shm and keep the bytes", check_reports_leave_nothing)
         case("a state file that cannot grow: the file, the operation, the cause", check_disk_full)
+        case("a copy of the main file alone: the message names the missing -wal",
+             check_copy_without_wal)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return checks.finish()
