@@ -126,7 +126,7 @@ void record_exported(store::Database& db, const std::vector<Exported>& exported)
 void export_rejects(store::Database& db, const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw Error("cannot create '" + dir + "': " + ec.message());
+  if (ec) throw Error("--export: cannot create '" + dir + "': " + ec.message());
   std::vector<Exported> exported;
   std::string failure;
   std::size_t total = 0;
