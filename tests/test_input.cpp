@@ -240,6 +240,15 @@ TEST_SUITE("read.input") {
     CHECK_THROWS_AS(expand_operands({db}, filter), jira_alerts::Error);
   }
 
+  TEST_CASE("expand_operands reads standard input once") {
+    const TempDir dir;
+    const std::string file = dir.write("a.json", "{}\n");
+    CHECK(expand_operands({"-", file}).files == std::vector<std::string>{"-", file});
+    CHECK_THROWS_WITH_AS(expand_operands({"-", file, "-"}),
+                         "'-' is given twice: standard input can be read only once",
+                         jira_alerts::Error);
+  }
+
   TEST_CASE("SharedLibrary names the library, what needed it and what is missing") {
     using jira_alerts::util::SharedLibrary;
     try {

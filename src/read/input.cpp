@@ -115,6 +115,9 @@ Inputs expand_operands(const std::vector<std::string>& operands, const WalkFilte
     if (is_state_file(filter, file_id(path)))
       throw Error("'" + operand + "' is the state file or one of its companions, not an input");
     if (operand == stdin_name) {
+      // A second '-' would read nothing and reject it as empty input.
+      if (std::find(inputs.files.begin(), inputs.files.end(), stdin_name) != inputs.files.end())
+        throw Error("'-' is given twice: standard input can be read only once");
       inputs.files.push_back(operand);
       continue;
     }
