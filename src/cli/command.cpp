@@ -201,11 +201,13 @@ void add_secret_options(CLI::App& app, SecretOptions& options) {
 
 namespace {
 
-// The secret in FILE (surrounding white space dropped), or the environment variable VAR.
+// The key in FILE, or the environment variable VAR. FILE is read as --secret-file's is
+// (a directory or an unreadable file is named with the reason); a key is one token, so
+// the white space around it is dropped too.
 std::string secret(const std::string& file, const char* option, const char* var) {
   if (file.empty()) return env_or_empty(var);
   const std::string key(util::trim(util::read_secret_file(file, option)));
-  if (key.empty()) throw Error(std::string(option) + ": '" + file + "' is empty", Exit::usage);
+  if (key.empty()) throw Error(std::string(option) + ": '" + file + "' holds no secret");
   return key;
 }
 

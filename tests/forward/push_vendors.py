@@ -364,6 +364,9 @@ def check_sources(w):
 
 def check_usage(w):
     db = w.fresh("usage.db")
+    blank_key = os.path.join(w.work, "blank.key")
+    with open(blank_key, "w") as fh:
+        fh.write("  \n")
     for args, env, words in [
         (["--to", "pagerduty=http://127.0.0.1:9/v2/enqueue"], {"PAGERDUTY_ROUTING_KEY": ""},
          "PAGERDUTY_ROUTING_KEY"),
@@ -373,9 +376,11 @@ def check_usage(w):
         (["--to", "alertmanager=http://127.0.0.1:9", "--deadline", "0"], {}, "--deadline"),
         (["--to", "pagerduty=http://127.0.0.1:9/v2/enqueue", "--pagerduty-key-file",
           os.path.join(w.work, "missing")], {},
-         f"--pagerduty-key-file: cannot read '{w.work}/missing': No such file or directory"),
+         f"--pagerduty-key-file: cannot read '{os.path.join(w.work, 'missing')}': No such file"),
         (["--to", "opsgenie=http://127.0.0.1:9", "--opsgenie-key-file", w.work], {},
          f"--opsgenie-key-file: '{w.work}' is a directory, not a file"),
+        (["--to", "opsgenie=http://127.0.0.1:9", "--opsgenie-key-file", blank_key], {},
+         f"--opsgenie-key-file: '{blank_key}' holds no secret"),
     ]:
         p = w.run("push", "--db", db, *args, env=env)
         expect(p.returncode == 2 and words in p.stderr,
