@@ -396,10 +396,12 @@ void AlertCache::evict(std::size_t keep) {
   for (const std::int64_t id : leaving) {
     const auto it = alerts_.find(id);
     Keys& keys = keys_by_source_[it->second.source];
-    if (it->second.other_keys)
+    if (it->second.other_keys) {
       std::erase_if(keys, [&](const auto& entry) { return entry.second == &it->second; });
-    else
-      keys.erase(it->second.fingerprint);
+    } else if (const auto key = keys.find(std::string_view(it->second.fingerprint));
+               key != keys.end() && key->second == &it->second) {
+      keys.erase(key);
+    }
     alerts_.erase(it);
   }
 }
