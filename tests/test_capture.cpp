@@ -262,10 +262,22 @@ TEST_SUITE("capture") {
     const std::string day;
     jira_alerts::capture::Applier applier;
 
-    explicit OnFullDisk(const std::string& first)
+    explicit OnFullDisk(const std::string& first, jira_alerts::replay::Sink* sink = nullptr)
         : day(dir.write("cap/2026-01-01.ndjson", first)),
           applier(state, jira_alerts::replay::default_sets(mapping), dir.file("cap"),
-                  "record --apply", nullptr, nullptr) {}
+                  "record --apply", nullptr, sink) {}
+  };
+
+  // The places of the rejections a sink was told of, as "PATH:LINE".
+  struct Rejections : jira_alerts::replay::Sink {
+    std::mutex mutex;
+    std::vector<std::string> told;
+    void write(const jira_alerts::replay::DecisionRecord&) override {}
+    void rejected(const jira_alerts::replay::Notice& n) override {
+      const std::lock_guard lock(mutex);
+      told.push_back(std::string(n.path) + ":" + std::to_string(n.line));
+    }
+    bool takes_records() const override { return false; }
   };
 
   TEST_CASE("Applier: a batch the state file refuses is rolled back and applied later") {
@@ -334,6 +346,30 @@ TEST_SUITE("capture") {
     CHECK(batches.wait_for(1) == std::vector<std::uint64_t>{1});
     CHECK(committed(db, "SELECT count(*) FROM alerts WHERE fingerprint = 'KAN-1'") == "1");
     applier.stop();
+  }
+
+  TEST_CASE("Applier: a rejection in a refused batch is told once, when the batch commits") {
+    using jira_alerts::capture::Applier;
+    Rejections sink;
+    OnFullDisk f("", &sink);
+    Applier& applier = f.applier;
+    const std::string& day = f.day;
+    applier.retry_first = std::chrono::milliseconds(40);
+    Batches batches(applier);
+    jira_alerts::test::CapturedStderr err;
+    applier.start();
+    f.disk.full = true;
+    std::ofstream(day, std::ios::app)
+        << jira_alerts::capture::envelope_line(1, "/jira", {}, R"({"webhookEvent":)") << "\n"
+        << recorded("KAN-1");
+    applier.notify({day, std::filesystem::file_size(day)});
+    CHECK(comes(err, "(applied again in 40 ms, or with the next delivery)"));
+    CHECK(comes(err, "(applied again in 80 ms, or with the next delivery)"));
+    f.disk.full = false;
+    CHECK(batches.wait_for(1) == std::vector<std::uint64_t>{2});
+    applier.stop();
+    const std::lock_guard lock(sink.mutex);
+    CHECK(sink.told == std::vector<std::string>{day + ":1"});
   }
 
   TEST_CASE("keeps_header") {

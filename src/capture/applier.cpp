@@ -46,12 +46,36 @@ bool blank(std::string_view line) {
 
 }  // namespace
 
+void HeldNotices::hold(bool rejection, const replay::Notice& notice) {
+  if (out_)
+    held_.push_back({rejection, std::string(notice.path), std::string(notice.text), notice.line,
+                     notice.column});
+}
+
+void HeldNotices::flush() {
+  if (!out_) return;
+  for (const Held& h : held_) {
+    const replay::Notice notice{h.path, h.line, h.column, h.text};
+    if (h.rejection)
+      out_->rejected(notice);
+    else
+      out_->warning(notice);
+  }
+  held_.clear();
+  out_->flush();
+}
+
+void HeldNotices::drop_rejections() {
+  std::erase_if(held_, [](const Held& h) { return h.rejection; });
+}
+
 Applier::Applier(store::Store& store, std::vector<replay::AlertSet> sets, std::string dir,
                  std::string_view command_line, Metrics* metrics, replay::Sink* sink)
     : store_(store),
       dir_(std::move(dir)),
       metrics_(metrics),
-      replayer_(store, std::move(sets), sink, replay::OnReject::keep_going),
+      notices_(sink),
+      replayer_(store, std::move(sets), &notices_, replay::OnReject::keep_going),
       scoped_(replayer_.scoped()) {
   store::Batch batch(store_);
   store_.log().begin_run(command_line);
@@ -168,6 +192,7 @@ bool Applier::attempt(const std::string& capture, const std::function<void()>& s
                  "jira-alerts: record: %s (applied again in %s, or with the next delivery)\n",
                  why.c_str(), shown(retry_wait_).c_str());
     replayer_.rollback();
+    notices_.drop_rejections();
     lines_in_batch_ = 0;
     retry_ = notified_;
     return false;

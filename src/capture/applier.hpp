@@ -11,8 +11,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "capture/log.hpp"
 #include "capture/metrics.hpp"
@@ -23,6 +25,38 @@
 #include "store/store.hpp"
 
 namespace jira_alerts::capture {
+
+// A sink that holds the rejections and warnings of the batch in flight until it commits
+// (flush()): a batch the state file refuses is applied again, and its rejections would be
+// told twice. Warnings outlive a rolled-back batch, as the replay tells each kind once.
+class HeldNotices : public replay::Sink {
+ public:
+  explicit HeldNotices(replay::Sink* out) : out_(out) {}
+  void write(const replay::DecisionRecord& record) override {
+    if (out_) out_->write(record);
+  }
+  void flush() override;
+  void rejected(const replay::Notice& notice) override { hold(true, notice); }
+  void warning(const replay::Notice& notice) override { hold(false, notice); }
+  void progress(const replay::Counts& counts) override {
+    if (out_) out_->progress(counts);
+  }
+  bool takes_records() const override { return out_ != nullptr && out_->takes_records(); }
+  // The batch was rolled back: its rejections are told when it is applied again.
+  void drop_rejections();
+
+ private:
+  struct Held {
+    bool rejection;
+    std::string path, text;
+    std::uint64_t line;
+    std::optional<std::uint64_t> column;
+  };
+  void hold(bool rejection, const replay::Notice& notice);
+
+  replay::Sink* out_;
+  std::vector<Held> held_;
+};
 
 // One committed batch of capture lines: what a hook after it may act on.
 struct AppliedBatch {
@@ -99,6 +133,7 @@ class Applier {
   store::Store& store_;
   std::string dir_;
   Metrics* metrics_;
+  HeldNotices notices_;  // the sink, told of a batch's notices once it commits
   replay::Replayer replayer_;
   parse::Unpacker unpacker_;
   parse::ScopeReader scope_;
