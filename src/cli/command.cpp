@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,7 +21,7 @@ void add_db_option(CLI::App& app, std::string& path) {
 }
 
 read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkFilter& filter,
-                            const std::string& command) {
+                            const std::string& command, const std::string& label) {
   if (operands.empty()) {
     if (isatty(STDIN_FILENO))
       throw Error(
@@ -29,6 +30,10 @@ read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkF
           command + " --help')");
     operands.push_back(read::stdin_name);
   }
+  if (!label.empty() &&
+      std::find(operands.begin(), operands.end(), read::stdin_name) == operands.end())
+    throw Error("--label: it names standard input, which this " + command +
+                " does not read: add '-' to the operands where standard input goes");
   read::Inputs inputs = read::expand_operands(operands, filter);
   // Not an error (nothing is wrong with what was read), but likely the wrong folder.
   for (const auto& dir : inputs.empty_directories)

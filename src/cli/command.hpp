@@ -62,9 +62,10 @@ void add_walk_options(CLI::App& app, read::WalkFilter& filter);
 
 // The files COMMAND reads: OPERANDS expanded through FILTER, or standard input when
 // there are none. Warns on standard error of each directory that gives no file ("no files to
-// COMMAND"). Throws a usage Error when there are none and standard input is a terminal.
+// COMMAND"). Throws a usage Error when there are none and standard input is a terminal,
+// and when a LABEL (--label) is given but standard input is not among them.
 read::Inputs command_inputs(std::vector<std::string> operands, const read::WalkFilter& filter,
-                            const std::string& command);
+                            const std::string& command, const std::string& label);
 
 // "; N files in directories skipped (see --include)", or "" when SKIPPED is 0.
 std::string skipped_note(std::uint64_t skipped);

@@ -211,7 +211,7 @@ std::vector<Tally> tallies(const LintOptions& o) {
 }
 
 int run_lint(const LintOptions& o) {
-  const read::Inputs inputs = command_inputs(o.inputs, o.walk, "lint");
+  const read::Inputs inputs = command_inputs(o.inputs, o.walk, "lint", o.label);
   std::vector<Tally> all = tallies(o);
   Totals totals;
   lint_files(inputs.files, o.label, all, totals);

@@ -88,7 +88,7 @@ std::unique_ptr<replay::Sink> decision_sink(const ReplayOptions& o, std::FILE* o
 int run_replay(const ReplayOptions& o) {
   read::WalkFilter filter = o.walk;
   filter.not_inputs = read::state_file_ids(o.db);
-  const read::Inputs inputs = command_inputs(o.inputs, filter, "replay");
+  const read::Inputs inputs = command_inputs(o.inputs, filter, "replay", o.label);
   const std::vector<std::string>& files = inputs.files;
   const GivenSettings given = build_settings(o.mapping);
   const std::optional<std::string> secret =
