@@ -164,6 +164,20 @@ TEST_SUITE("read.stream") {
     CHECK(read_all(zipped).empty());
     CHECK(zipped.damage() == "not JSON text (binary)");
   }
+
+  TEST_CASE("ByteStream names a tar archive, compressed or not") {
+    const TempDir dir;
+    std::string header(512, '\0');
+    header.replace(0, 6, "a.json");
+    header.replace(257, 6, std::string("ustar\0", 6));
+    const std::string archive = header + "{}\n" + std::string(1021, '\0');
+    for (const auto& [name, bytes] :
+         {std::pair{"payloads.tar", archive}, std::pair{"payloads.tar.gz", gzip(archive)}}) {
+      ByteStream in(dir.write(name, bytes));
+      CHECK(read_all(in).empty());
+      CHECK(in.damage() == "not JSON text (a tar archive: extract it, then replay the files)");
+    }
+  }
 }
 
 TEST_SUITE("read.input") {

@@ -92,6 +92,7 @@ class ByteStream final : public ByteSource {
 
  private:
   void start();
+  bool tar(std::string head);
 
   std::string path_;
   std::string damage_;

@@ -344,6 +344,20 @@ void ByteStream::start() {
     decoder_ = std::make_unique<ArchiveDecoder>(*this, std::move(format));
 }
 
+// A tar archive (POSIX or GNU) says "ustar" at byte 257 of its first header: HEAD is
+// what was read, and the rest of that header is read here (the input is refused anyway).
+bool ByteStream::tar(std::string head) {
+  char more[512];
+  std::string ignored;
+  while (head.size() < 262) {
+    const std::size_t got =
+        decoder_ ? decoder_->read(more, sizeof more, ignored) : read_raw(more, sizeof more);
+    if (got == 0) break;
+    head.append(more, got);
+  }
+  return head.size() >= 262 && head.compare(257, 5, "ustar") == 0;
+}
+
 std::size_t ByteStream::read(char* buffer, std::size_t size) {
   if (!damage_.empty()) return 0;
   if (!started_) start();
@@ -351,7 +365,9 @@ std::size_t ByteStream::read(char* buffer, std::size_t size) {
   if (!checked_ && n > 0) {
     checked_ = true;
     if (binary(std::string_view(buffer, n))) {
-      damage_ = "not JSON text (binary)";
+      damage_ = tar(std::string(buffer, n))
+                    ? "not JSON text (a tar archive: extract it, then replay the files)"
+                    : "not JSON text (binary)";
       return 0;
     }
   }
