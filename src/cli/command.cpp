@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/network.hpp"
 #include "rules/jql.hpp"
 #include "util/error.hpp"
 #include "util/hmac.hpp"
@@ -163,11 +164,25 @@ void apply_flags(const MappingOptions& o, rules::Mapping& mapping) {
     mapping.set_default_priority(level_or_throw(o.default_priority, "--default-priority"));
 }
 
+// How the config file was named: --config on the command line, or else the environment
+// variable that CLI11 read for it (it keeps no record of which).
+std::string config_origin() {
+  char** argv = kept_arguments();
+  if (argv == nullptr) return "--config";
+  for (++argv; *argv != nullptr; ++argv) {
+    const std::string_view arg = *argv;
+    if (arg == "--") break;
+    if (arg == "--config" || arg.rfind("--config=", 0) == 0) return "--config";
+  }
+  return "JIRA_ALERTS_CONFIG";
+}
+
 }  // namespace
 
 GivenSettings build_settings(const MappingOptions& o) {
   GivenSettings given;
-  if (!o.config_file.empty()) given.sources = load_config(o.config_file, given.mapping);
+  if (!o.config_file.empty())
+    given.sources = load_config(o.config_file, given.mapping, config_origin());
   apply_flags(o, given.mapping);
   for (auto& source : given.sources) apply_flags(o, source.mapping);
   if (!o.jql.empty()) {

@@ -100,8 +100,10 @@ GivenSettings build_settings(const MappingOptions& options);
 void add_source_option(CLI::App& app, std::vector<std::string>& names);
 
 // Reads a TOML config file into MAPPING and returns its sources, each with MAPPING and then
-// its own settings (see the CONFIGURATION and SOURCES sections of the man page).
-std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping);
+// its own settings (see the CONFIGURATION and SOURCES sections of the man page). ORIGIN,
+// how the path was given, starts the message when the file cannot be read.
+std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping,
+                                          const std::string& origin = "--config");
 // The same for config TEXT; messages name PATH as its place.
 void load_config_text(std::string_view text, const std::string& path, rules::Mapping& mapping);
 

@@ -164,10 +164,11 @@ SourceDefinition load_source(const std::string& path, const toml::node& node,
   return source;
 }
 
-// The text of the --config file at PATH; a usage Error with the reason when it cannot be read.
-std::string read_config_file(const std::string& path) {
+// The text of the config file at PATH, given as ORIGIN (--config or JIRA_ALERTS_CONFIG); a
+// usage Error naming both, with the reason, when it cannot be read.
+std::string read_config_file(const std::string& path, const std::string& origin) {
   const auto fail = [&](const std::string& why) {
-    return Error("--config: '" + path + "': " + why);
+    return Error(origin + ": '" + path + "': " + why);
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw fail("is a directory");
@@ -183,8 +184,9 @@ std::string read_config_file(const std::string& path) {
 
 }  // namespace
 
-std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping) {
-  const toml::table root = parse_toml(read_config_file(path), path);
+std::vector<SourceDefinition> load_config(const std::string& path, rules::Mapping& mapping,
+                                          const std::string& origin) {
+  const toml::table root = parse_toml(read_config_file(path, origin), path);
   reject_unknown(path, root, "", {"status", "priority", "source"});
   load_mapping(path, root, mapping);
   std::vector<SourceDefinition> sources;
